@@ -1,0 +1,376 @@
+//! Consistency checks: each guarantee is a module that names the definition
+//! it implements and its source, and returns a [`GuaranteeResult`] carrying
+//! its evidence.
+//!
+//! The vocabulary ([`Guarantee`], [`Model`]) is the one users type on the
+//! command line and read in reports.
+
+pub mod model;
+
+use crate::history::{History, KeyId, OpId, Time};
+use std::fmt;
+use std::time::Duration;
+
+pub use model::Model;
+
+/// A consistency guarantee concord can check.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Guarantee {
+    ReadYourWrites,
+    MonotonicReads,
+    MonotonicWrites,
+    WritesFollowReads,
+    Pram,
+    Causal,
+    WeakCausal,
+    CausalConvergence,
+    Convergence,
+    Sequential,
+    Linearizable,
+}
+
+impl Guarantee {
+    /// Every guarantee, weakest families first.
+    pub const ALL: [Guarantee; 11] = [
+        Guarantee::ReadYourWrites,
+        Guarantee::MonotonicReads,
+        Guarantee::MonotonicWrites,
+        Guarantee::WritesFollowReads,
+        Guarantee::Pram,
+        Guarantee::Causal,
+        Guarantee::WeakCausal,
+        Guarantee::CausalConvergence,
+        Guarantee::Convergence,
+        Guarantee::Sequential,
+        Guarantee::Linearizable,
+    ];
+
+    /// The name users type and reports print.
+    pub fn name(self) -> &'static str {
+        match self {
+            Guarantee::ReadYourWrites => "read-your-writes",
+            Guarantee::MonotonicReads => "monotonic-reads",
+            Guarantee::MonotonicWrites => "monotonic-writes",
+            Guarantee::WritesFollowReads => "writes-follow-reads",
+            Guarantee::Pram => "pram",
+            Guarantee::Causal => "causal",
+            Guarantee::WeakCausal => "weak-causal",
+            Guarantee::CausalConvergence => "causal-convergence",
+            Guarantee::Convergence => "convergence",
+            Guarantee::Sequential => "sequential",
+            Guarantee::Linearizable => "linearizable",
+        }
+    }
+
+    /// The short alias (`ryw`, `mr`, ...).
+    pub fn alias(self) -> &'static str {
+        match self {
+            Guarantee::ReadYourWrites => "ryw",
+            Guarantee::MonotonicReads => "mr",
+            Guarantee::MonotonicWrites => "mw",
+            Guarantee::WritesFollowReads => "wfr",
+            Guarantee::Pram => "fifo",
+            Guarantee::Causal => "cm",
+            Guarantee::WeakCausal => "cc",
+            Guarantee::CausalConvergence => "ccv",
+            Guarantee::Convergence => "convergence",
+            Guarantee::Sequential => "sc",
+            Guarantee::Linearizable => "lin",
+        }
+    }
+
+    /// Parses a name or alias.
+    pub fn from_name(name: &str) -> Option<Guarantee> {
+        Guarantee::ALL
+            .into_iter()
+            .find(|g| g.name() == name || g.alias() == name)
+    }
+
+    /// Guarantees this one directly implies (the lattice's edges, see
+    /// `DEFINITIONS.md`): a history keeping `self` keeps each of these.
+    pub fn implies(self) -> &'static [Guarantee] {
+        use Guarantee::*;
+        match self {
+            Linearizable => &[Sequential],
+            Sequential => &[CausalConvergence, Causal],
+            CausalConvergence => &[WeakCausal],
+            Causal => &[WeakCausal, Pram, WritesFollowReads],
+            Pram => &[ReadYourWrites, MonotonicReads, MonotonicWrites],
+            _ => &[],
+        }
+    }
+
+    /// Every guarantee implied by `self`, transitively (excluding itself).
+    pub fn implied_closure(self) -> Vec<Guarantee> {
+        let mut out: Vec<Guarantee> = Vec::new();
+        let mut stack = self.implies().to_vec();
+        while let Some(g) = stack.pop() {
+            if !out.contains(&g) {
+                out.push(g);
+                stack.extend_from_slice(g.implies());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// True when the check needs real-time order (timestamps).
+    pub fn needs_real_time(self) -> bool {
+        matches!(self, Guarantee::Linearizable)
+    }
+}
+
+impl fmt::Display for Guarantee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a check is run. Built by the CLI from flags; library users fill it
+/// directly.
+#[derive(Clone, Debug)]
+pub struct CheckConfig {
+    /// Guarantees to check; empty means every guarantee the history allows.
+    pub guarantees: Vec<Guarantee>,
+    /// The data model for the strong checks; `None` means: from the history
+    /// header, else inferred from the operations.
+    pub model: Option<Model>,
+    /// Wall-clock budget of each NP-hard search.
+    pub timeout: Option<Duration>,
+    /// Budget on memoized search states (a proxy for memory).
+    pub max_states: Option<u64>,
+    /// Widen every interval by this many time units before real-time order
+    /// is built (clock uncertainty).
+    pub clock_skew: Time,
+    /// Produce a witness order for guarantees that hold, when supported.
+    pub witness: bool,
+    /// Stop reporting (not detecting) after this many violations per
+    /// guarantee; `None` reports all.
+    pub max_violations: Option<usize>,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            guarantees: Vec::new(),
+            model: None,
+            timeout: None,
+            max_states: None,
+            clock_skew: 0,
+            witness: false,
+            max_violations: None,
+        }
+    }
+}
+
+/// The verdict of one guarantee on one history.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The guarantee holds (a witness may back it).
+    Holds,
+    /// The guarantee is violated (violations carry the evidence).
+    Violated,
+    /// A budget ran out or the input does not determine the answer.
+    Unknown,
+    /// The check was not run (it does not apply to this history, or is not
+    /// available); `reason` says why. Never reported as holding.
+    NotChecked,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Unknown => "unknown",
+            Verdict::NotChecked => "not-checked",
+        }
+    }
+}
+
+/// Why one operation must come before another, as evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeLabel {
+    /// Same process, earlier in its session.
+    SessionOrder,
+    /// The target read returned the value the source wrote.
+    ReadsFrom,
+    /// The source returned before the target was invoked.
+    RealTime,
+    /// Causal order (so ∪ rf)⁺, when the path is not spelled out.
+    Causal,
+    /// A write order forced by a rule, named in `rule`.
+    ForcedWriteOrder { rule: String },
+    /// Order in a (partial) linearization or witness.
+    Linearization,
+}
+
+impl EdgeLabel {
+    /// A short label for reports and DOT (`so`, `rf`, `rt`, `co`, `ar`).
+    pub fn short(&self) -> &str {
+        match self {
+            EdgeLabel::SessionOrder => "so",
+            EdgeLabel::ReadsFrom => "rf",
+            EdgeLabel::RealTime => "rt",
+            EdgeLabel::Causal => "co",
+            EdgeLabel::ForcedWriteOrder { .. } => "ar",
+            EdgeLabel::Linearization => "lin",
+        }
+    }
+}
+
+/// A labelled edge between two operations.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Edge {
+    pub from: OpId,
+    pub to: OpId,
+    pub label: EdgeLabel,
+}
+
+/// One violation: a small set of operations and edges, and why together
+/// they are impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The bad pattern, e.g. `WriteCORead`, `ThinAirRead`, `NotLinearizable`.
+    pub pattern: String,
+    /// The key where it happens, when it is about one key.
+    pub key: Option<KeyId>,
+    /// The operations involved, smallest witness first where it matters.
+    pub ops: Vec<OpId>,
+    /// The labelled edges that make it impossible.
+    pub edges: Vec<Edge>,
+    /// One plain sentence.
+    pub explanation: String,
+    /// For search-based checks: the longest partial linearization found
+    /// (empty otherwise).
+    pub partial_order: Vec<OpId>,
+}
+
+/// Staleness of a register history (Golab, Li, Shah, PODC 2011).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staleness {
+    /// Linearizable with reads at most one version old.
+    pub one_atomic: bool,
+    /// Reads at most two versions old.
+    pub two_atomic: bool,
+    /// The smallest Δ (time units) for which the history is Δ-atomic.
+    pub delta: Time,
+}
+
+/// The outcome of checking one guarantee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuaranteeResult {
+    pub guarantee: Guarantee,
+    pub verdict: Verdict,
+    /// For `Unknown` and `NotChecked`: why. For others: optional remarks
+    /// (e.g. which algorithm decided it).
+    pub reason: Option<String>,
+    /// Reported violations (possibly cut by `max_violations`).
+    pub violations: Vec<Violation>,
+    /// How many violations were detected in total.
+    pub violation_count: usize,
+    /// A witness order when asked for and the guarantee holds.
+    pub witness: Option<Vec<OpId>>,
+    /// Staleness figures, when computed.
+    pub staleness: Option<Staleness>,
+}
+
+impl GuaranteeResult {
+    pub fn holds(guarantee: Guarantee) -> GuaranteeResult {
+        GuaranteeResult {
+            guarantee,
+            verdict: Verdict::Holds,
+            reason: None,
+            violations: Vec::new(),
+            violation_count: 0,
+            witness: None,
+            staleness: None,
+        }
+    }
+
+    pub fn not_checked(guarantee: Guarantee, reason: impl Into<String>) -> GuaranteeResult {
+        GuaranteeResult {
+            verdict: Verdict::NotChecked,
+            reason: Some(reason.into()),
+            ..GuaranteeResult::holds(guarantee)
+        }
+    }
+
+    pub fn unknown(guarantee: Guarantee, reason: impl Into<String>) -> GuaranteeResult {
+        GuaranteeResult {
+            verdict: Verdict::Unknown,
+            reason: Some(reason.into()),
+            ..GuaranteeResult::holds(guarantee)
+        }
+    }
+
+    /// A violated result from all detected violations; keeps the smallest
+    /// first and at most `max` of them.
+    pub fn violated(
+        guarantee: Guarantee,
+        mut violations: Vec<Violation>,
+        max: Option<usize>,
+    ) -> GuaranteeResult {
+        assert!(!violations.is_empty(), "a violation needs evidence");
+        let count = violations.len();
+        violations.sort_by_key(|v| (v.ops.len(), v.ops.first().copied()));
+        if let Some(max) = max {
+            violations.truncate(max);
+        }
+        GuaranteeResult {
+            verdict: Verdict::Violated,
+            violations,
+            violation_count: count,
+            ..GuaranteeResult::holds(guarantee)
+        }
+    }
+}
+
+/// Checks `history` against the guarantees in `config` (all applicable ones
+/// when the list is empty). Results come in the order of
+/// [`Guarantee::ALL`].
+pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
+    let wanted: Vec<Guarantee> = if config.guarantees.is_empty() {
+        Guarantee::ALL.to_vec()
+    } else {
+        let mut g = config.guarantees.clone();
+        g.sort();
+        g.dedup();
+        g
+    };
+    wanted
+        .into_iter()
+        .map(|g| check_one(history, g, config))
+        .collect()
+}
+
+fn check_one(history: &History, guarantee: Guarantee, _config: &CheckConfig) -> GuaranteeResult {
+    if guarantee.needs_real_time() && !history.has_real_time() {
+        return GuaranteeResult::not_checked(
+            guarantee,
+            "the history has no timestamps, so there is no real-time order",
+        );
+    }
+    GuaranteeResult::not_checked(guarantee, "this check is not implemented yet")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_round_trip() {
+        for g in Guarantee::ALL {
+            assert_eq!(Guarantee::from_name(g.name()), Some(g));
+            assert_eq!(Guarantee::from_name(g.alias()), Some(g));
+        }
+    }
+
+    #[test]
+    fn lattice_closure_matches_definitions() {
+        let lin = Guarantee::Linearizable.implied_closure();
+        assert_eq!(lin.len(), Guarantee::ALL.len() - 2, "all but itself and convergence");
+        assert!(!Guarantee::WeakCausal.implied_closure().contains(&Guarantee::Pram));
+        assert!(Guarantee::Causal.implied_closure().contains(&Guarantee::MonotonicReads));
+    }
+}

@@ -1,0 +1,530 @@
+//! The only way to make a [`History`]: a builder that interns names and
+//! values and rejects what no real system could have recorded.
+//!
+//! Two ways to add operations, which may not be mixed in one history:
+//! * [`HistoryBuilder::push`] adds a whole operation (interval form);
+//! * [`HistoryBuilder::invoke`] and [`HistoryBuilder::complete`] add the
+//!   two events of an operation separately (event-ordered logs). An invoke
+//!   that is never completed becomes a pending operation.
+//!
+//! Errors carry the input line that caused them, so parsers can point at it.
+
+use super::{
+    Annotation, Call, History, KeyId, Metadata, OpId, Operation, Outcome, ProcessId, Ret, Source,
+    Time, Value, ValueId,
+};
+use rustc_hash::FxHashMap;
+use thiserror::Error;
+
+/// A history that could not have been recorded, with the line that shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{kind}")]
+pub struct BuildError {
+    pub kind: BuildErrorKind,
+    /// 1-based input line of the offending operation or event (0 if none).
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum BuildErrorKind {
+    #[error("process {process} invoked a call while its call from line {first_line} is still outstanding")]
+    TwoOutstanding { process: String, first_line: u32 },
+    #[error("process {process} completes a call it never invoked")]
+    CompletionWithoutCall { process: String },
+    #[error("completion of {completed} does not match the outstanding {invoked} of process {process} (line {invoke_line})")]
+    MismatchedCompletion {
+        process: String,
+        invoked: &'static str,
+        completed: &'static str,
+        invoke_line: u32,
+    },
+    #[error("return time {ret} is before invoke time {invoke}")]
+    ReturnBeforeInvoke { invoke: Time, ret: Time },
+    #[error("an operation that never returned must have outcome info, not {outcome}")]
+    PendingWithOutcome { outcome: &'static str },
+    #[error("{kind} cannot return {what}")]
+    ResultMismatch {
+        kind: &'static str,
+        what: &'static str,
+    },
+    #[error("a completed {kind} must say what it returned")]
+    MissingResult { kind: &'static str },
+    #[error("process {process} overlaps its own operation from line {other_line}: a process has at most one outstanding call")]
+    OverlappingInProcess { process: String, other_line: u32 },
+    #[error("process {process} has an operation after its pending operation from line {pending_line}")]
+    AfterPending { process: String, pending_line: u32 },
+    #[error("interval operations and separate invoke/complete events cannot be mixed")]
+    MixedForms,
+}
+
+/// A whole operation, for interval-form inputs.
+#[derive(Clone, Debug)]
+pub struct OpSpec {
+    pub process: ProcessId,
+    pub key: KeyId,
+    pub call: Call,
+    pub outcome: Outcome,
+    pub invoke: Time,
+    /// `None` for a call that never returned.
+    pub ret: Option<Time>,
+    pub line: u32,
+}
+
+/// The invoke event of an operation.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub process: ProcessId,
+    pub key: KeyId,
+    pub call: Call,
+    pub time: Time,
+    pub line: u32,
+}
+
+/// The completion event of an operation.
+#[derive(Clone, Debug)]
+pub struct Completion {
+    pub process: ProcessId,
+    pub outcome: Outcome,
+    pub time: Time,
+    pub line: u32,
+    /// Replaces the invoked call when the completion carries values the
+    /// invoke did not (a transaction's reads). Must be of the same kind.
+    pub call: Option<Call>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Form {
+    Unknown,
+    Intervals,
+    Events,
+}
+
+/// Builds a [`History`]; see the module docs.
+#[derive(Debug)]
+pub struct HistoryBuilder {
+    ops: Vec<Operation>,
+    processes: Vec<Box<str>>,
+    process_ids: FxHashMap<Box<str>, ProcessId>,
+    keys: Vec<Box<str>>,
+    key_ids: FxHashMap<Box<str>, KeyId>,
+    values: Vec<Value>,
+    value_ids: FxHashMap<Value, ValueId>,
+    /// Per process: the outstanding operation (event form).
+    outstanding: Vec<Option<OpId>>,
+    has_real_time: bool,
+    has_keys: bool,
+    form: Form,
+    pub metadata: Metadata,
+    pub annotations: Vec<Annotation>,
+}
+
+impl Default for HistoryBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HistoryBuilder {
+    pub fn new() -> HistoryBuilder {
+        HistoryBuilder {
+            ops: Vec::new(),
+            processes: Vec::new(),
+            process_ids: FxHashMap::default(),
+            keys: Vec::new(),
+            key_ids: FxHashMap::default(),
+            values: Vec::new(),
+            value_ids: FxHashMap::default(),
+            outstanding: Vec::new(),
+            has_real_time: true,
+            has_keys: false,
+            form: Form::Unknown,
+            metadata: Metadata::default(),
+            annotations: Vec::new(),
+        }
+    }
+
+    /// Declares that times are positions, not timestamps: the history will
+    /// have no real-time order.
+    pub fn set_real_time(&mut self, has_real_time: bool) {
+        self.has_real_time = has_real_time;
+    }
+
+    /// Interns a process (session) name.
+    pub fn process(&mut self, name: &str) -> ProcessId {
+        if let Some(&id) = self.process_ids.get(name) {
+            return id;
+        }
+        let id = ProcessId(self.processes.len() as u32);
+        self.processes.push(name.into());
+        self.process_ids.insert(name.into(), id);
+        self.outstanding.push(None);
+        id
+    }
+
+    /// Interns a named key and marks the history as keyed.
+    pub fn key(&mut self, name: &str) -> KeyId {
+        self.has_keys = true;
+        self.intern_key(name)
+    }
+
+    /// The implicit key of a history whose operations name no key.
+    pub fn implicit_key(&mut self) -> KeyId {
+        self.intern_key("")
+    }
+
+    fn intern_key(&mut self, name: &str) -> KeyId {
+        if let Some(&id) = self.key_ids.get(name) {
+            return id;
+        }
+        let id = KeyId(self.keys.len() as u32);
+        self.keys.push(name.into());
+        self.key_ids.insert(name.into(), id);
+        id
+    }
+
+    /// Interns a value.
+    pub fn value(&mut self, v: Value) -> ValueId {
+        if let Some(&id) = self.value_ids.get(&v) {
+            return id;
+        }
+        let id = ValueId(self.values.len() as u32);
+        self.values.push(v.clone());
+        self.value_ids.insert(v, id);
+        id
+    }
+
+    /// Interns an integer value.
+    pub fn int(&mut self, i: i64) -> ValueId {
+        self.value(Value::Int(i))
+    }
+
+    /// Interns a string value.
+    pub fn str(&mut self, s: &str) -> ValueId {
+        self.value(Value::Str(s.into()))
+    }
+
+    pub fn op_count(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// The operation with id `id`, as built so far.
+    pub fn op(&self, id: OpId) -> &Operation {
+        &self.ops[id.index()]
+    }
+
+    fn set_form(&mut self, form: Form, line: u32) -> Result<(), BuildError> {
+        if self.form == Form::Unknown {
+            self.form = form;
+        }
+        if self.form != form {
+            return Err(BuildError {
+                kind: BuildErrorKind::MixedForms,
+                line,
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a whole operation (interval form).
+    pub fn push(&mut self, spec: OpSpec) -> Result<OpId, BuildError> {
+        self.set_form(Form::Intervals, spec.line)?;
+        let err = |kind| BuildError {
+            kind,
+            line: spec.line,
+        };
+        match spec.ret {
+            Some(ret) if ret < spec.invoke => {
+                return Err(err(BuildErrorKind::ReturnBeforeInvoke {
+                    invoke: spec.invoke,
+                    ret,
+                }));
+            }
+            None if !matches!(spec.outcome, Outcome::Info) => {
+                return Err(err(BuildErrorKind::PendingWithOutcome {
+                    outcome: spec.outcome.name(),
+                }));
+            }
+            _ => {}
+        }
+        check_result(&spec.call, &spec.outcome).map_err(err)?;
+        let id = OpId(self.ops.len() as u32);
+        self.ops.push(Operation {
+            id,
+            process: spec.process,
+            key: spec.key,
+            call: spec.call,
+            outcome: spec.outcome,
+            invoke: spec.invoke,
+            ret: spec.ret,
+            source: Source {
+                line: spec.line,
+                ret_line: None,
+            },
+        });
+        Ok(id)
+    }
+
+    /// Adds the invoke event of an operation (event form).
+    pub fn invoke(&mut self, inv: Invocation) -> Result<OpId, BuildError> {
+        self.set_form(Form::Events, inv.line)?;
+        if let Some(first) = self.outstanding[inv.process.index()] {
+            return Err(BuildError {
+                kind: BuildErrorKind::TwoOutstanding {
+                    process: self.processes[inv.process.index()].to_string(),
+                    first_line: self.ops[first.index()].source.line,
+                },
+                line: inv.line,
+            });
+        }
+        let id = OpId(self.ops.len() as u32);
+        self.ops.push(Operation {
+            id,
+            process: inv.process,
+            key: inv.key,
+            call: inv.call,
+            outcome: Outcome::Info,
+            invoke: inv.time,
+            ret: None,
+            source: Source {
+                line: inv.line,
+                ret_line: None,
+            },
+        });
+        self.outstanding[inv.process.index()] = Some(id);
+        Ok(id)
+    }
+
+    /// Adds the completion event of the process's outstanding operation.
+    pub fn complete(&mut self, c: Completion) -> Result<OpId, BuildError> {
+        self.set_form(Form::Events, c.line)?;
+        let err = |kind| BuildError { kind, line: c.line };
+        let Some(id) = self.outstanding[c.process.index()] else {
+            return Err(err(BuildErrorKind::CompletionWithoutCall {
+                process: self.processes[c.process.index()].to_string(),
+            }));
+        };
+        let op = &self.ops[id.index()];
+        if let Some(call) = &c.call
+            && call.kind() != op.call.kind()
+        {
+            return Err(err(BuildErrorKind::MismatchedCompletion {
+                process: self.processes[c.process.index()].to_string(),
+                invoked: op.call.kind().name(),
+                completed: call.kind().name(),
+                invoke_line: op.source.line,
+            }));
+        }
+        if c.time < op.invoke {
+            return Err(err(BuildErrorKind::ReturnBeforeInvoke {
+                invoke: op.invoke,
+                ret: c.time,
+            }));
+        }
+        let call = c.call.unwrap_or_else(|| op.call.clone());
+        check_result(&call, &c.outcome).map_err(err)?;
+        let op = &mut self.ops[id.index()];
+        op.call = call;
+        op.outcome = c.outcome;
+        op.ret = Some(c.time);
+        op.source.ret_line = Some(c.line);
+        self.outstanding[c.process.index()] = None;
+        Ok(id)
+    }
+
+    /// The operation the process has outstanding, if any (event form).
+    pub fn outstanding(&self, process: ProcessId) -> Option<OpId> {
+        self.outstanding[process.index()]
+    }
+
+    /// Validates and returns the history. Invokes never completed become
+    /// pending operations with unknown outcome.
+    pub fn finish(self) -> Result<History, BuildError> {
+        if self.form == Form::Intervals {
+            check_sessions(&self.ops, &self.processes)?;
+        }
+        let mut keys = self.keys;
+        if keys.is_empty() {
+            keys.push("".into());
+        }
+        Ok(History::from_parts(
+            self.ops,
+            self.processes,
+            keys,
+            self.values,
+            self.has_real_time,
+            self.has_keys,
+            self.metadata,
+            self.annotations,
+        ))
+    }
+}
+
+/// A completed operation's result must fit its call.
+fn check_result(call: &Call, outcome: &Outcome) -> Result<(), BuildErrorKind> {
+    let kind = call.kind().name();
+    let Outcome::Ok(ret) = outcome else {
+        return Ok(());
+    };
+    let what = match ret {
+        Ret::Ack => "an acknowledgement without a value",
+        Ret::Value(_) => "a value",
+        Ret::Bool(_) => "true or false",
+    };
+    let fits = match call {
+        Call::Read | Call::Dequeue => matches!(ret, Ret::Value(_)),
+        Call::Cas { .. } | Call::Acquire | Call::Release => matches!(ret, Ret::Bool(_) | Ret::Ack),
+        Call::Write(_) | Call::Append(_) | Call::Add(_) | Call::Enqueue(_) | Call::Txn(_) => {
+            matches!(ret, Ret::Ack)
+        }
+    };
+    if fits {
+        Ok(())
+    } else if matches!(call, Call::Read | Call::Dequeue) {
+        Err(BuildErrorKind::MissingResult { kind })
+    } else {
+        Err(BuildErrorKind::ResultMismatch { kind, what })
+    }
+}
+
+/// In interval form, a process's operations must not overlap, and nothing
+/// may follow a pending operation.
+fn check_sessions(ops: &[Operation], processes: &[Box<str>]) -> Result<(), BuildError> {
+    let mut by_process: Vec<Vec<&Operation>> = vec![Vec::new(); processes.len()];
+    for op in ops {
+        by_process[op.process.index()].push(op);
+    }
+    for session in &mut by_process {
+        session.sort_by_key(|op| (op.invoke, op.id));
+        for pair in session.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let name = processes[a.process.index()].to_string();
+            match a.ret {
+                None => {
+                    return Err(BuildError {
+                        kind: BuildErrorKind::AfterPending {
+                            process: name,
+                            pending_line: a.source.line,
+                        },
+                        line: b.source.line,
+                    });
+                }
+                Some(ret) if ret > b.invoke => {
+                    return Err(BuildError {
+                        kind: BuildErrorKind::OverlappingInProcess {
+                            process: name,
+                            other_line: a.source.line,
+                        },
+                        line: b.source.line,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_pair_up_and_pending_stays_info() {
+        let mut b = HistoryBuilder::new();
+        let p = b.process("p1");
+        let q = b.process("p2");
+        let k = b.key("x");
+        let one = b.int(1);
+        b.invoke(Invocation {
+            process: p,
+            key: k,
+            call: Call::Write(one),
+            time: 0,
+            line: 1,
+        })
+        .unwrap();
+        b.invoke(Invocation {
+            process: q,
+            key: k,
+            call: Call::Read,
+            time: 1,
+            line: 2,
+        })
+        .unwrap();
+        b.complete(Completion {
+            process: p,
+            outcome: Outcome::Ok(Ret::Ack),
+            time: 2,
+            line: 3,
+            call: None,
+        })
+        .unwrap();
+        let h = b.finish().unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.ops()[0].ret, Some(2));
+        assert!(h.ops()[1].is_pending() && h.ops()[1].is_unknown());
+    }
+
+    #[test]
+    fn second_invoke_while_outstanding_is_rejected() {
+        let mut b = HistoryBuilder::new();
+        let p = b.process("p1");
+        let k = b.implicit_key();
+        let inv = |line| Invocation {
+            process: p,
+            key: k,
+            call: Call::Read,
+            time: line as u64,
+            line,
+        };
+        b.invoke(inv(1)).unwrap();
+        let e = b.invoke(inv(2)).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(matches!(
+            e.kind,
+            BuildErrorKind::TwoOutstanding { first_line: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn overlapping_intervals_in_one_process_are_rejected() {
+        let mut b = HistoryBuilder::new();
+        let p = b.process("p1");
+        let k = b.implicit_key();
+        let one = b.int(1);
+        for (line, (i, r)) in [(0, 10), (5, 12)].into_iter().enumerate() {
+            b.push(OpSpec {
+                process: p,
+                key: k,
+                call: Call::Write(one),
+                outcome: Outcome::Ok(Ret::Ack),
+                invoke: i,
+                ret: Some(r),
+                line: line as u32 + 1,
+            })
+            .unwrap();
+        }
+        let e = b.finish().unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn read_without_result_is_rejected() {
+        let mut b = HistoryBuilder::new();
+        let p = b.process("p1");
+        let k = b.implicit_key();
+        let e = b
+            .push(OpSpec {
+                process: p,
+                key: k,
+                call: Call::Read,
+                outcome: Outcome::Ok(Ret::Ack),
+                invoke: 0,
+                ret: Some(1),
+                line: 7,
+            })
+            .unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(matches!(e.kind, BuildErrorKind::MissingResult { .. }));
+    }
+}
