@@ -46,7 +46,7 @@ fn every_grammar_example_parses() {
                 !(l.is_empty() || l.starts_with(['#', '%', '!']))
             })
             .count();
-        assert!(h.len() >= 1, "example {title:?} has no operations");
+        assert!(!h.is_empty(), "example {title:?} has no operations");
         // Interval form has one line per operation; event form at most two.
         assert!(
             h.len() <= op_lines && op_lines <= 2 * h.len(),

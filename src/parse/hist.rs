@@ -216,8 +216,8 @@ fn at_token_end(rest: &str) -> bool {
 
 fn starts_value(rest: &str) -> bool {
     matches!(
-        rest.as_bytes().first(),
-        Some(b'0'..=b'9' | b'-' | b'"' | b'[')
+        rest.as_bytes(),
+        [b'0'..=b'9' | b'"' | b'[', ..] | [b'-', b'0'..=b'9', ..]
     )
 }
 
@@ -788,7 +788,9 @@ fn call(input: &str) -> PResult<'_, CallSyn<'_>> {
         OpKind::Read | OpKind::Dequeue => {
             let (r, gap) = ws(rest)?;
             if !gap.is_empty() && starts_result(r) {
-                let (after, res) = result(r)?;
+                let (after, res) = cut_with(result(r), |_| {
+                    expected(r, "a result (a value, nil or ?)", context(input, r))
+                })?;
                 if !at_token_end(after) {
                     return failure(expected(after, "a space", context(input, after)));
                 }
@@ -972,6 +974,7 @@ fn operation(input: &str) -> PResult<'_, OperationSyn<'_>> {
     if gap.is_empty() && !rest.is_empty() {
         return failure(expected(rest, "a space after the process name", ""));
     }
+    let call_start = rest;
     let (rest, c) = call(rest)?;
     let mut rest = rest;
     let mut timing_syn = None;
@@ -996,7 +999,7 @@ fn operation(input: &str) -> PResult<'_, OperationSyn<'_>> {
     } else {
         "end of line"
     };
-    let after_line = line_end(rest, what, context(input, rest)).map_err(|e| {
+    let after_line = line_end(rest, what, context(call_start, rest)).map_err(|e| {
         e.map(|mut e| {
             let t = found_token(rest.trim_start_matches([' ', '\t']));
             if let Some(s) = suggest(t, &OUTCOME_WORDS)
@@ -1087,8 +1090,8 @@ fn event(input: &str) -> PResult<'_, EventSyn<'_>> {
     let (rest, _) = ws(rest)?;
     let (after_word, word) = event_word(rest)?;
     let word_tok = tok_between(rest, after_word);
-    let (r, _) = ws(after_word)?;
-    let (mut rest, c) = call(r)?;
+    let (call_start, _) = ws(after_word)?;
+    let (mut rest, c) = call(call_start)?;
     let mut stamp_syn = None;
     let (r, gap) = ws(rest)?;
     if !gap.is_empty() && r.starts_with('@') {
@@ -1101,7 +1104,7 @@ fn event(input: &str) -> PResult<'_, EventSyn<'_>> {
     } else {
         "end of line"
     };
-    let (rest, _) = line_end(rest, what, context(input, rest))?;
+    let (rest, _) = line_end(rest, what, context(call_start, rest))?;
     Ok((
         rest,
         EventSyn {
@@ -1904,16 +1907,19 @@ impl Driver {
         if invoked.key != key || !same_call(&invoked.call, &call) {
             let invoke_line = invoked.source.line;
             let (at, what) = if invoked.call.kind() != call.kind() {
-                (ev.call.kind_tok, "kind")
+                (ev.call.kind_tok, "kind does")
             } else if invoked.key != key {
-                (ev.call.key.as_ref().map_or(ev.call.tok, |k| k.1), "key")
+                (
+                    ev.call.key.as_ref().map_or(ev.call.tok, |k| k.1),
+                    "key does",
+                )
             } else {
-                (ev.call.tok, "arguments")
+                (ev.call.tok, "arguments do")
             };
             return Err(error_at(
                 at,
                 format!(
-                    "this completion's {what} does not match the call process {} invoked on line {invoke_line}",
+                    "this completion's {what} not match the call process {} invoked on line {invoke_line}",
                     ev.process
                 ),
             )
@@ -1990,7 +1996,7 @@ fn build_error(source: &str, err: &BuildError) -> ParseError {
     match &err.kind {
         BuildErrorKind::OverlappingInProcess { other_line, .. } => {
             pe = pe.with_note(format!(
-                "note: a process has at most one outstanding call; the operation on line {other_line} has not returned yet"
+                "note: the operation on line {other_line} had not returned when this one was invoked"
             ));
         }
         BuildErrorKind::AfterPending { pending_line, .. } => {
@@ -2022,9 +2028,7 @@ fn find_timing(line: &str) -> Option<(usize, usize)> {
             }
             b'#' => return None,
             b'@' => {
-                let end = line[i..]
-                    .find('#')
-                    .map_or(line.len(), |j| i + j);
+                let end = line[i..].find('#').map_or(line.len(), |j| i + j);
                 let t = line[i..end].trim_end();
                 let t_end = t
                     .char_indices()
