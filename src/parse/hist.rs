@@ -1156,7 +1156,7 @@ enum HeaderSyn<'a> {
     Initial(Option<(Cow<'a, str>, Tok)>, Option<Value>),
     Unit(TimeUnit),
     Quiescent(Time),
-    Meta(&'a str, Cow<'a, str>),
+    Meta(Cow<'a, str>, Cow<'a, str>),
     Form(bool),
 }
 
@@ -1218,7 +1218,7 @@ fn header(input: &str) -> PResult<'_, (&str, HeaderSyn<'_>)> {
             (rest, HeaderSyn::Quiescent(t))
         }
         "meta" => {
-            let (after, w) = cut_with(word(r), |_| expected(r, "a name", &ctx))?;
+            let (after, w) = text_atom(r)?;
             let (t, _) = cut_with(sp(after), |_| {
                 expected(after, "a space and a text", context(input, after))
             })?;
@@ -1547,7 +1547,7 @@ impl Driver {
             },
             HeaderSyn::Unit(u) => self.b.metadata.time_unit = u,
             HeaderSyn::Quiescent(t) => self.b.metadata.quiescent_at = Some(t),
-            HeaderSyn::Meta(n, t) => self.b.metadata.extra.push((n.to_string(), t.into_owned())),
+            HeaderSyn::Meta(n, t) => self.b.metadata.extra.push((n.into_owned(), t.into_owned())),
             HeaderSyn::Form(events) => {
                 let want = if events {
                     Form::Events

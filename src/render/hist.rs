@@ -219,7 +219,7 @@ fn write_call(history: &History, id: OpId, with_reads: bool, out: &mut String) {
                 });
                 write_key(history.key_name(m.key), out);
                 match (m.kind, m.value) {
-                    (MicroKind::Read, Observed::Unknown) if !with_reads => {}
+                    (MicroKind::Read, _) if !with_reads => {}
                     (_, o) => {
                         out.push(' ');
                         write_observed(history, o, out);
