@@ -254,7 +254,7 @@ fn ws(input: &str) -> PResult<'_, &str> {
 /// `sp ::= [ #x9]+`
 fn sp(input: &str) -> PResult<'_, &str> {
     match ws(input)? {
-        (_, gap) if gap.is_empty() => space1(input),
+        (_, "") => space1(input),
         ok => Ok(ok),
     }
 }
