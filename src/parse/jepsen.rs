@@ -89,18 +89,32 @@ pub(crate) fn parse_edn_records(source: &str, config: MapConfig) -> Result<Histo
 /// Detection of independent `[key value]` tuples (see the module docs).
 /// Malformed input counts as "not independent": the real parse reports it.
 fn detect_independent(source: &str) -> bool {
-    let mut seen = false;
-    let mut independent = true;
+    let mut votes = TupleVotes::default();
     let _ = edn::read_records(source, |record| {
         let Ok(ev) = event_from_record(source, record, 0) else {
-            independent = false;
+            votes.against = true;
             return Err(stop());
         };
-        if ev.process.is_nemesis() || ev.key.is_some() {
-            return Ok(());
-        }
-        if !matches!(ev.kind, EventType::Invoke | EventType::Ok) {
-            return Ok(());
+        if votes.vote(&ev) { Ok(()) } else { Err(stop()) }
+    });
+    votes.independent()
+}
+
+/// Running verdict of the independent-keys detection.
+#[derive(Default)]
+pub(crate) struct TupleVotes {
+    seen: bool,
+    against: bool,
+}
+
+impl TupleVotes {
+    /// Counts one event; returns false once the answer is "no".
+    pub(crate) fn vote(&mut self, ev: &Event<'_>) -> bool {
+        if ev.process.is_nemesis()
+            || ev.key.is_some()
+            || !matches!(ev.kind, EventType::Invoke | EventType::Ok)
+        {
+            return !self.against;
         }
         let fits = match ev.value.as_ref().and_then(Edn::as_seq) {
             Some([k, v]) => {
@@ -111,14 +125,14 @@ fn detect_independent(source: &str) -> bool {
             }
             _ => false,
         };
-        if !fits {
-            independent = false;
-            return Err(stop());
-        }
-        seen = true;
-        Ok(())
-    });
-    seen && independent
+        self.seen = true;
+        self.against |= !fits;
+        !self.against
+    }
+
+    pub(crate) fn independent(&self) -> bool {
+        self.seen && !self.against
+    }
 }
 
 fn stop() -> ParseError {
