@@ -638,7 +638,7 @@ impl<'a> Reader<'a> {
             }
         }
         let call = match f {
-            OpKind::Txn if ty == "ok" => Some(self.call(line, obj, f, true)?),
+            OpKind::Txn if obj.contains_key("ops") => Some(self.call(line, obj, f, true)?),
             OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue if obj.contains_key("value") => {
                 let again = self.call(line, obj, f, true)?;
                 if again != invoked {
