@@ -94,11 +94,15 @@ fn event<'a>(source: &'a str, start: usize, text: &'a str, line: u32) -> Result<
         )
         .with_note("help: only jepsen.util operation lines are read; keep them with `grep 'jepsen.util - ' FILE`"));
     };
+    // Fields are read from the input up to the end of this line, so a value
+    // that does not close on its line is an error here, not a read of the
+    // following lines; offsets stay those of the whole input.
+    let upto_line_end = &source[..start + text.len()];
     let mut offset = PREFIX.len();
     let mut values: Vec<Edn<'a>> = Vec::with_capacity(4);
     const NAMES: [&str; 4] = ["a process", "a type", "an :f", "a value"];
     for (n, field) in fields.splitn(4, '\t').enumerate() {
-        let value = field_value(source, start + offset, field, NAMES[n])?;
+        let value = field_value(upto_line_end, start + offset, field, NAMES[n])?;
         values.push(value);
         offset += field.len() + 1;
     }
