@@ -228,6 +228,7 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
 
 #[cfg(test)]
 mod tests {
+    use super::super::hist::parse_initial;
     use super::*;
 
     #[test]
