@@ -2,8 +2,8 @@
 
 use super::input::{self, InputError, Loaded};
 use super::{
-    CheckArgs, ConvertArgs, EXIT_INPUT, OutputFormat, OutputKind, StatsArgs, use_color,
-    use_color_stderr, write_line,
+    CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, OutputKind, StatsArgs,
+    use_color, use_color_stderr, write_line,
 };
 use concord::check::{self, CheckConfig, Guarantee, Model};
 use concord::history::TimeUnit;
@@ -189,12 +189,22 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
             return Ok(EXIT_INPUT);
         }
     };
-    let text = match args.to {
-        OutputFormat::Hist => concord::render::hist::to_hist(&loaded.history),
-        OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(&loaded.history, false),
-        OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(&loaded.history, true),
+    write_history(&loaded.history, args.to, args.output.as_deref(), out)
+}
+
+/// Writes a history in `format` to `path`, or to `out` when there is none.
+fn write_history(
+    history: &concord::History,
+    format: OutputFormat,
+    path: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> io::Result<i32> {
+    let text = match format {
+        OutputFormat::Hist => concord::render::hist::to_hist(history),
+        OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
+        OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
     };
-    match &args.output {
+    match path {
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
                 return usage_error(format!("cannot write {}: {e}", path.display()));
@@ -203,6 +213,36 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
         None => out.write_all(text.as_bytes())?,
     }
     Ok(0)
+}
+
+pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
+    for (name, f) in [
+        ("--read-fraction", args.read_fraction),
+        ("--cas-fraction", args.cas_fraction),
+        ("--pending-fraction", args.pending_fraction),
+        ("--stale-reads", args.stale_reads),
+    ] {
+        if !(0.0..=1.0).contains(&f) {
+            return usage_error(format!("{name} must be between 0 and 1, got {f}"));
+        }
+    }
+    if args.processes == 0 {
+        return usage_error("--processes must be at least 1".to_string());
+    }
+    let cfg = concord::generate::GenConfig {
+        ops: args.ops,
+        processes: args.processes,
+        keys: args.keys,
+        seed: args.seed,
+        read_fraction: args.read_fraction,
+        cas_fraction: args.cas_fraction,
+        unique_values: !args.repeat_values,
+        pending_fraction: args.pending_fraction,
+        stale_read_fraction: args.stale_reads,
+        ..concord::generate::GenConfig::default()
+    };
+    let history = concord::generate::generate_register(&cfg);
+    write_history(&history, args.to, args.output.as_deref(), out)
 }
 
 pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {

@@ -36,6 +36,9 @@ enum Command {
     Convert(ConvertArgs),
     /// Print facts about histories: operations, processes, keys, pending, concurrency.
     Stats(StatsArgs),
+    /// Generate a random register history, linearizable by construction
+    /// unless --stale-reads makes some reads return overwritten values.
+    Generate(GenerateArgs),
 }
 
 /// How to read input files.
@@ -152,6 +155,44 @@ struct StatsArgs {
     output: OutputKind,
 }
 
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Number of operations.
+    #[arg(long, default_value_t = 1000)]
+    ops: usize,
+    /// Number of concurrent processes.
+    #[arg(long, default_value_t = 4)]
+    processes: usize,
+    /// Number of keys (0: one implicit key).
+    #[arg(long, default_value_t = 1)]
+    keys: usize,
+    /// PRNG seed; the same flags and seed give the same bytes.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Fraction of reads.
+    #[arg(long, default_value_t = 0.5)]
+    read_fraction: f64,
+    /// Fraction of compare-and-set operations.
+    #[arg(long, default_value_t = 0.0)]
+    cas_fraction: f64,
+    /// Draw written values from 0..5 instead of making each one unique.
+    #[arg(long)]
+    repeat_values: bool,
+    /// Fraction of calls that never return.
+    #[arg(long, default_value_t = 0.0)]
+    pending_fraction: f64,
+    /// Fraction of reads that return an overwritten value (each one makes
+    /// the history non-linearizable).
+    #[arg(long, default_value_t = 0.0)]
+    stale_reads: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Hist)]
+    to: OutputFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 /// Runs the command line and returns the exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -168,6 +209,7 @@ pub fn run() -> i32 {
         Command::Check(args) => commands::check(&args, &mut out),
         Command::Convert(args) => commands::convert(&args, &mut out),
         Command::Stats(args) => commands::stats(&args, &mut out),
+        Command::Generate(args) => commands::generate(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,
