@@ -355,7 +355,13 @@ pub(crate) fn search_instance<M: DataModel>(
 ) -> PartEnd {
     let key = (model.partition_is_key()).then_some(KeyId(inst.partition));
     let init = model.init(history, inst.partition);
-    match search::search(model, &inst.items, init, RealTime::new(&inst.items), budget) {
+    match search::search(
+        model,
+        &inst.items,
+        init,
+        RealTime::new(&inst.items, inst.processes),
+        budget,
+    ) {
         SearchEnd::Found(path) => {
             PartEnd::Found(path.iter().map(|&i| inst.items[i as usize].id).collect())
         }
@@ -495,31 +501,86 @@ impl<M: DataModel> PartitionIsKey for M {
 }
 
 /// Merges per-partition linearizations into one order that respects real
-/// time. Each order gets linearization points greedily (an operation's
-/// point is the later of its invoke and its predecessor's point, which lies
-/// within its interval because the order respects real time); sorting all
-/// operations by point then gives a global linearization, as in the proof
-/// of locality.
+/// time and session order. Each order gets linearization points greedily
+/// (an operation's point is the later of its invoke and its predecessor's
+/// point, which lies within its interval because the order respects real
+/// time); emitting chain heads by smallest point then respects real time,
+/// as in the proof of locality. Equal points are where session order can
+/// matter (touching intervals of one process), so a head waits until its
+/// process's previous completed operation has been emitted.
 pub(crate) fn merge_orders(history: &History, orders: Vec<Vec<OpId>>) -> Vec<OpId> {
-    let mut all: Vec<(Time, usize, usize, OpId)> = Vec::new();
-    for (k, order) in orders.iter().enumerate() {
-        let mut point: Time = 0;
-        for (pos, &id) in order.iter().enumerate() {
-            point = point.max(history.op(id).invoke);
-            all.push((point, k, pos, id));
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = history.len();
+    let mut point = vec![0 as Time; n];
+    let mut present = vec![false; n];
+    for order in &orders {
+        let mut p: Time = 0;
+        for &id in order {
+            p = p.max(history.op(id).invoke);
+            point[id.index()] = p;
+            present[id.index()] = true;
         }
     }
-    all.sort_unstable();
-    all.into_iter().map(|e| e.3).collect()
+    // The session predecessor each operation must wait for.
+    let mut pred: Vec<Option<OpId>> = vec![None; n];
+    for session in history.sessions() {
+        let mut last_ok: Option<OpId> = None;
+        for id in session {
+            if present[id.index()] {
+                pred[id.index()] = last_ok;
+                if history.op(id).is_ok() {
+                    last_ok = Some(id);
+                }
+            }
+        }
+    }
+    let mut emitted = vec![false; n];
+    let mut waiting: FxHashMap<OpId, Vec<usize>> = FxHashMap::default();
+    let mut cursor = vec![0usize; orders.len()];
+    let mut heap = BinaryHeap::new();
+    for (k, order) in orders.iter().enumerate() {
+        if let Some(&id) = order.first() {
+            heap.push(Reverse((point[id.index()], k)));
+        }
+    }
+    let mut out = Vec::with_capacity(orders.iter().map(Vec::len).sum());
+    while let Some(Reverse((_, k))) = heap.pop() {
+        let id = orders[k][cursor[k]];
+        if let Some(p) = pred[id.index()]
+            && !emitted[p.index()]
+        {
+            waiting.entry(p).or_default().push(k);
+            continue;
+        }
+        out.push(id);
+        emitted[id.index()] = true;
+        cursor[k] += 1;
+        if let Some(&next) = orders[k].get(cursor[k]) {
+            heap.push(Reverse((point[next.index()], k)));
+        }
+        for k2 in waiting.remove(&id).unwrap_or_default() {
+            let head = orders[k2][cursor[k2]];
+            heap.push(Reverse((point[head.index()], k2)));
+        }
+    }
+    // Only a cycle, which locality rules out, could leave operations behind;
+    // append them so the caller's validation reports it rather than losing
+    // operations.
+    for (k, order) in orders.iter().enumerate() {
+        out.extend_from_slice(&order[cursor[k]..]);
+    }
+    out
 }
 
 /// Replays `order` as a linearization of `history` under `model`,
 /// independently of the search: every completed (`ok`) operation that
 /// constrains the model appears exactly once, no failed operation appears,
 /// an unknown-outcome operation appears at most once, the order respects
-/// real time (when the history has timestamps; an unknown-outcome operation
-/// is only ordered after what returned before its invoke), and each
-/// operation is legal in the state the previous ones leave.
+/// session order and real time (when the history has timestamps; an
+/// unknown-outcome operation is only ordered after the completed operations
+/// that precede it), and each operation is legal in the state the previous
+/// ones leave.
 pub fn validate_witness(history: &History, model: Model, order: &[OpId]) -> Result<(), String> {
     validate(history, model, order, history.has_real_time())
 }
@@ -573,11 +634,12 @@ fn validate_with<M: DataModel>(
         }
         compiled.push(c);
     }
-    // Order: a must come before b when a completed before b began (real
-    // time) or a is a completed operation earlier in b's session (session
-    // order; unknown-outcome operations float). One backward pass keeps the
-    // earliest return (real time) or the smallest session rank per process
-    // (session order) among completed operations placed later.
+    // Order: a completed operation a must come before b when it returned
+    // before b began (real time) or is earlier in b's session (session
+    // order, which matters for touching intervals); unknown-outcome
+    // operations float. One backward pass keeps the earliest return and the
+    // smallest session rank per process among completed operations placed
+    // later.
     let mut session_rank = vec![0usize; n];
     for s in history.sessions() {
         for (r, id) in s.iter().enumerate() {
@@ -588,16 +650,11 @@ fn validate_with<M: DataModel>(
     let mut min_rank_after: FxHashMap<u32, (usize, OpId)> = FxHashMap::default();
     for (pb, &b) in order.iter().enumerate().rev() {
         let ob = history.op(b);
-        let later = if real_time {
-            min_ret_after
-                .filter(|&(ret, _)| ret < ob.invoke)
-                .map(|e| e.1)
-        } else {
-            min_rank_after
-                .get(&ob.process.0)
-                .filter(|&&(rank, _)| rank < session_rank[b.index()])
-                .map(|e| e.1)
-        };
+        let by_time = min_ret_after.filter(|&(ret, _)| real_time && ret < ob.invoke);
+        let by_session = min_rank_after
+            .get(&ob.process.0)
+            .filter(|&&(rank, _)| rank < session_rank[b.index()]);
+        let later = by_time.map(|e| e.1).or(by_session.map(|e| e.1));
         if let Some(a) = later {
             return Err(format!(
                 "`{}` (position {pb}) is ordered before `{}`, which must come first",

@@ -18,8 +18,9 @@
 //! optional operations have no return event that could block it. Three exact
 //! reductions keep optional operations cheap:
 //! * optional operations with identical calls are interchangeable once
-//!   invoked, so only the earliest available one of each class is tried and
-//!   the memo counts them per class instead of naming them;
+//!   available (and availability only grows as the linearized set grows),
+//!   so only the earliest available one of each class is tried and the memo
+//!   counts them per class instead of naming them;
 //! * an optional operation that leaves the state unchanged is never tried
 //!   (not placing it leaves strictly more choices);
 //! * the memo key of the linearized set is compact: for real time, the
@@ -153,12 +154,21 @@ fn classes<O>(items: &[Item<O>]) -> Vec<Vec<u32>> {
 /// Candidates under real time: an operation may come next when no unplaced
 /// required operation returned before its invoke, i.e. `invoke <= minret`
 /// where `minret` is the earliest return of an unplaced required operation
-/// (closed intervals: touching intervals overlap).
+/// (closed intervals: touching intervals overlap), and every required
+/// operation earlier in its own session is placed (session order is part
+/// of real-time order; it only matters for touching intervals of one
+/// process, `a.ret == b.invoke`).
 pub(crate) struct RealTime {
     invoke: Vec<Time>,
     ret: Vec<Time>,
     required: Vec<bool>,
     class: Vec<u32>,
+    process: Vec<u32>,
+    /// Required items: position in their process's chain; optional items:
+    /// how many required items of their process precede them.
+    seq: Vec<u32>,
+    /// Per process: placed required items (a prefix of its chain).
+    pos: Vec<u32>,
     /// Doubly linked list of unplaced required items in invoke order;
     /// index `n` is the head sentinel. Unlink and relink are O(1).
     next: Vec<u32>,
@@ -168,16 +178,16 @@ pub(crate) struct RealTime {
     w: usize,
     w_stack: Vec<u32>,
     placed: Vec<bool>,
-    /// Optional classes, their placed-prefix lengths, and the classes in
-    /// order of their first invoke.
+    /// Optional classes (each in invoke order) and the classes in order of
+    /// their first invoke.
     class_ops: Vec<Vec<u32>>,
-    class_ptr: Vec<u32>,
     class_order: Vec<u32>,
     counts: ClassCounts,
 }
 
 impl RealTime {
-    pub fn new<O>(items: &[Item<O>]) -> RealTime {
+    /// `items` must be in session order within each process.
+    pub fn new<O>(items: &[Item<O>], processes: usize) -> RealTime {
         let n = items.len();
         let mut by_invoke: Vec<u32> = (0..n as u32)
             .filter(|&i| items[i as usize].required)
@@ -195,6 +205,15 @@ impl RealTime {
         prev[n] = last;
         let mut ret_order = by_invoke.clone();
         ret_order.sort_by_key(|&i| (items[i as usize].ret, i));
+        let mut chain_len = vec![0u32; processes];
+        let mut seq = vec![0u32; n];
+        for (i, it) in items.iter().enumerate() {
+            let p = it.process as usize;
+            seq[i] = chain_len[p];
+            if it.required {
+                chain_len[p] += 1;
+            }
+        }
         let class_ops = classes(items);
         let mut class_order: Vec<u32> = (0..class_ops.len() as u32)
             .filter(|&c| !class_ops[c as usize].is_empty())
@@ -205,13 +224,15 @@ impl RealTime {
             ret: items.iter().map(|i| i.ret).collect(),
             required: items.iter().map(|i| i.required).collect(),
             class: items.iter().map(|i| i.class).collect(),
+            process: items.iter().map(|i| i.process).collect(),
+            seq,
+            pos: vec![0; processes],
             next,
             prev,
             ret_order,
             w: 0,
             w_stack: Vec::new(),
             placed: vec![false; n],
-            class_ptr: vec![0; class_ops.len()],
             class_ops,
             class_order,
             counts: ClassCounts::default(),
@@ -236,18 +257,26 @@ impl Frontier for RealTime {
         let end = self.invoke.len() as u32;
         let mut i = self.head();
         while i != end && self.invoke[i as usize] <= minret {
-            out.push(i);
-            i = self.next[i as usize];
+            let iu = i as usize;
+            if self.seq[iu] == self.pos[self.process[iu] as usize] {
+                out.push(i);
+            }
+            i = self.next[iu];
         }
         for &c in &self.class_order {
             let ops = &self.class_ops[c as usize];
             if self.invoke[ops[0] as usize] > minret {
                 break;
             }
-            if let Some(&op) = ops.get(self.class_ptr[c as usize] as usize)
-                && self.invoke[op as usize] <= minret
-            {
-                out.push(op);
+            for &op in ops {
+                let ou = op as usize;
+                if self.invoke[ou] > minret {
+                    break;
+                }
+                if !self.placed[ou] && self.pos[self.process[ou] as usize] >= self.seq[ou] {
+                    out.push(op);
+                    break;
+                }
             }
         }
     }
@@ -266,34 +295,32 @@ impl Frontier for RealTime {
 
     fn linearize(&mut self, i: u32) {
         let iu = i as usize;
+        self.placed[iu] = true;
         if self.required[iu] {
             let (p, n) = (self.prev[iu], self.next[iu]);
             self.next[p as usize] = n;
             self.prev[n as usize] = p;
-            self.placed[iu] = true;
+            self.pos[self.process[iu] as usize] += 1;
             self.w_stack.push(self.w as u32);
             while self.w < self.ret_order.len() && self.placed[self.ret_order[self.w] as usize] {
                 self.w += 1;
             }
         } else {
-            let c = self.class[iu];
-            self.class_ptr[c as usize] += 1;
-            self.counts.inc(c);
+            self.counts.inc(self.class[iu]);
         }
     }
 
     fn unlinearize(&mut self, i: u32) {
         let iu = i as usize;
+        self.placed[iu] = false;
         if self.required[iu] {
             let (p, n) = (self.prev[iu], self.next[iu]);
             self.next[p as usize] = i;
             self.prev[n as usize] = i;
-            self.placed[iu] = false;
+            self.pos[self.process[iu] as usize] -= 1;
             self.w = self.w_stack.pop().unwrap_or(0) as usize;
         } else {
-            let c = self.class[iu];
-            self.class_ptr[c as usize] -= 1;
-            self.counts.dec(c);
+            self.counts.dec(self.class[iu]);
         }
     }
 
