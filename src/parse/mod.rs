@@ -7,6 +7,8 @@
 //! line silently: every line is an operation, an event, a header entry, an
 //! annotation, a comment, blank, or an error.
 
+pub mod hist;
+
 use crate::history::{BuildError, History};
 use std::fmt;
 use thiserror::Error;
@@ -159,12 +161,17 @@ pub struct ParseOptions {
 }
 
 /// Parses `source` in `format`.
-pub fn parse(source: &str, format: Format, _options: &ParseOptions) -> Result<History, ParseError> {
-    Err(ParseError::at(
-        source,
-        Span { start: 0, end: 0 },
-        format!("the {format} reader is not implemented yet"),
-    ))
+pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<History, ParseError> {
+    match format {
+        Format::Hist => hist::parse(source, options),
+        Format::HistEvents => hist::parse_events(source, options),
+        #[allow(unreachable_patterns)]
+        _ => Err(ParseError::at(
+            source,
+            Span { start: 0, end: 0 },
+            format!("the {format} reader is not implemented yet"),
+        )),
+    }
 }
 
 #[cfg(test)]
