@@ -96,7 +96,13 @@ fn most_severe_exit_code_wins_over_files() {
     std::fs::write(&bad, "p1 frobnicate x\n").unwrap();
     std::fs::write(&stale, STALE).unwrap();
     let (code, _, _) = run(
-        &["check", "-c", "lin", stale.to_str().unwrap(), bad.to_str().unwrap()],
+        &[
+            "check",
+            "-c",
+            "lin",
+            stale.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
         "",
     );
     assert_eq!(code, 2, "an input error outranks a violation");
@@ -146,7 +152,10 @@ fn requested_check_that_cannot_run_is_inconclusive() {
     let (code, out, _) = run(&["check", "-", "-c", "lin"], "p1 write x 1\np2 read x 1\n");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("not-checked"), "{out}");
-    assert!(!out.contains("holds"), "never prints holds for a check it did not run: {out}");
+    assert!(
+        !out.contains("holds"),
+        "never prints holds for a check it did not run: {out}"
+    );
 }
 
 #[test]
@@ -188,7 +197,17 @@ fn broken_pipe_is_not_an_error() {
         .unwrap();
     // Close the reading end first, as `concord ... | head -0` would.
     drop(child.stdout.take());
-    child.stdin.take().unwrap().write_all(big.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(big.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

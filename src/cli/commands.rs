@@ -124,7 +124,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                     report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
                 write_line(out, &begin.to_string())?;
                 for r in &results {
-                    write_line(out, &report::result_json(path, &loaded.history, r).to_string())?;
+                    write_line(
+                        out,
+                        &report::result_json(path, &loaded.history, r).to_string(),
+                    )?;
                 }
                 let elapsed = file_started.elapsed().as_millis();
                 write_line(
@@ -148,8 +151,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         }
     }
     if args.output == OutputKind::Json {
-        let summary =
-            report::summary_json(args.files.len(), code, started.elapsed().as_millis());
+        let summary = report::summary_json(args.files.len(), code, started.elapsed().as_millis());
         write_line(out, &summary.to_string())?;
     }
     Ok(code)
@@ -178,7 +180,12 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
     let loaded: Loaded = match input::load(&args.file, &args.input) {
         Ok(l) => l,
         Err(e) => {
-            report_input_error(&e, OutputKind::Human, use_color_stderr(super::ColorChoice::Auto), out)?;
+            report_input_error(
+                &e,
+                OutputKind::Human,
+                use_color_stderr(super::ColorChoice::Auto),
+                out,
+            )?;
             return Ok(EXIT_INPUT);
         }
     };
@@ -204,7 +211,12 @@ pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {
         let loaded = match input::load(path, &args.input) {
             Ok(l) => l,
             Err(e) => {
-                report_input_error(&e, args.output, use_color_stderr(super::ColorChoice::Auto), out)?;
+                report_input_error(
+                    &e,
+                    args.output,
+                    use_color_stderr(super::ColorChoice::Auto),
+                    out,
+                )?;
                 code = EXIT_INPUT;
                 continue;
             }

@@ -4,7 +4,7 @@
 
 use super::InputArgs;
 use concord::History;
-use concord::parse::{self, Format, ParseError, ParseOptions, Span};
+use concord::parse::{self, FailSemantics, Format, NilRead, ParseError, ParseOptions, Span};
 use concord::render::diagnostic::render_parse_error;
 use std::io::Read;
 use std::path::Path;
@@ -51,11 +51,26 @@ impl InputError {
 }
 
 /// Parse options from flags.
-pub fn parse_options(args: &InputArgs) -> ParseOptions {
-    ParseOptions {
+pub fn parse_options(args: &InputArgs) -> Result<ParseOptions, String> {
+    let fail_semantics = match &args.fail_semantics {
+        None => None,
+        Some(name) => Some(FailSemantics::from_name(name).ok_or_else(|| {
+            format!("unknown --fail-semantics `{name}`; expected did-not-happen or definite-answer")
+        })?),
+    };
+    let nil_read =
+        match &args.nil_read {
+            None => None,
+            Some(name) => Some(NilRead::from_name(name).ok_or_else(|| {
+                format!("unknown --nil-read `{name}`; expected unknown or absent")
+            })?),
+        };
+    Ok(ParseOptions {
         initial: args.initial.clone(),
-        ..ParseOptions::default()
-    }
+        fail_semantics,
+        nil_read,
+        independent_keys: args.independent_keys,
+    })
 }
 
 /// Reads and parses one input (`-` is standard input).
@@ -76,7 +91,10 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<Loaded, InputError> {
                 },
                 "the input is not valid UTF-8",
             )
-            .with_note(format!("note: invalid byte 0x{:02x} at byte offset {valid}", bytes[valid]));
+            .with_note(format!(
+                "note: invalid byte 0x{:02x} at byte offset {valid}",
+                bytes[valid]
+            ));
             return Err(InputError {
                 path: display,
                 error,
@@ -102,7 +120,7 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<Loaded, InputError> {
             }
         }
     };
-    let options = parse_options(args);
+    let options = parse_options(args).map_err(|e| InputError::plain(&display, e))?;
     match parse::parse(&text, format, &options) {
         Ok(history) => Ok(Loaded {
             semantics: parse::describe_semantics(format, &options),

@@ -48,6 +48,17 @@ struct InputArgs {
     /// overriding the history header and the format's default.
     #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
     initial: Option<String>,
+    /// What a Jepsen `:fail` means: did-not-happen (Jepsen, Knossos) or
+    /// definite-answer (a :fail cas answered false; the etcd logs' default).
+    #[arg(long, value_name = "SEMANTICS")]
+    fail_semantics: Option<String>,
+    /// What a `nil` read in a Jepsen history means: unknown (unconstrained,
+    /// Knossos's default) or absent (the key had no value).
+    #[arg(long, value_name = "MEANING")]
+    nil_read: Option<String>,
+    /// Whether Jepsen `:value`s are `[key value]` tuples (default: detected).
+    #[arg(long, value_name = "BOOL")]
+    independent_keys: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

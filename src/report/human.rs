@@ -166,7 +166,12 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
             Some(r) => format!("lines {}-{}", op.source.line, r),
             None => format!("line {}", op.source.line),
         };
-        let _ = writeln!(out, "      op #{:<4} {line:<10} {}", id.0, history.describe(id));
+        let _ = writeln!(
+            out,
+            "      op #{:<4} {line:<10} {}",
+            id.0,
+            history.describe(id)
+        );
     }
     for e in &v.edges {
         let rule = match &e.label {
