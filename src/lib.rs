@@ -27,6 +27,7 @@ pub mod generate;
 pub mod history;
 pub mod parse;
 pub mod render;
+pub mod report;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;

@@ -468,6 +468,7 @@ fn non_ascii_columns_count_characters() {
 fn invalid_initial_option() {
     let opts = ParseOptions {
         initial: Some("[1".to_string()),
+        ..ParseOptions::default()
     };
     let e = hist::parse("p1 read 1 @ 0..1", &opts).unwrap_err();
     assert!(e.message.contains("invalid initial value"), "{}", e.message);
