@@ -94,6 +94,14 @@ fn shipped_examples_parse() {
         let h = hist::parse(&text, &ParseOptions::default())
             .unwrap_or_else(|e| panic!("{name} does not parse: {e} {:?}", e.notes));
         assert!(!h.is_empty(), "{name} has no operations");
+        // Its canonical text reads back as the same history.
+        let canonical = concord::render::hist::to_hist(&h);
+        let back = hist::parse(&canonical, &ParseOptions::default()).unwrap();
+        assert_eq!(
+            concord::render::hist::first_difference(&h, &back),
+            None,
+            "{name}"
+        );
         match name.as_str() {
             "untimed-sessions" => assert!(!h.has_real_time()),
             "kv-events" => assert!(h.has_real_time() && h.key_count() == 3),

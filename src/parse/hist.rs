@@ -1235,44 +1235,12 @@ fn header(input: &str) -> PResult<'_, (&str, HeaderSyn<'_>)> {
     let ctx = format!("%{name}");
     let (rest, h) = match name {
         "concord" => concord_dir(r, &ctx)?,
-        "model" => {
-            let (rest, m) = text_atom(r)?;
-            (rest, HeaderSyn::Model(m))
-        }
+        "model" => model_dir(r)?,
         "initial" => initial_dir(r)?,
-        "unit" => {
-            let w = peek_word(r);
-            match TimeUnit::from_name(w) {
-                Some(u) => (&r[w.len()..], HeaderSyn::Unit(u)),
-                None => {
-                    return failure(
-                        expected(r, "a time unit", &ctx)
-                            .note("note: the units are ticks, ns, us, ms and s"),
-                    );
-                }
-            }
-        }
-        "quiescent" => {
-            let (rest, t) = cut_with(time(r), |_| expected(r, "a time", &ctx))?;
-            (rest, HeaderSyn::Quiescent(t))
-        }
-        "meta" => {
-            let (after, w) = text_atom(r)?;
-            let (t, _) = cut_with(sp(after), |_| {
-                expected(after, "a space and a text", context(input, after))
-            })?;
-            let (rest, body) = text(t)?;
-            (rest, HeaderSyn::Meta(w, body))
-        }
-        _ => {
-            // "form"
-            let w = peek_word(r);
-            match w {
-                "intervals" => (&r[w.len()..], HeaderSyn::Form(false)),
-                "events" => (&r[w.len()..], HeaderSyn::Form(true)),
-                _ => return failure(expected(r, "`intervals` or `events`", &ctx)),
-            }
-        }
+        "unit" => unit_dir(r, &ctx)?,
+        "quiescent" => quiescent_dir(r, &ctx)?,
+        "meta" => meta_dir(r)?,
+        _ => form_dir(r, &ctx)?,
     };
     let (rest, _) = line_end(rest, "end of line", context(input, rest))?;
     Ok((rest, (name, h)))
@@ -1288,6 +1256,49 @@ fn concord_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
         ));
     }
     Ok((rest, HeaderSyn::Concord))
+}
+
+/// `model_dir ::= 'model' sp text_atom` (the argument part)
+fn model_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
+    let (rest, m) = text_atom(input)?;
+    Ok((rest, HeaderSyn::Model(m)))
+}
+
+/// `unit_dir ::= 'unit' sp ( 'ticks' | 'ns' | 'us' | 'ms' | 's' )`
+fn unit_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let w = peek_word(input);
+    match TimeUnit::from_name(w) {
+        Some(u) => Ok((&input[w.len()..], HeaderSyn::Unit(u))),
+        None => failure(
+            expected(input, "a time unit", ctx).note("note: the units are ticks, ns, us, ms and s"),
+        ),
+    }
+}
+
+/// `quiescent_dir ::= 'quiescent' sp time`
+fn quiescent_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let (rest, t) = cut_with(time(input), |_| expected(input, "a time", ctx))?;
+    Ok((rest, HeaderSyn::Quiescent(t)))
+}
+
+/// `meta_dir ::= 'meta' sp text_atom sp text`
+fn meta_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
+    let (after, name) = text_atom(input)?;
+    let (t, _) = cut_with(sp(after), |_| {
+        expected(after, "a space and a text", context(input, after))
+    })?;
+    let (rest, body) = text(t)?;
+    Ok((rest, HeaderSyn::Meta(name, body)))
+}
+
+/// `form_dir ::= 'form' sp ( 'intervals' | 'events' )`
+fn form_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let w = peek_word(input);
+    match w {
+        "intervals" => Ok((&input[w.len()..], HeaderSyn::Form(false))),
+        "events" => Ok((&input[w.len()..], HeaderSyn::Form(true))),
+        _ => failure(expected(input, "`intervals` or `events`", ctx)),
+    }
 }
 
 /// `initial_dir ::= 'initial' sp ( key sp )? ( value | 'nil' )`
@@ -1486,6 +1497,9 @@ fn line_error(source: &str, line_start: usize, line: &str, e: LineError) -> Pars
     pe
 }
 
+/// `history ::= bom? ( line eol )* line?`, with `eol ::= #xD? #xA`: splits
+/// the input into lines (see [`lines`]), hands each to [`Driver::line`],
+/// then validates the whole history.
 fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<History, ParseError> {
     let mut d = Driver {
         b: HistoryBuilder::new(),
@@ -1522,6 +1536,11 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
 }
 
 impl Driver {
+    /// `line ::= ws ( header | annotation | operation | event )? ws comment?`
+    ///
+    /// The first non-blank character decides: `#` a comment, `%` a header,
+    /// `!` an annotation, anything else an operation (interval form) or an
+    /// event (event form).
     fn line(&mut self, line_no: u32, _line_start: usize, line: &str) -> Result<(), LineError> {
         let body = line.trim_start_matches([' ', '\t']);
         match body.as_bytes().first() {
