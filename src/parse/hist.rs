@@ -1317,7 +1317,20 @@ fn initial_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
         Err(e) => return Err(e),
     }
     if word_is(rest, "nil") {
-        return Ok((&rest[3..], HeaderSyn::Initial(key_syn, None)));
+        if let Some((k, _)) = &key_syn {
+            // The model keeps one value per key, so "absent for this key
+            // but not the others" has no representation.
+            return failure(
+                error_at(
+                    tok(rest, 3),
+                    format!("a per-key initial value cannot be nil (key {k})"),
+                )
+                .note(
+                    "note: a key without its own %initial takes the global one, absent by default",
+                ),
+            );
+        }
+        return Ok((&rest[3..], HeaderSyn::Initial(None, None)));
     }
     let after = if key_syn.is_some() {
         context(input, rest).to_string()
@@ -1481,6 +1494,9 @@ struct Driver {
     first_op_line: Option<u32>,
     /// Directives given so far (with the key for per-key %initial).
     headers_seen: Vec<(String, u32)>,
+    /// The first `%initial KEY VALUE` with a named key: an error if the
+    /// operations turn out to name no keys.
+    per_key_initial_line: Option<u32>,
     /// Event form: number of events so far, and the last stamp.
     events: u64,
     last_stamp: Option<Time>,
@@ -1508,6 +1524,7 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         timed: None,
         first_op_line: None,
         headers_seen: Vec::new(),
+        per_key_initial_line: None,
         events: 0,
         last_stamp: None,
         ops: 0,
@@ -1517,6 +1534,17 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         line_no += 1;
         d.line(line_no, line_start, line)
             .map_err(|e| line_error(source, line_start, line, e))?;
+    }
+    if let (Some((false, op_line)), Some(line)) = (d.keyed, d.per_key_initial_line) {
+        return Err(ParseError::at(
+            source,
+            super::line_span(source, line),
+            "%initial names a key, but the operations name no keys",
+        )
+        .with_note(format!(
+            "note: line {op_line} has no key; a keyless history has one implicit key"
+        ))
+        .with_note("help: write `%initial VALUE` for the initial value of a keyless history"));
     }
     if matches!(d.timed, Some((false, _))) && form == Form::Intervals {
         d.b.set_real_time(false);
@@ -1592,15 +1620,18 @@ impl Driver {
             HeaderSyn::Initial(k, v) => match k {
                 None => self.b.metadata.initial = v.map(|v| self.b.value(v)),
                 Some((k, _)) => {
+                    // `initial_dir` rejects a per-key nil.
+                    let Some(v) = v else {
+                        return Ok(());
+                    };
                     let key = if k.is_empty() {
                         self.b.implicit_key()
                     } else {
+                        self.per_key_initial_line.get_or_insert(line_no);
                         self.b.key(&k)
                     };
-                    if let Some(v) = v {
-                        let v = self.b.value(v);
-                        self.b.metadata.initial_by_key.push((key, v));
-                    }
+                    let v = self.b.value(v);
+                    self.b.metadata.initial_by_key.push((key, v));
                 }
             },
             HeaderSyn::Unit(u) => self.b.metadata.time_unit = u,
