@@ -129,8 +129,8 @@ impl fmt::Display for Guarantee {
 }
 
 /// How a check is run. Built by the CLI from flags; library users fill it
-/// directly.
-#[derive(Clone, Debug)]
+/// directly. The default checks every applicable guarantee with no budget.
+#[derive(Clone, Debug, Default)]
 pub struct CheckConfig {
     /// Guarantees to check; empty means every guarantee the history allows.
     pub guarantees: Vec<Guarantee>,
@@ -149,20 +149,6 @@ pub struct CheckConfig {
     /// Stop reporting (not detecting) after this many violations per
     /// guarantee; `None` reports all.
     pub max_violations: Option<usize>,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        CheckConfig {
-            guarantees: Vec::new(),
-            model: None,
-            timeout: None,
-            max_states: None,
-            clock_skew: 0,
-            witness: false,
-            max_violations: None,
-        }
-    }
 }
 
 /// The verdict of one guarantee on one history.
