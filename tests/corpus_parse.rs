@@ -68,7 +68,11 @@ fn every_file_is_detected_and_parses() {
     history_files(&root, &mut files);
     assert!(files.len() >= 100, "only {} corpus files", files.len());
     for path in files {
-        let relative = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let source = read(&path);
         let format = detect(&source, Some(&path));
         assert_eq!(format, expected_format(&relative), "{relative}");
@@ -140,7 +144,10 @@ fn etcd_log_counts_and_semantics() {
     // grep -c $'\t:invoke\t' etcd_000.log → 85
     assert_eq!(h.len(), 85);
     // grep -c $'\t:fail\t:cas' → 20: definite false answers.
-    assert_eq!(count(&h, |op| op.outcome == Outcome::Ok(Ret::Bool(false))), 20);
+    assert_eq!(
+        count(&h, |op| op.outcome == Outcome::Ok(Ret::Bool(false))),
+        20
+    );
     // grep -c $'\t:info\t' → 16: unknown outcome.
     assert_eq!(count(&h, |op| op.is_unknown()), 16);
     // grep -c $'\t:ok\t:read\tnil' → 2: the register was absent.
@@ -151,7 +158,10 @@ fn etcd_log_counts_and_semantics() {
 
 #[test]
 fn knossos_counts_nemesis_and_indices() {
-    let h = load("knossos/cas-register/bad/cas-failure.edn", &ParseOptions::default());
+    let h = load(
+        "knossos/cas-register/bad/cas-failure.edn",
+        &ParseOptions::default(),
+    );
     // grep -c ':type :invoke' → 291 (no nemesis event is an :invoke).
     assert_eq!(h.len(), 291);
     // grep -c ':process :nemesis' → 8 annotations.
@@ -172,14 +182,20 @@ fn knossos_counts_nemesis_and_indices() {
         .expect("an operation completes at index 491");
     assert_eq!(h.describe(p70.id), "70 read -> 0");
 
-    let h = load("knossos/cas-register/bad/bad-analysis.edn", &ParseOptions::default());
+    let h = load(
+        "knossos/cas-register/bad/bad-analysis.edn",
+        &ParseOptions::default(),
+    );
     // 9 invokes, 7 oks: the reads of process 6 and the write of 20 pend.
     assert_eq!(h.len(), 9);
     assert_eq!(count(&h, |op| op.is_pending()), 2);
     let op = h.ops().iter().find(|op| op.ret == Some(14)).unwrap();
     assert_eq!(h.describe(op.id), "21 read -> 2");
     // Process 14's invoke says `:value 4`; reads take the completion's.
-    let h = load("knossos/cas-register/bad/immediate-failure.edn", &ParseOptions::default());
+    let h = load(
+        "knossos/cas-register/bad/immediate-failure.edn",
+        &ParseOptions::default(),
+    );
     let op = h.ops().iter().find(|op| op.ret == Some(3)).unwrap();
     assert_eq!(h.describe(op.id), "1 read -> 3");
     // The :error key of the failed write is kept.
@@ -192,7 +208,10 @@ fn knossos_counts_nemesis_and_indices() {
         h.metadata.extra
     );
 
-    let h = load("knossos/cas-register/good/memstress3-0.edn", &ParseOptions::default());
+    let h = load(
+        "knossos/cas-register/good/memstress3-0.edn",
+        &ParseOptions::default(),
+    );
     // grep -c ':type :invoke' → 317; grep -c ':type :fail' → 86.
     assert_eq!(h.len(), 317);
     assert_eq!(count(&h, |op| op.is_fail()), 86);
@@ -237,7 +256,10 @@ fn corpus_round_trips_through_json_lines() {
                     .collect::<Vec<_>>()
             };
             assert_eq!(notes(&back), notes(&h), "{file}");
-            assert_eq!(back.metadata.initial.map(|v| back.value(v).clone()), h.metadata.initial.map(|v| h.value(v).clone()));
+            assert_eq!(
+                back.metadata.initial.map(|v| back.value(v).clone()),
+                h.metadata.initial.map(|v| h.value(v).clone())
+            );
             assert_eq!(write_jsonl(&back, events), text, "{file}: not canonical");
         }
     }

@@ -45,8 +45,8 @@ const fn bad(format: Format, src: &'static str, at: &'static str, message: &'sta
 
 fn check_errors(cases: &[Bad]) {
     for case in cases {
-        let e: ParseError = parse(case.src, case.format, &ParseOptions::default())
-            .expect_err(case.src);
+        let e: ParseError =
+            parse(case.src, case.format, &ParseOptions::default()).expect_err(case.src);
         let expected = position_of(case.src, case.at, case.nth);
         assert_eq!(
             (e.line, e.column),
@@ -68,30 +68,115 @@ fn check_errors(cases: &[Bad]) {
 fn malformed_edn_points_at_the_problem() {
     use Format::JepsenEdn as E;
     check_errors(&[
-        bad(E, "[{:process 1, :type :invoke, :f :read, :value nil}\n", "<eof>", "expected `]` to close the history"),
-        bad(E, "[{:process 1, :type :invoke, :f :read, :value nil\n]", "]", "expected `}` to close the collection opened at 1:2"),
-        bad(E, "[{:process 1,\n  :type :invoke,\n  :f :read :value}]", ":value", "map has a key without a value"),
-        bad(E, "[{:process 1, :type :invoke, :f :write, :value 99999999999999999999}]", "9999", "does not fit in 64 bits"),
-        bad(E, "{:process 1, :type :invoke, :f :write, :value \"a\\q\"}", "\\q", "unknown string escape"),
-        bad(E, "{:process 1, :type :started, :f :read, :value nil}", ":started", "expected :invoke, :ok, :fail or :info"),
-        bad(E, "{:process 1, :type :invoke, :f :frob, :value nil}", ":frob", "unknown :f :frob"),
-        bad(E, "{:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :write, :value 1}", ":write", "does not match the invoke's :f :read (line 1)"),
-        bad(E, "{:process 1, :type :ok, :f :read, :value 1}", ":ok", "no outstanding invoke"),
-        bad(E, "{:process 1, :type :invoke, :f :cas, :value [1]}", "[1]", "expected [from to]"),
+        bad(
+            E,
+            "[{:process 1, :type :invoke, :f :read, :value nil}\n",
+            "<eof>",
+            "expected `]` to close the history",
+        ),
+        bad(
+            E,
+            "[{:process 1, :type :invoke, :f :read, :value nil\n]",
+            "]",
+            "expected `}` to close the collection opened at 1:2",
+        ),
+        bad(
+            E,
+            "[{:process 1,\n  :type :invoke,\n  :f :read :value}]",
+            ":value",
+            "map has a key without a value",
+        ),
+        bad(
+            E,
+            "[{:process 1, :type :invoke, :f :write, :value 99999999999999999999}]",
+            "9999",
+            "does not fit in 64 bits",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :write, :value \"a\\q\"}",
+            "\\q",
+            "unknown string escape",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :started, :f :read, :value nil}",
+            ":started",
+            "expected :invoke, :ok, :fail or :info",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :frob, :value nil}",
+            ":frob",
+            "unknown :f :frob",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :write, :value 1}",
+            ":write",
+            "does not match the invoke's :f :read (line 1)",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :ok, :f :read, :value 1}",
+            ":ok",
+            "no outstanding invoke",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :cas, :value [1]}",
+            "[1]",
+            "expected [from to]",
+        ),
         bad(E, "[{:type :invoke, :f :read}]", "{", "no :process"),
-        bad(E, "{:process 1, :type :invoke, :f :txn, :value [[:append :x 1] [:r :x nil]]}", ":append", "not supported yet"),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :txn, :value [[:append :x 1] [:r :x nil]]}",
+            ":append",
+            "not supported yet",
+        ),
         Bad {
             nth: 1,
-            ..bad(E, "{:process 1, :type :invoke, :f :read}\n{:process 1, :type :invoke, :f :read}", ":invoke", "still outstanding")
+            ..bad(
+                E,
+                "{:process 1, :type :invoke, :f :read}\n{:process 1, :type :invoke, :f :read}",
+                ":invoke",
+                "still outstanding",
+            )
         },
-        bad(E, "{:process 1, :type :invoke, :f :write, :value 1}\n{:process 1, :type :ok, :f :write, :value 2}", "2}", "differs from its invoke's"),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :write, :value 1}\n{:process 1, :type :ok, :f :write, :value 2}",
+            "2}",
+            "differs from its invoke's",
+        ),
         Bad {
             nth: 1,
-            ..bad(E, "{:process 1, :type :invoke, :f :read}}", "}", "unmatched `}`")
+            ..bad(
+                E,
+                "{:process 1, :type :invoke, :f :read}}",
+                "}",
+                "unmatched `}`",
+            )
         },
-        bad(E, "[{:process 1, :type :invoke, :f :read}] {:a 1}", "{:a", "expected end of input after the history"),
-        bad(E, "{:process 1.5, :type :invoke, :f :read}", "1.5", "as :process"),
-        bad(E, "{:process 1, :type :invoke, :f :write, :value {:a 1}}", "{:a", "as a value"),
+        bad(
+            E,
+            "[{:process 1, :type :invoke, :f :read}] {:a 1}",
+            "{:a",
+            "expected end of input after the history",
+        ),
+        bad(
+            E,
+            "{:process 1.5, :type :invoke, :f :read}",
+            "1.5",
+            "as :process",
+        ),
+        bad(
+            E,
+            "{:process 1, :type :invoke, :f :write, :value {:a 1}}",
+            "{:a",
+            "as a value",
+        ),
     ]);
 }
 
@@ -99,16 +184,66 @@ fn malformed_edn_points_at_the_problem() {
 fn malformed_log_lines_point_at_the_problem() {
     use Format::JepsenLog as L;
     check_errors(&[
-        bad(L, "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.core - Running test\n", "core", "expected a Jepsen operation line"),
-        bad(L, "\n\nsome text\n", "some", "expected a Jepsen operation line"),
-        bad(L, "INFO  jepsen.util - 1\t:invoke\t:read\n", "\n", "found end of line"),
-        bad(L, "INFO  jepsen.util - 1\t:started\t:read\tnil", ":started", "expected :invoke, :ok, :fail or :info"),
-        bad(L, "INFO  jepsen.util - 1\t:invoke\t:write\t4 5", "5", "expected a TAB after a value"),
-        bad(L, "INFO  jepsen.util - 1\t\t:read\tnil", "\t:read", "empty field"),
-        bad(L, "INFO  jepsen.util - 1\t:invoke\t:cas\t[1 2\nINFO  jepsen.util - 1\t:ok\t:cas\t[1 2]", "\nINFO", "expected `]`"),
-        bad(L, "INFO  jepsen.util - \"x\"\t:invoke\t:read\tnil", "\"x\"", "expected an integer or :nemesis"),
-        bad(L, "INFO  jepsen.util - 1\tinvoke\t:read\tnil", "invoke", "expected :invoke"),
-        bad(L, "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:write\t3", ":write", "does not match"),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.core - Running test\n",
+            "core",
+            "expected a Jepsen operation line",
+        ),
+        bad(
+            L,
+            "\n\nsome text\n",
+            "some",
+            "expected a Jepsen operation line",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:invoke\t:read\n",
+            "\n",
+            "found end of line",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:started\t:read\tnil",
+            ":started",
+            "expected :invoke, :ok, :fail or :info",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:invoke\t:write\t4 5",
+            "5",
+            "expected a TAB after a value",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t\t:read\tnil",
+            "\t:read",
+            "empty field",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:invoke\t:cas\t[1 2\nINFO  jepsen.util - 1\t:ok\t:cas\t[1 2]",
+            "\nINFO",
+            "expected `]`",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - \"x\"\t:invoke\t:read\tnil",
+            "\"x\"",
+            "expected an integer or :nemesis",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\tinvoke\t:read\tnil",
+            "invoke",
+            "expected :invoke",
+        ),
+        bad(
+            L,
+            "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:write\t3",
+            ":write",
+            "does not match",
+        ),
     ]);
 }
 
@@ -116,10 +251,30 @@ fn malformed_log_lines_point_at_the_problem() {
 fn malformed_json_lines_point_at_the_problem() {
     use Format::Jsonl as J;
     check_errors(&[
-        bad(J, "{\"process\":\"p1\",\"f\":\"read\" \"invoke\":0}", "\"invoke\"", "invalid JSON"),
-        bad(J, "{\"process\":\"p1\",\"f\":\"read\",\"invoke\":0,\"return\":3,\"type\":\"maybe\"}", "\"type\"", "expected \"ok\", \"fail\" or \"info\""),
-        bad(J, "{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"read\",\"time\":5}\n{\"process\":\"p1\",\"type\":\"ok\",\"f\":\"read\",\"value\":1,\"time\":4}", "\"time\":4", "before the previous event"),
-        bad(J, "{\"process\":\"p1\",\"type\":\"ok\",\"f\":\"read\",\"value\":1}", "\"type\"", "never invoked"),
+        bad(
+            J,
+            "{\"process\":\"p1\",\"f\":\"read\" \"invoke\":0}",
+            "\"invoke\"",
+            "invalid JSON",
+        ),
+        bad(
+            J,
+            "{\"process\":\"p1\",\"f\":\"read\",\"invoke\":0,\"return\":3,\"type\":\"maybe\"}",
+            "\"type\"",
+            "expected \"ok\", \"fail\" or \"info\"",
+        ),
+        bad(
+            J,
+            "{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"read\",\"time\":5}\n{\"process\":\"p1\",\"type\":\"ok\",\"f\":\"read\",\"value\":1,\"time\":4}",
+            "\"time\":4",
+            "before the previous event",
+        ),
+        bad(
+            J,
+            "{\"process\":\"p1\",\"type\":\"ok\",\"f\":\"read\",\"value\":1}",
+            "\"type\"",
+            "never invoked",
+        ),
     ]);
 }
 
@@ -136,10 +291,23 @@ fn unknown_fields_index_and_time_are_kept_as_metadata() {
         &ParseOptions::default(),
     );
     let extra = &h.metadata.extra;
-    assert!(extra.contains(&("line 1 :node".to_string(), "\"n1\"".to_string())), "{extra:?}");
-    assert!(extra.contains(&("jepsen-time-ns".to_string(), "100..300".to_string())), "{extra:?}");
-    let note = &extra.iter().find(|(k, _)| k == "jepsen-index").expect("index note").1;
-    assert!(note.starts_with("2 record(s)") && note.contains("line 2"), "{note}");
+    assert!(
+        extra.contains(&("line 1 :node".to_string(), "\"n1\"".to_string())),
+        "{extra:?}"
+    );
+    assert!(
+        extra.contains(&("jepsen-time-ns".to_string(), "100..300".to_string())),
+        "{extra:?}"
+    );
+    let note = &extra
+        .iter()
+        .find(|(k, _)| k == "jepsen-index")
+        .expect("index note")
+        .1;
+    assert!(
+        note.starts_with("2 record(s)") && note.contains("line 2"),
+        "{note}"
+    );
     // File order stays real-time order.
     assert_eq!((h.ops()[0].invoke, h.ops()[0].ret), (0, Some(1)));
 }
@@ -166,7 +334,10 @@ fn semantic_flags_override_format_defaults() {
     assert_eq!(h.ops()[0].outcome, Outcome::Ok(Ret::Bool(false)));
     assert_eq!(h.ops()[1].observed(), Some(Observed::Absent));
     assert_eq!(h.ops()[2].observed(), Some(Observed::Unknown));
-    assert_eq!(h.metadata.initial.map(|v| h.value(v).to_string()), Some("0".to_string()));
+    assert_eq!(
+        h.metadata.initial.map(|v| h.value(v).to_string()),
+        Some("0".to_string())
+    );
     let bad_initial = ParseOptions {
         initial: Some("zero".to_string()),
         ..ParseOptions::default()
@@ -221,7 +392,7 @@ fn random_history(rng: &mut Rng) -> (String, Vec<Expected>) {
     let mut text = String::new();
     let vector = rng.below(2) == 0;
     if vector {
-        text.push_str("[");
+        text.push('[');
     }
     let mut expected: Vec<Expected> = Vec::new();
     // Per worker: current process id and its open operation.

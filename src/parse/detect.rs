@@ -90,7 +90,9 @@ fn detect_content(source: &str) -> Option<Format> {
 
 /// The first map (up to its first `}`) names a `:key` and a kv operation.
 fn looks_like_porcupine_kv(from_brace: &str) -> bool {
-    let map = from_brace.find('}').map_or(from_brace, |end| &from_brace[..end]);
+    let map = from_brace
+        .find('}')
+        .map_or(from_brace, |end| &from_brace[..end]);
     let tokens: Vec<&str> = map
         .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
         .filter(|t| !t.is_empty())
@@ -109,10 +111,22 @@ mod tests {
     #[test]
     fn content_then_extension() {
         let cases: &[(&str, Option<&str>, Format)] = &[
-            ("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n", None, Format::JepsenLog),
+            (
+                "INFO  jepsen.util - 0\t:invoke\t:read\tnil\n",
+                None,
+                Format::JepsenLog,
+            ),
             ("\n{\"process\":\"p1\"}\n", None, Format::Jsonl),
-            ("{:process 1, :type :invoke, :f :get, :key \"1\", :value nil}", None, Format::PorcupineKv),
-            ("{:process 1, :type :invoke, :f :read, :value nil}", None, Format::JepsenEdn),
+            (
+                "{:process 1, :type :invoke, :f :get, :key \"1\", :value nil}",
+                None,
+                Format::PorcupineKv,
+            ),
+            (
+                "{:process 1, :type :invoke, :f :read, :value nil}",
+                None,
+                Format::JepsenEdn,
+            ),
             ("; c\n[{:process 1}]", None, Format::JepsenEdn),
             ("(\n{:process 1})", None, Format::JepsenEdn),
             ("#jepsen.history.Op{:index 0}", None, Format::JepsenEdn),
@@ -127,7 +141,11 @@ mod tests {
             ("p1 write x 1", Some("a.edn"), Format::Hist),
         ];
         for &(src, path, expected) in cases {
-            assert_eq!(detect(src, path.map(Path::new)), expected, "{src:?} {path:?}");
+            assert_eq!(
+                detect(src, path.map(Path::new)),
+                expected,
+                "{src:?} {path:?}"
+            );
         }
     }
 }

@@ -122,9 +122,7 @@ pub fn read_one(source: &str) -> Result<Edn<'_>, ParseError> {
 /// byte offset just after it. Leading whitespace is not skipped.
 pub fn read_value_at<'a>(source: &'a str, offset: usize) -> Result<(Edn<'a>, usize), ParseError> {
     let r = Reader { src: source };
-    let (rest, value) = r
-        .value(&source[offset..], 0)
-        .map_err(|e| r.to_error(e))?;
+    let (rest, value) = r.value(&source[offset..], 0).map_err(|e| r.to_error(e))?;
     Ok((value, r.offset(rest)))
 }
 
@@ -226,7 +224,10 @@ fn found(rest: &str) -> String {
         return "end of line".to_string();
     }
     let token: String = if is_symbol_char(c) {
-        rest.chars().take_while(|&c| is_symbol_char(c)).take(24).collect()
+        rest.chars()
+            .take_while(|&c| is_symbol_char(c))
+            .take(24)
+            .collect()
     } else {
         c.to_string()
     };
@@ -428,7 +429,8 @@ impl<'a> Reader<'a> {
                 );
             }
             let (after, v) = self.value(rest, depth + 1)?;
-            if !after.is_empty() && !after.starts_with(|c: char| is_ws(c) || "[]{}()\";#".contains(c))
+            if !after.is_empty()
+                && !after.starts_with(|c: char| is_ws(c) || "[]{}()\";#".contains(c))
             {
                 return fail(
                     after,
@@ -444,8 +446,8 @@ impl<'a> Reader<'a> {
     /// `#{...}` sets and `#tag value`.
     fn dispatch(&self, i: &'a str, depth: u32) -> Res<'a, EdnKind<'a>> {
         let body = &i[1..];
-        if body.starts_with('{') {
-            let (rest, items) = self.items(&body[1..], '}', depth)?;
+        if let Some(set) = body.strip_prefix('{') {
+            let (rest, items) = self.items(set, '}', depth)?;
             return Ok((rest, EdnKind::Set(items)));
         }
         if !body.starts_with(|c: char| c.is_alphabetic()) {
@@ -471,7 +473,10 @@ fn keyword(i: &str) -> Res<'_, EdnKind<'_>> {
         return fail(
             i,
             1 + name.len(),
-            format!("expected a keyword name after `:`, found {}", found(&i[1..])),
+            format!(
+                "expected a keyword name after `:`, found {}",
+                found(&i[1..])
+            ),
         );
     }
     Ok((rest, EdnKind::Keyword(name)))
@@ -565,11 +570,7 @@ fn string(i: &str) -> Res<'_, EdnKind<'_>> {
                     Some('u') => match unicode_escape(&esc[1..]) {
                         Some(c) => (5, c),
                         None => {
-                            return fail(
-                                rest,
-                                2,
-                                "expected four hexadecimal digits after `\\u`",
-                            );
+                            return fail(rest, 2, "expected four hexadecimal digits after `\\u`");
                         }
                     },
                     _ => {
@@ -675,7 +676,12 @@ mod tests {
 
     #[test]
     fn records_of_vector_and_stream() {
-        for src in ["[{:a 1} {:a 2}]", "({:a 1}\n{:a 2})", "{:a 1}\n{:a\n 2}\n", " ; c\n{:a 1} {:a 2}"] {
+        for src in [
+            "[{:a 1} {:a 2}]",
+            "({:a 1}\n{:a 2})",
+            "{:a 1}\n{:a\n 2}\n",
+            " ; c\n{:a 1} {:a 2}",
+        ] {
             let mut n = 0;
             read_records(src, |_| {
                 n += 1;

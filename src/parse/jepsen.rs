@@ -238,7 +238,11 @@ pub(crate) struct Event<'a> {
 
 /// Reads one event map (possibly wrapped in a tag such as
 /// `#jepsen.history.Op`).
-fn event_from_record<'a>(source: &'a str, record: Edn<'a>, line: u32) -> Result<Event<'a>, ParseError> {
+fn event_from_record<'a>(
+    source: &'a str,
+    record: Edn<'a>,
+    line: u32,
+) -> Result<Event<'a>, ParseError> {
     let span = record.span;
     let pairs = match record.kind {
         EdnKind::Map(pairs) => pairs,
@@ -423,10 +427,10 @@ impl<'a> Mapper<'a> {
             }
         }
         for &(name, span) in &ev.extra {
-            self.builder
-                .metadata
-                .extra
-                .push((format!("line {} :{name}", ev.line), self.text(span).to_string()));
+            self.builder.metadata.extra.push((
+                format!("line {} :{name}", ev.line),
+                self.text(span).to_string(),
+            ));
         }
         if ev.process.is_nemesis() {
             let mut text = format!("nemesis {} {}", ev.kind.name(), ev.f);
@@ -496,14 +500,15 @@ impl<'a> Mapper<'a> {
             // Failed and crashed completions may carry an error instead of
             // the tuple; their value is not used.
             _ if matches!(ev.kind, EventType::Fail | EventType::Info) => Ok((None, None)),
-            Some((v, _)) => Err(self.err(
-                v.span,
-                format!(
-                    "expected a [key value] tuple (independent keys), found {}",
-                    v.kind_name()
-                ),
-            )
-            .with_note("help: pass --independent-keys false if values are not tuples")),
+            Some((v, _)) => Err(self
+                .err(
+                    v.span,
+                    format!(
+                        "expected a [key value] tuple (independent keys), found {}",
+                        v.kind_name()
+                    ),
+                )
+                .with_note("help: pass --independent-keys false if values are not tuples")),
             None => Err(self.err(ev.span, "operation has no :value [key value] tuple")),
         }
     }
@@ -567,7 +572,11 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    fn required_value<'e>(&self, ev: &Event<'_>, v: Option<&'e Edn<'a>>) -> Result<&'e Edn<'a>, ParseError> {
+    fn required_value<'e>(
+        &self,
+        ev: &Event<'_>,
+        v: Option<&'e Edn<'a>>,
+    ) -> Result<&'e Edn<'a>, ParseError> {
         match v {
             Some(v) if !v.is_nil() => Ok(v),
             Some(v) => Err(self.err(v.span, format!("expected a value for :{}, found nil", ev.f))),
@@ -575,7 +584,12 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    fn invoke(&mut self, process: ProcessId, ev: Event<'a>, position: u64) -> Result<(), ParseError> {
+    fn invoke(
+        &mut self,
+        process: ProcessId,
+        ev: Event<'a>,
+        position: u64,
+    ) -> Result<(), ParseError> {
         if let Some(open) = &self.open[process.index()] {
             return Err(self.err(
                 ev.kind_span,
@@ -653,7 +667,11 @@ impl<'a> Mapper<'a> {
     /// Transaction micro-operations `[[:r k v] [:w k v] ...]`. `nil` in a
     /// completed read is absent by Elle's convention unless `--nil-read`
     /// says otherwise; in an invoke it is a placeholder (unknown).
-    fn micro_ops(&mut self, v: &Edn<'_>, completed_nil: Option<NilRead>) -> Result<Vec<MicroOp>, ParseError> {
+    fn micro_ops(
+        &mut self,
+        v: &Edn<'_>,
+        completed_nil: Option<NilRead>,
+    ) -> Result<Vec<MicroOp>, ParseError> {
         let Some(items) = v.as_seq() else {
             return Err(self.err(
                 v.span,
@@ -704,7 +722,10 @@ impl<'a> Mapper<'a> {
             let value = match (kind, completed_nil) {
                 (MicroKind::Write, _) => {
                     if val.is_nil() {
-                        return Err(self.err(val.span, "a :w micro-operation must write a value, found nil"));
+                        return Err(self.err(
+                            val.span,
+                            "a :w micro-operation must write a value, found nil",
+                        ));
                     }
                     Observed::Value(self.value(val)?)
                 }
@@ -716,7 +737,12 @@ impl<'a> Mapper<'a> {
         Ok(micro)
     }
 
-    fn complete(&mut self, process: ProcessId, ev: Event<'a>, position: u64) -> Result<(), ParseError> {
+    fn complete(
+        &mut self,
+        process: ProcessId,
+        ev: Event<'a>,
+        position: u64,
+    ) -> Result<(), ParseError> {
         let Some(open) = self.open[process.index()].take() else {
             return Err(self.err(
                 ev.kind_span,
@@ -741,7 +767,10 @@ impl<'a> Mapper<'a> {
             && k != open.key
         {
             return Err(self.err(
-                ev.key.as_ref().or(ev.value.as_ref()).map_or(ev.span, |e| e.span),
+                ev.key
+                    .as_ref()
+                    .or(ev.value.as_ref())
+                    .map_or(ev.span, |e| e.span),
                 format!(
                     "completion is for key {:?} but its invoke (line {}) was for key {:?}",
                     self.builder.key_name(k),
@@ -757,14 +786,19 @@ impl<'a> Mapper<'a> {
             EventType::Info => Outcome::Info,
             EventType::Fail => match (self.config.sem.fail, &invoked) {
                 (FailSemantics::DidNotHappen, _) => Outcome::Fail,
-                (FailSemantics::DefiniteAnswer, Call::Cas { .. } | Call::Acquire | Call::Release) => {
-                    Outcome::Ok(Ret::Bool(false))
+                (
+                    FailSemantics::DefiniteAnswer,
+                    Call::Cas { .. } | Call::Acquire | Call::Release,
+                ) => Outcome::Ok(Ret::Bool(false)),
+                (FailSemantics::DefiniteAnswer, Call::Read) => {
+                    Outcome::Ok(Ret::Value(Observed::Unknown))
                 }
-                (FailSemantics::DefiniteAnswer, Call::Read) => Outcome::Ok(Ret::Value(Observed::Unknown)),
                 (FailSemantics::DefiniteAnswer, _) => Outcome::Fail,
             },
             EventType::Ok => match &invoked {
-                Call::Read => Outcome::Ok(Ret::Value(self.observed(value, self.config.sem.nil_read)?)),
+                Call::Read => {
+                    Outcome::Ok(Ret::Value(self.observed(value, self.config.sem.nil_read)?))
+                }
                 // An empty queue answers nil: that is an observation.
                 Call::Dequeue => Outcome::Ok(Ret::Value(self.observed(value, NilRead::Absent)?)),
                 Call::Cas { .. } => {
@@ -777,10 +811,11 @@ impl<'a> Mapper<'a> {
                     let v = self.required_value(&ev, value)?;
                     let after = self.micro_ops(v, Some(nil))?;
                     let same_shape = before.len() == after.len()
-                        && before
-                            .iter()
-                            .zip(&after)
-                            .all(|(b, a)| b.kind == a.kind && b.key == a.key && (b.kind == MicroKind::Read || b.value == a.value));
+                        && before.iter().zip(&after).all(|(b, a)| {
+                            b.kind == a.kind
+                                && b.key == a.key
+                                && (b.kind == MicroKind::Read || b.value == a.value)
+                        });
                     if !same_shape {
                         return Err(self.err(
                             v.span,
@@ -813,7 +848,12 @@ impl<'a> Mapper<'a> {
 
     /// An `:ok` completion of a write-like call repeats the invoke's value;
     /// a different value means the log is not what we think it is.
-    fn check_same_value(&mut self, ev: &Event<'_>, value: Option<&Edn<'_>>, invoked: &Call) -> Result<(), ParseError> {
+    fn check_same_value(
+        &mut self,
+        ev: &Event<'_>,
+        value: Option<&Edn<'_>>,
+        invoked: &Call,
+    ) -> Result<(), ParseError> {
         let Some(v) = value.filter(|v| !v.is_nil()) else {
             return Ok(());
         };
@@ -822,7 +862,9 @@ impl<'a> Mapper<'a> {
                 Some([a, b]) => self.value(a)? == *expected && self.value(b)? == *new,
                 _ => false,
             },
-            Call::Write(x) | Call::Append(x) | Call::Add(x) | Call::Enqueue(x) => self.value(v)? == *x,
+            Call::Write(x) | Call::Append(x) | Call::Add(x) | Call::Enqueue(x) => {
+                self.value(v)? == *x
+            }
             _ => true,
         };
         if same {
@@ -939,7 +981,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(h.describe(h.ops()[0].id), "0 txn [w x 1 r y nil]");
-        let e = parse_default("[{:process 0, :type :invoke, :f :txn, :value [[:append 1 2]]}]").unwrap_err();
+        let e = parse_default("[{:process 0, :type :invoke, :f :txn, :value [[:append 1 2]]}]")
+            .unwrap_err();
         assert!(e.message.contains("not supported yet"), "{e}");
         assert_eq!((e.line, e.column), (1, 48));
     }

@@ -3,12 +3,12 @@
 //!
 //! Each operation event is one line: the prefix `INFO  jepsen.util - `
 //! (two spaces after `INFO`), then four TAB-separated fields `PROCESS TYPE
-//! F VALUE`, each an EDN value:
+//! F VALUE`, each an EDN value (TABs shown as `→`):
 //!
 //! ```text
-//! INFO  jepsen.util - 2	:invoke	:cas	[3 0]
-//! INFO  jepsen.util - 1	:fail	:cas	[0 3]
-//! INFO  jepsen.util - 7	:info	:cas	:timed-out
+//! INFO  jepsen.util - 2→:invoke→:cas→[3 0]
+//! INFO  jepsen.util - 1→:fail→:cas→[0 3]
+//! INFO  jepsen.util - 7→:info→:cas→:timed-out
 //! ```
 //!
 //! The events are mapped exactly as Jepsen EDN events are (see
@@ -71,7 +71,12 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
 }
 
 /// Reads one operation line starting at byte `start` of `source`.
-fn event<'a>(source: &'a str, start: usize, text: &'a str, line: u32) -> Result<Event<'a>, ParseError> {
+fn event<'a>(
+    source: &'a str,
+    start: usize,
+    text: &'a str,
+    line: u32,
+) -> Result<Event<'a>, ParseError> {
     let span_of = |from: usize, len: usize| Span {
         start: start + from,
         end: start + from + len,
@@ -123,12 +128,17 @@ fn event<'a>(source: &'a str, start: usize, text: &'a str, line: u32) -> Result<
     let process = values.pop().expect("four fields");
     let process_ref = match process.kind {
         EdnKind::Int(i) => ProcessRef::Int(i),
-        EdnKind::Keyword(_) => ProcessRef::Named(Cow::Borrowed(&source[process.span.start..process.span.end])),
+        EdnKind::Keyword(_) => {
+            ProcessRef::Named(Cow::Borrowed(&source[process.span.start..process.span.end]))
+        }
         _ => {
             return Err(ParseError::at(
                 source,
                 process.span,
-                format!("expected an integer or :nemesis as the process, found {}", process.kind_name()),
+                format!(
+                    "expected an integer or :nemesis as the process, found {}",
+                    process.kind_name()
+                ),
             ));
         }
     };
@@ -152,7 +162,10 @@ fn event<'a>(source: &'a str, start: usize, text: &'a str, line: u32) -> Result<
         return Err(ParseError::at(
             source,
             f.span,
-            format!("expected a keyword such as :read as the :f, found {}", f.kind_name()),
+            format!(
+                "expected a keyword such as :read as the :f, found {}",
+                f.kind_name()
+            ),
         ));
     };
     Ok(Event {
@@ -172,12 +185,20 @@ fn event<'a>(source: &'a str, start: usize, text: &'a str, line: u32) -> Result<
 }
 
 /// Reads a field that must be exactly one EDN value.
-fn field_value<'a>(source: &'a str, at: usize, field: &'a str, what: &str) -> Result<Edn<'a>, ParseError> {
+fn field_value<'a>(
+    source: &'a str,
+    at: usize,
+    field: &'a str,
+    what: &str,
+) -> Result<Edn<'a>, ParseError> {
     let lead = field.len() - field.trim_start_matches(' ').len();
     if field.trim().is_empty() {
         return Err(ParseError::at(
             source,
-            Span { start: at, end: at + field.len() },
+            Span {
+                start: at,
+                end: at + field.len(),
+            },
             format!("expected {what}, found an empty field"),
         ));
     }
@@ -190,7 +211,10 @@ fn field_value<'a>(source: &'a str, at: usize, field: &'a str, what: &str) -> Re
         let from = field_end - rest.len();
         Err(ParseError::at(
             source,
-            Span { start: from, end: field_end },
+            Span {
+                start: from,
+                end: field_end,
+            },
             format!("expected a TAB after {what}, found {:?}", truncate(rest)),
         ))
     }

@@ -61,8 +61,19 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// Fields with a meaning in operation or event lines.
 const KNOWN: [&str; 13] = [
-    "process", "f", "key", "value", "expected", "new", "result", "ops", "invoke", "return",
-    "type", "time", "annotation",
+    "process",
+    "f",
+    "key",
+    "value",
+    "expected",
+    "new",
+    "result",
+    "ops",
+    "invoke",
+    "return",
+    "type",
+    "time",
+    "annotation",
 ];
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -160,7 +171,10 @@ impl<'a> Reader<'a> {
             Err(e) => {
                 // serde_json counts columns in bytes from 1 within the line.
                 let at = (e.column().max(1) - 1).min(line.text.len());
-                let at = (0..=at).rev().find(|&i| line.text.is_char_boundary(i)).unwrap_or(0);
+                let at = (0..=at)
+                    .rev()
+                    .find(|&i| line.text.is_char_boundary(i))
+                    .unwrap_or(0);
                 Err(ParseError::at(
                     self.source,
                     Span {
@@ -227,16 +241,22 @@ impl<'a> Reader<'a> {
                     }
                 }
                 "unit" => {
-                    self.b.metadata.time_unit = v
-                        .as_str()
-                        .and_then(TimeUnit::from_name)
-                        .ok_or_else(|| {
-                            self.err(line, Some("unit"), "expected one of \"ticks\", \"ns\", \"us\", \"ms\", \"s\" as unit")
+                    self.b.metadata.time_unit =
+                        v.as_str().and_then(TimeUnit::from_name).ok_or_else(|| {
+                            self.err(
+                                line,
+                                Some("unit"),
+                                "expected one of \"ticks\", \"ns\", \"us\", \"ms\", \"s\" as unit",
+                            )
                         })?;
                 }
                 "quiescent" => {
                     let t = v.as_u64().ok_or_else(|| {
-                        self.err(line, Some("quiescent"), "expected a non-negative integer time")
+                        self.err(
+                            line,
+                            Some("quiescent"),
+                            "expected a non-negative integer time",
+                        )
                     })?;
                     self.b.metadata.quiescent_at = Some(t);
                 }
@@ -330,11 +350,19 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn process(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<ProcessId, ParseError> {
+    fn process(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Map<String, Json>,
+    ) -> Result<ProcessId, ParseError> {
         match obj.get("process") {
             Some(Json::String(s)) => Ok(self.b.process(s)),
             Some(Json::Number(n)) if n.is_i64() => Ok(self.b.process(&n.to_string())),
-            Some(_) => Err(self.err(line, Some("process"), "expected a string or integer as process")),
+            Some(_) => Err(self.err(
+                line,
+                Some("process"),
+                "expected a string or integer as process",
+            )),
             None => Err(self.err(line, None, "missing field \"process\"")),
         }
     }
@@ -370,7 +398,11 @@ impl<'a> Reader<'a> {
     fn plain_value(&self, line: &Line<'_>, field: &str, v: &Json) -> Result<Value, ParseError> {
         match v {
             Json::Number(n) => n.as_i64().map(Value::Int).ok_or_else(|| {
-                self.err(line, Some(field), format!("expected an integer in i64 range, found {n}"))
+                self.err(
+                    line,
+                    Some(field),
+                    format!("expected an integer in i64 range, found {n}"),
+                )
             }),
             Json::String(s) => Ok(Value::Str(s.as_str().into())),
             Json::Array(items) => Ok(Value::List(
@@ -390,7 +422,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn required(&mut self, line: &Line<'_>, obj: &Map<String, Json>, field: &str, f: OpKind) -> Result<ValueId, ParseError> {
+    fn required(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Map<String, Json>,
+        field: &str,
+        f: OpKind,
+    ) -> Result<ValueId, ParseError> {
         match obj.get(field) {
             Some(v) => self.value(line, field, v),
             None => Err(self.err(line, None, format!("a {f} needs \"{field}\""))),
@@ -399,7 +437,13 @@ impl<'a> Reader<'a> {
 
     /// The call with its arguments. `results` says whether txn reads carry
     /// their results (a completed operation) or not (an invoke).
-    fn call(&mut self, line: &Line<'_>, obj: &Map<String, Json>, f: OpKind, results: bool) -> Result<Call, ParseError> {
+    fn call(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Map<String, Json>,
+        f: OpKind,
+        results: bool,
+    ) -> Result<Call, ParseError> {
         Ok(match f {
             OpKind::Read => Call::Read,
             OpKind::Dequeue => Call::Dequeue,
@@ -415,7 +459,11 @@ impl<'a> Reader<'a> {
             },
             OpKind::Txn => {
                 let Some(Json::Array(ops)) = obj.get("ops") else {
-                    return Err(self.err(line, Some("ops"), "a txn needs \"ops\", an array of [\"r\"|\"w\", key, value]"));
+                    return Err(self.err(
+                        line,
+                        Some("ops"),
+                        "a txn needs \"ops\", an array of [\"r\"|\"w\", key, value]",
+                    ));
                 };
                 let mut micro = Vec::with_capacity(ops.len());
                 for op in ops {
@@ -427,14 +475,26 @@ impl<'a> Reader<'a> {
     }
 
     fn micro(&mut self, line: &Line<'_>, op: &Json, results: bool) -> Result<MicroOp, ParseError> {
-        let bad = |r: &Self| r.err(line, Some("ops"), "expected [\"r\", key, value], [\"r\", key] or [\"w\", key, value] in ops");
-        let Json::Array(parts) = op else { return Err(bad(self)) };
+        let bad = |r: &Self| {
+            r.err(
+                line,
+                Some("ops"),
+                "expected [\"r\", key, value], [\"r\", key] or [\"w\", key, value] in ops",
+            )
+        };
+        let Json::Array(parts) = op else {
+            return Err(bad(self));
+        };
         let key = match parts.get(1) {
             Some(Json::String(s)) => self.b.key(s),
             Some(Json::Number(n)) if n.is_i64() => self.b.key(&n.to_string()),
             _ => return Err(bad(self)),
         };
-        match (parts.first().and_then(Json::as_str), parts.get(2), parts.len()) {
+        match (
+            parts.first().and_then(Json::as_str),
+            parts.get(2),
+            parts.len(),
+        ) {
             (Some("w"), Some(v), 3) if !v.is_null() => Ok(MicroOp {
                 kind: MicroKind::Write,
                 key,
@@ -464,22 +524,36 @@ impl<'a> Reader<'a> {
     }
 
     /// The outcome of a completion of type `ty`.
-    fn outcome(&mut self, line: &Line<'_>, obj: &Map<String, Json>, f: OpKind, ty: &str) -> Result<Outcome, ParseError> {
+    fn outcome(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Map<String, Json>,
+        f: OpKind,
+        ty: &str,
+    ) -> Result<Outcome, ParseError> {
         let result = obj.get("result");
         match ty {
             "fail" | "info" => {
-                if matches!(f, OpKind::Read | OpKind::Dequeue) && (obj.contains_key("value") || result.is_some()) {
+                if matches!(f, OpKind::Read | OpKind::Dequeue)
+                    && (obj.contains_key("value") || result.is_some())
+                {
                     return Err(self.err(
                         line,
                         Some(if result.is_some() { "result" } else { "value" }),
                         format!("a {f} of type {ty} has no result"),
                     ));
                 }
-                Ok(if ty == "fail" { Outcome::Fail } else { Outcome::Info })
+                Ok(if ty == "fail" {
+                    Outcome::Fail
+                } else {
+                    Outcome::Info
+                })
             }
             "ok" => Ok(Outcome::Ok(match f {
                 OpKind::Read | OpKind::Dequeue => match (result, obj.get("value")) {
-                    (Some(Json::String(s)), None) if s == "unknown" => Ret::Value(Observed::Unknown),
+                    (Some(Json::String(s)), None) if s == "unknown" => {
+                        Ret::Value(Observed::Unknown)
+                    }
                     (None, Some(Json::Null)) => Ret::Value(Observed::Absent),
                     (None, Some(v)) => Ret::Value(Observed::Value(self.value(line, "value", v)?)),
                     (None, None) => {
@@ -500,7 +574,13 @@ impl<'a> Reader<'a> {
                 OpKind::Cas | OpKind::Acquire | OpKind::Release => match result {
                     None => Ret::Ack,
                     Some(Json::Bool(b)) => Ret::Bool(*b),
-                    Some(_) => return Err(self.err(line, Some("result"), "expected true or false as result")),
+                    Some(_) => {
+                        return Err(self.err(
+                            line,
+                            Some("result"),
+                            "expected true or false as result",
+                        ));
+                    }
                 },
                 _ => {
                     if result.is_some() {
@@ -517,11 +597,20 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn time(&self, line: &Line<'_>, obj: &Map<String, Json>, field: &str) -> Result<Option<u64>, ParseError> {
+    fn time(
+        &self,
+        line: &Line<'_>,
+        obj: &Map<String, Json>,
+        field: &str,
+    ) -> Result<Option<u64>, ParseError> {
         match obj.get(field) {
             None | Some(Json::Null) => Ok(None),
             Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                self.err(line, Some(field), format!("expected a non-negative integer as {field}"))
+                self.err(
+                    line,
+                    Some(field),
+                    format!("expected a non-negative integer as {field}"),
+                )
             }),
         }
     }
@@ -549,7 +638,9 @@ impl<'a> Reader<'a> {
                     format!("an operation that never returned (\"return\": null) has type info, not {t:?}"),
                 ));
             }
-            (Some(_), None) => return Err(self.err(line, None, "missing field \"type\" (ok, fail or info)")),
+            (Some(_), None) => {
+                return Err(self.err(line, None, "missing field \"type\" (ok, fail or info)"));
+            }
             (Some(_), Some(t)) => self.outcome(line, obj, f, t)?,
         };
         self.b
@@ -595,7 +686,13 @@ impl<'a> Reader<'a> {
                 t
             }
             (false, None) => self.position,
-            (true, None) => return Err(self.err(line, None, "missing \"time\": the first event had one, so every event needs one")),
+            (true, None) => {
+                return Err(self.err(
+                    line,
+                    None,
+                    "missing \"time\": the first event had one, so every event needs one",
+                ));
+            }
             (false, Some(_)) => {
                 return Err(self.err(line, Some("time"), "this event has a time but the first event had none: give times on every event or on none"));
             }
@@ -604,8 +701,14 @@ impl<'a> Reader<'a> {
         self.position += 1;
         if ty == "invoke" {
             let key = self.key(line, obj)?;
-            if matches!(f, OpKind::Read | OpKind::Dequeue) && (obj.contains_key("value") || obj.contains_key("result")) {
-                return Err(self.err(line, Some("value"), format!("a {f}'s invoke has no result; put it on the completion")));
+            if matches!(f, OpKind::Read | OpKind::Dequeue)
+                && (obj.contains_key("value") || obj.contains_key("result"))
+            {
+                return Err(self.err(
+                    line,
+                    Some("value"),
+                    format!("a {f}'s invoke has no result; put it on the completion"),
+                ));
             }
             let call = self.call(line, obj, f, false)?;
             self.b
@@ -621,35 +724,60 @@ impl<'a> Reader<'a> {
             return Ok(());
         }
         let Some(open) = self.b.outstanding(process) else {
-            return Err(self.err(line, Some("type"), format!("process {} completes a call it never invoked", self.b.process_name(process))));
+            return Err(self.err(
+                line,
+                Some("type"),
+                format!(
+                    "process {} completes a call it never invoked",
+                    self.b.process_name(process)
+                ),
+            ));
         };
         let invoked = self.b.op(open).call.clone();
         if invoked.kind() != f {
             return Err(self.err(
                 line,
                 Some("f"),
-                format!("completion of {f} does not match the outstanding {} (line {})", invoked.kind(), self.b.op(open).source.line),
+                format!(
+                    "completion of {f} does not match the outstanding {} (line {})",
+                    invoked.kind(),
+                    self.b.op(open).source.line
+                ),
             ));
         }
         if obj.contains_key("key") {
             let key = self.key(line, obj)?;
             if key != self.b.op(open).key {
-                return Err(self.err(line, Some("key"), "completion names a different key than its invoke"));
+                return Err(self.err(
+                    line,
+                    Some("key"),
+                    "completion names a different key than its invoke",
+                ));
             }
         }
         let call = match f {
             OpKind::Txn if obj.contains_key("ops") => Some(self.call(line, obj, f, true)?),
-            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue if obj.contains_key("value") => {
+            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue
+                if obj.contains_key("value") =>
+            {
                 let again = self.call(line, obj, f, true)?;
                 if again != invoked {
-                    return Err(self.err(line, Some("value"), "completion's value differs from its invoke's"));
+                    return Err(self.err(
+                        line,
+                        Some("value"),
+                        "completion's value differs from its invoke's",
+                    ));
                 }
                 None
             }
             OpKind::Cas if obj.contains_key("expected") || obj.contains_key("new") => {
                 let again = self.call(line, obj, f, true)?;
                 if again != invoked {
-                    return Err(self.err(line, Some("expected"), "completion's expected/new differ from its invoke's"));
+                    return Err(self.err(
+                        line,
+                        Some("expected"),
+                        "completion's expected/new differ from its invoke's",
+                    ));
                 }
                 None
             }
@@ -684,7 +812,9 @@ fn json_kind(v: &Json) -> &'static str {
 /// serde_json appends " at line L column C" to its messages; the position
 /// is reported separately.
 fn strip_position(message: &str) -> &str {
-    message.rfind(" at line ").map_or(message, |i| &message[..i])
+    message
+        .rfind(" at line ")
+        .map_or(message, |i| &message[..i])
 }
 
 #[cfg(test)]
@@ -711,9 +841,16 @@ mod tests {
         assert_eq!(h.describe(h.ops()[1].id), "p2 read x -> nil");
         assert_eq!(h.describe(h.ops()[2].id), "p2 read x -> ?");
         assert_eq!(h.describe(h.ops()[3].id), "p3 cas x 1 2 -> false");
-        assert_eq!(h.describe(h.ops()[4].id), "p4 txn [r x 1 w y 2 r z ?] (pending)");
+        assert_eq!(
+            h.describe(h.ops()[4].id),
+            "p4 txn [r x 1 w y 2 r z ?] (pending)"
+        );
         assert_eq!(h.annotations[0].ops_before, 4);
-        assert!(h.metadata.extra.contains(&("line 7 extra".to_string(), "7".to_string())));
+        assert!(
+            h.metadata
+                .extra
+                .contains(&("line 7 extra".to_string(), "7".to_string()))
+        );
         let events = r#"{"process":"p1","type":"invoke","f":"write","key":"x","value":1}
 {"process":"p2","type":"invoke","f":"read","key":"x"}
 {"process":"p1","type":"ok","f":"write","key":"x","value":1}
@@ -729,8 +866,18 @@ mod tests {
         let cases: &[(&str, u32, u32, &str)] = &[
             ("{\"process\":\"p1\",}", 1, 17, "invalid JSON"),
             ("\n[1]", 2, 1, "expected a JSON object"),
-            ("{\"process\":\"p1\",\"f\":\"frob\",\"invoke\":0}", 1, 17, "unknown f"),
-            ("{\"process\":\"p1\",\"f\":\"write\",\"invoke\":0,\"return\":1,\"type\":\"ok\"}", 1, 1, "needs \"value\""),
+            (
+                "{\"process\":\"p1\",\"f\":\"frob\",\"invoke\":0}",
+                1,
+                17,
+                "unknown f",
+            ),
+            (
+                "{\"process\":\"p1\",\"f\":\"write\",\"invoke\":0,\"return\":1,\"type\":\"ok\"}",
+                1,
+                1,
+                "needs \"value\"",
+            ),
             ("{\"concord\":2}", 1, 2, "unsupported schema version"),
             (
                 "{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"read\"}\n{\"process\":\"p1\",\"f\":\"read\",\"invoke\":0}",
@@ -738,8 +885,18 @@ mod tests {
                 1,
                 "operation line in a file of event lines",
             ),
-            ("{\"process\":\"p1\",\"f\":\"read\",\"invoke\":0,\"return\":1,\"type\":\"ok\"}", 1, 1, "needs \"value\""),
-            ("{\"process\":\"p1\",\"f\":\"write\",\"value\":1.5,\"invoke\":0}", 1, 29, "found 1.5"),
+            (
+                "{\"process\":\"p1\",\"f\":\"read\",\"invoke\":0,\"return\":1,\"type\":\"ok\"}",
+                1,
+                1,
+                "needs \"value\"",
+            ),
+            (
+                "{\"process\":\"p1\",\"f\":\"write\",\"value\":1.5,\"invoke\":0}",
+                1,
+                29,
+                "found 1.5",
+            ),
         ];
         for &(src, line, column, msg) in cases {
             let e = parse_str(src).unwrap_err();

@@ -55,8 +55,15 @@ mod tests {
         assert!(matches!(h.ops()[0].call, Call::Append(_)));
         assert_eq!(h.describe(h.ops()[1].id), "1 read 0 -> \"\"");
         let key = h.find_key("0").unwrap();
-        assert_eq!(h.initial(key).map(|v| h.value(v)), Some(&Value::Str("".into())));
-        let e = parse("{:process 0, :type :invoke, :f :get, :value nil}", &ParseOptions::default()).unwrap_err();
+        assert_eq!(
+            h.initial(key).map(|v| h.value(v)),
+            Some(&Value::Str("".into()))
+        );
+        let e = parse(
+            "{:process 0, :type :invoke, :f :get, :value nil}",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("no :key"), "{e}");
     }
 }

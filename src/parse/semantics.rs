@@ -125,7 +125,11 @@ pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, Pars
     let initial = match &options.initial {
         None => None,
         Some(text) => Some(parse_initial(text).map_err(|message| {
-            ParseError::at("", Span { start: 0, end: 0 }, format!("--initial {text:?}: {message}"))
+            ParseError::at(
+                "",
+                Span { start: 0, end: 0 },
+                format!("--initial {text:?}: {message}"),
+            )
         })?),
     };
     Ok(Semantics {
@@ -141,7 +145,11 @@ pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, Pars
 pub fn apply_initial(history: &mut History, options: &ParseOptions) -> Result<(), ParseError> {
     if let Some(text) = &options.initial {
         let value = parse_initial(text).map_err(|message| {
-            ParseError::at("", Span { start: 0, end: 0 }, format!("--initial {text:?}: {message}"))
+            ParseError::at(
+                "",
+                Span { start: 0, end: 0 },
+                format!("--initial {text:?}: {message}"),
+            )
         })?;
         history.set_initial(value);
     }
@@ -291,7 +299,10 @@ mod tests {
         assert_eq!(parse_initial("\"\""), Ok(Some(Value::Str("".into()))));
         assert_eq!(
             parse_initial("[1 \"a\"]"),
-            Ok(Some(Value::List(vec![Value::Int(1), Value::Str("a".into())])))
+            Ok(Some(Value::List(vec![
+                Value::Int(1),
+                Value::Str("a".into())
+            ])))
         );
         assert!(parse_initial("x").is_err());
         assert!(parse_initial("1 2").is_err());
@@ -310,6 +321,9 @@ mod tests {
         };
         let d = describe_semantics(Format::JepsenEdn, &options);
         assert!(d.iter().any(|s| s.contains("no value (set by flag)")));
-        assert!(d.iter().any(|s| s.contains("initial value: 0 (set by --initial)")));
+        assert!(
+            d.iter()
+                .any(|s| s.contains("initial value: 0 (set by --initial)"))
+        );
     }
 }

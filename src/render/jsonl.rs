@@ -10,7 +10,9 @@
 //! annotations where they occurred. Field order is fixed, so the output is
 //! canonical: parsing it and writing again gives the same text.
 
-use crate::history::{Call, History, MicroKind, MicroOp, Observed, Operation, Outcome, Ret, TimeUnit, Value};
+use crate::history::{
+    Call, History, MicroKind, MicroOp, Observed, Operation, Outcome, Ret, TimeUnit, Value,
+};
 use crate::parse::jsonl::SCHEMA_VERSION;
 use serde_json::{Map, Value as Json};
 
@@ -142,7 +144,9 @@ fn arguments(h: &History, op: &Operation, line: &mut String, results: bool) {
 /// `result`).
 fn results(h: &History, op: &Operation, line: &mut String) {
     match &op.outcome {
-        Outcome::Ok(Ret::Value(Observed::Value(v))) => field(line, "value", &json_value(h.value(*v))),
+        Outcome::Ok(Ret::Value(Observed::Value(v))) => {
+            field(line, "value", &json_value(h.value(*v)))
+        }
         Outcome::Ok(Ret::Value(Observed::Absent)) => field(line, "value", &Json::Null),
         Outcome::Ok(Ret::Value(Observed::Unknown)) => field(line, "result", &Json::from("unknown")),
         Outcome::Ok(Ret::Bool(b)) => field(line, "result", &Json::from(*b)),
@@ -205,7 +209,11 @@ fn write_events(h: &History, out: &mut String) {
             line.find(",\"f\"").expect("open_line writes f"),
             &format!(
                 ",\"type\":\"{}\"",
-                if class == 1 { "invoke" } else { op.outcome.name() }
+                if class == 1 {
+                    "invoke"
+                } else {
+                    op.outcome.name()
+                }
             ),
         );
         if class == 1 {
