@@ -341,7 +341,8 @@ impl<'a> Reader<'a> {
         let start = i;
         let (rest, kind) = match c {
             '{' => {
-                let mut pairs = Vec::new();
+                // Jepsen operation maps have four to eight entries.
+                let mut pairs = Vec::with_capacity(8);
                 let mut key: Option<Edn<'a>> = None;
                 let (rest, ()) = self.items_with(&i[1..], '}', depth, |item| match key.take() {
                     None => key = Some(item),
