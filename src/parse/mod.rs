@@ -9,6 +9,7 @@
 
 pub mod detect;
 pub mod edn;
+pub mod hist;
 pub mod jepsen;
 pub mod jepsen_log;
 pub mod jsonl;
@@ -187,17 +188,13 @@ pub struct ParseOptions {
 /// Parses `source` in `format`, then applies `--initial` if given.
 pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<History, ParseError> {
     let mut history = match format {
+        // The concord language applies `--initial` itself, over its header.
+        Format::Hist => return hist::parse(source, options),
+        Format::HistEvents => return hist::parse_events(source, options),
         Format::JepsenEdn => jepsen::parse(source, options)?,
         Format::JepsenLog => jepsen_log::parse(source, options)?,
         Format::PorcupineKv => porcupine_kv::parse(source, options)?,
         Format::Jsonl => jsonl::parse(source, options)?,
-        Format::Hist | Format::HistEvents => {
-            return Err(ParseError::at(
-                source,
-                Span { start: 0, end: 0 },
-                format!("the {format} reader is not implemented yet"),
-            ));
-        }
     };
     semantics::apply_initial(&mut history, options)?;
     Ok(history)

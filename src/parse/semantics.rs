@@ -124,7 +124,7 @@ pub fn default_initial(format: Format) -> Option<Value> {
 pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, ParseError> {
     let initial = match &options.initial {
         None => None,
-        Some(text) => Some(parse_initial(text).map_err(|message| {
+        Some(text) => Some(super::hist::parse_initial(text).map_err(|message| {
             ParseError::at(
                 "",
                 Span { start: 0, end: 0 },
@@ -144,7 +144,7 @@ pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, Pars
 /// Applies `--initial` (if given) to a parsed history.
 pub fn apply_initial(history: &mut History, options: &ParseOptions) -> Result<(), ParseError> {
     if let Some(text) = &options.initial {
-        let value = parse_initial(text).map_err(|message| {
+        let value = super::hist::parse_initial(text).map_err(|message| {
             ParseError::at(
                 "",
                 Span { start: 0, end: 0 },
@@ -154,67 +154,6 @@ pub fn apply_initial(history: &mut History, options: &ParseOptions) -> Result<()
         history.set_initial(value);
     }
     Ok(())
-}
-
-/// Parses an `--initial` value: `nil` (absent), an integer, a
-/// double-quoted string, or a bracketed list of those.
-///
-/// This is a small private reader for the value syntax of the concord
-/// language; it accepts the same values the language's own value parser
-/// does for initial values.
-fn parse_initial(text: &str) -> Result<Option<Value>, String> {
-    let text = text.trim();
-    if text == "nil" {
-        return Ok(None);
-    }
-    let (value, rest) = value_prefix(text)?;
-    if !rest.trim().is_empty() {
-        return Err(format!("unexpected {:?} after the value", rest.trim()));
-    }
-    Ok(Some(value))
-}
-
-fn value_prefix(text: &str) -> Result<(Value, &str), String> {
-    let text = text.trim_start();
-    if let Some(body) = text.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = body.char_indices();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '"' => return Ok((Value::Str(out.into()), &body[i + 1..])),
-                '\\' => match chars.next() {
-                    Some((_, 'n')) => out.push('\n'),
-                    Some((_, 't')) => out.push('\t'),
-                    Some((_, c @ ('"' | '\\'))) => out.push(c),
-                    _ => return Err("unknown escape in string".to_string()),
-                },
-                c => out.push(c),
-            }
-        }
-        return Err("unterminated string".to_string());
-    }
-    if let Some(mut body) = text.strip_prefix('[') {
-        let mut items = Vec::new();
-        loop {
-            body = body.trim_start();
-            if let Some(rest) = body.strip_prefix(']') {
-                return Ok((Value::List(items), rest));
-            }
-            if body.is_empty() {
-                return Err("unterminated list".to_string());
-            }
-            let (v, rest) = value_prefix(body)?;
-            items.push(v);
-            body = rest;
-        }
-    }
-    let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+'))
-        .unwrap_or(text.len());
-    match text[..end].parse::<i64>() {
-        Ok(n) if end > 0 => Ok((Value::Int(n), &text[end..])),
-        _ => Err("expected nil, an integer, a double-quoted string or a [list]".to_string()),
-    }
 }
 
 /// One sentence per semantic choice in effect for `format` under
@@ -293,6 +232,7 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
 
 #[cfg(test)]
 mod tests {
+    use super::super::hist::parse_initial;
     use super::*;
 
     #[test]
