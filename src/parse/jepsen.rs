@@ -279,16 +279,13 @@ fn event_from_record<'a>(
             "f" => f = Some(v),
             "value" => value = Some(v),
             "key" => key = Some(v),
-            "time" if matches!(v.kind, EdnKind::Int(_)) => {
-                if let EdnKind::Int(t) = v.kind {
-                    time = Some(t);
-                }
-            }
-            "index" if matches!(v.kind, EdnKind::Int(_)) => {
-                if let EdnKind::Int(i) = v.kind {
-                    index = Some(i);
-                }
-            }
+            // A `:time` or `:index` that is not an integer is not Jepsen's:
+            // it is kept like any unknown field.
+            "time" | "index" => match (name, &v.kind) {
+                ("time", EdnKind::Int(t)) => time = Some(*t),
+                ("index", EdnKind::Int(i)) => index = Some(*i),
+                _ => extra.push((name, v.span)),
+            },
             _ => extra.push((name, v.span)),
         }
     }
