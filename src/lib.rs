@@ -24,7 +24,9 @@
 
 pub mod check;
 pub mod history;
+pub mod order;
 pub mod parse;
+pub mod render;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;

@@ -5,7 +5,14 @@
 //! The vocabulary ([`Guarantee`], [`Model`]) is the one users type on the
 //! command line and read in reports.
 
+pub mod causal;
+pub mod causal_convergence;
+pub mod convergence;
 pub mod model;
+pub mod pram;
+pub mod sanity;
+pub mod session;
+pub mod weak_causal;
 
 use crate::history::{History, KeyId, OpId, Time};
 use std::fmt;
@@ -344,12 +351,24 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         .collect()
 }
 
-fn check_one(history: &History, guarantee: Guarantee, _config: &CheckConfig) -> GuaranteeResult {
+fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
     if guarantee.needs_real_time() && !history.has_real_time() {
         return GuaranteeResult::not_checked(
             guarantee,
             "the history has no timestamps, so there is no real-time order",
         );
+    }
+    match guarantee {
+        Guarantee::ReadYourWrites
+        | Guarantee::MonotonicReads
+        | Guarantee::MonotonicWrites
+        | Guarantee::WritesFollowReads => return session::check(history, guarantee, config),
+        Guarantee::Pram => return pram::check(history, config),
+        Guarantee::Causal => return causal::check(history, config),
+        Guarantee::WeakCausal => return weak_causal::check(history, config),
+        Guarantee::CausalConvergence => return causal_convergence::check(history, config),
+        Guarantee::Convergence => return convergence::check(history, config),
+        _ => {}
     }
     GuaranteeResult::not_checked(guarantee, "this check is not implemented yet")
 }

@@ -1,0 +1,3 @@
+//! Text renderings of histories and verdicts.
+
+pub mod dot;
