@@ -25,6 +25,7 @@
 pub mod check;
 pub mod history;
 pub mod parse;
+pub mod sim;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;

@@ -369,8 +369,20 @@ mod tests {
     #[test]
     fn lattice_closure_matches_definitions() {
         let lin = Guarantee::Linearizable.implied_closure();
-        assert_eq!(lin.len(), Guarantee::ALL.len() - 2, "all but itself and convergence");
-        assert!(!Guarantee::WeakCausal.implied_closure().contains(&Guarantee::Pram));
-        assert!(Guarantee::Causal.implied_closure().contains(&Guarantee::MonotonicReads));
+        assert_eq!(
+            lin.len(),
+            Guarantee::ALL.len() - 2,
+            "all but itself and convergence"
+        );
+        assert!(
+            !Guarantee::WeakCausal
+                .implied_closure()
+                .contains(&Guarantee::Pram)
+        );
+        assert!(
+            Guarantee::Causal
+                .implied_closure()
+                .contains(&Guarantee::MonotonicReads)
+        );
     }
 }

@@ -485,12 +485,18 @@ impl History {
 
     /// Looks up an interned value without adding it.
     pub fn find_value(&self, v: &Value) -> Option<ValueId> {
-        self.values.iter().position(|x| x == v).map(|i| ValueId(i as u32))
+        self.values
+            .iter()
+            .position(|x| x == v)
+            .map(|i| ValueId(i as u32))
     }
 
     /// Looks up a key by name.
     pub fn find_key(&self, name: &str) -> Option<KeyId> {
-        self.keys.iter().position(|k| &**k == name).map(|i| KeyId(i as u32))
+        self.keys
+            .iter()
+            .position(|k| &**k == name)
+            .map(|i| KeyId(i as u32))
     }
 
     /// True when operations carry real timestamps (interval form with times,
