@@ -501,7 +501,25 @@ impl SimConfig {
             ProtocolName::SingleCopy => cfg.nodes = 1,
             ProtocolName::PrimaryBackup => {
                 if has(Fault::BackupReads) {
+                    // Hot keys and many reads: roaming readers often meet
+                    // backups at different points of the update stream.
                     cfg.keys = 2;
+                    cfg.read_fraction = 0.7;
+                    cfg.ops = 600;
+                }
+                if has(Fault::AckBeforeReplication) {
+                    // Slow links out of the primary leave many
+                    // acknowledged writes in flight when it crashes.
+                    for to in [1, 2] {
+                        cfg.net.links.push(LinkLatency {
+                            from: 0,
+                            to,
+                            latency: LatencyDist::Uniform {
+                                min_us: 5_000,
+                                max_us: 15_000,
+                            },
+                        });
+                    }
                     cfg.read_fraction = 0.7;
                 }
                 // A failover in the middle of the run; the nondeterministic
@@ -544,14 +562,47 @@ impl SimConfig {
                     cfg.reread_fraction = 0.6;
                     cfg.keys = 2;
                 }
-                cfg.nemesis.push(NemesisEvent {
-                    at_op: at(0.3, cfg.ops),
-                    action: NemesisAction::Partition(Partition::Isolate(vec![2])),
-                });
-                cfg.nemesis.push(NemesisEvent {
-                    at_op: at(0.6, cfg.ops),
-                    action: NemesisAction::HealPartition,
-                });
+                if has(Fault::NoFifo) {
+                    // A wide latency spread reorders one sender's updates;
+                    // short think times let readers catch the gap.
+                    cfg.keys = 6;
+                    cfg.clients = 3;
+                    cfg.ops = 1_200;
+                    cfg.think_max_us = 200;
+                    cfg.net.latency = LatencyDist::Uniform {
+                        min_us: 200,
+                        max_us: 10_000,
+                    };
+                }
+                if has(Fault::NoCausalCheck) {
+                    // The classic pattern: n2 stops hearing from n0 (one
+                    // way) but still hears n1, whose writes depend on n0's.
+                    // Many keys make "the cause is missing" show as an
+                    // absent read.
+                    cfg.keys = 32;
+                    cfg.clients = 3;
+                    cfg.read_fraction = 0.7;
+                    cfg.nemesis.push(NemesisEvent {
+                        at_op: 0,
+                        action: NemesisAction::Partition(Partition::OneWay {
+                            from: vec![0],
+                            to: vec![2],
+                        }),
+                    });
+                    cfg.nemesis.push(NemesisEvent {
+                        at_op: at(0.95, cfg.ops),
+                        action: NemesisAction::HealPartition,
+                    });
+                } else {
+                    cfg.nemesis.push(NemesisEvent {
+                        at_op: at(0.3, cfg.ops),
+                        action: NemesisAction::Partition(Partition::Isolate(vec![2])),
+                    });
+                    cfg.nemesis.push(NemesisEvent {
+                        at_op: at(0.6, cfg.ops),
+                        action: NemesisAction::HealPartition,
+                    });
+                }
             }
             ProtocolName::Eventual => {
                 cfg.sticky = true;
