@@ -5,7 +5,9 @@
 //! The vocabulary ([`Guarantee`], [`Model`]) is the one users type on the
 //! command line and read in reports.
 
+pub mod linearizable;
 pub mod model;
+pub mod sequential;
 
 use crate::history::{History, KeyId, OpId, Time};
 use std::fmt;
@@ -344,14 +346,18 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         .collect()
 }
 
-fn check_one(history: &History, guarantee: Guarantee, _config: &CheckConfig) -> GuaranteeResult {
+fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
     if guarantee.needs_real_time() && !history.has_real_time() {
         return GuaranteeResult::not_checked(
             guarantee,
             "the history has no timestamps, so there is no real-time order",
         );
     }
-    GuaranteeResult::not_checked(guarantee, "this check is not implemented yet")
+    match guarantee {
+        Guarantee::Linearizable => linearizable::check(history, config),
+        Guarantee::Sequential => sequential::check(history, config),
+        _ => GuaranteeResult::not_checked(guarantee, "this check is not implemented yet"),
+    }
 }
 
 #[cfg(test)]

@@ -169,6 +169,16 @@ impl HistoryBuilder {
         id
     }
 
+    /// The name of an interned process (for error messages).
+    pub fn process_name(&self, p: ProcessId) -> &str {
+        &self.processes[p.index()]
+    }
+
+    /// The name of an interned key (for error messages).
+    pub fn key_name(&self, k: KeyId) -> &str {
+        &self.keys[k.index()]
+    }
+
     /// Interns a named key and marks the history as keyed.
     pub fn key(&mut self, name: &str) -> KeyId {
         self.has_keys = true;

@@ -1,0 +1,10 @@
+//! Text renderings of histories and errors: the concord language itself
+//! ([`hist`], the inverse of [`crate::parse::hist`]) and rustc-like
+//! diagnostics for parse errors ([`diagnostic`]) and JSON Lines ([`jsonl`]).
+//!
+//! Renderers only format: they never print and never fail on a valid
+//! [`History`](crate::history::History).
+
+pub mod diagnostic;
+pub mod hist;
+pub mod jsonl;
