@@ -29,6 +29,7 @@ pub mod order;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod sim;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;
