@@ -374,6 +374,8 @@ pub(crate) struct Mapper<'a> {
     config: MapConfig,
     builder: HistoryBuilder,
     int_processes: FxHashMap<i64, ProcessId>,
+    /// The implicit key, once interned (asked for on every keyless invoke).
+    implicit_key: Option<KeyId>,
     open: Vec<Option<Open<'a>>>,
     /// Position of the next record (all records, nemesis included).
     position: u64,
@@ -390,6 +392,7 @@ impl<'a> Mapper<'a> {
             config,
             builder: HistoryBuilder::new(),
             int_processes: FxHashMap::default(),
+            implicit_key: None,
             open: Vec::new(),
             position: 0,
             ops_invoked: 0,
@@ -652,7 +655,9 @@ impl<'a> Mapper<'a> {
         };
         let key = match key {
             Some(k) => k,
-            None => self.builder.implicit_key(),
+            None => *self
+                .implicit_key
+                .get_or_insert_with(|| self.builder.implicit_key()),
         };
         let op = self
             .builder
