@@ -20,7 +20,10 @@
 //! text logs of [`super::jepsen_log`] and [`super::porcupine_kv`]):
 //!
 //! * `:type` `:invoke` / `:ok` / `:fail` / `:info`. `:fail` follows
-//!   [`FailSemantics`]; `:info` is an unknown outcome. After an `:info`
+//!   [`FailSemantics`]; `:info` is an unknown outcome (`Outcome::Info`,
+//!   whose return time is the `:info` line's position: the moment the
+//!   client gave up, kept for reports; by the history's semantics the
+//!   operation may still take effect later). After an `:info`
 //!   Jepsen retires the process and continues under a new id: nothing
 //!   special is needed, the old id simply never appears again.
 //! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value

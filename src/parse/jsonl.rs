@@ -42,7 +42,9 @@
 //! * `{"annotation": TEXT, "time": T}` lines are annotations (fault
 //!   events) in either form; `time` is optional.
 //! * Unknown fields are kept in `metadata.extra` as `("line N field",
-//!   json)`; they are never an error. Blank lines are allowed.
+//!   json)`; they are never an error. A field given twice in one line is
+//!   an error, and so is a header anywhere but on the first line. Blank
+//!   lines are allowed.
 //!
 //! Errors carry the line and column: JSON syntax errors at the column
 //! serde_json reports, schema errors at the offending field.
