@@ -257,8 +257,10 @@ fn is_symbol_char(c: char) -> bool {
         )
 }
 
+/// Whitespace, commas, and a byte-order mark (editors on Windows put one at
+/// the start of UTF-8 files).
 fn is_ws(c: char) -> bool {
-    c.is_whitespace() || c == ','
+    c.is_whitespace() || c == ',' || c == '\u{feff}'
 }
 
 struct Reader<'a> {

@@ -104,9 +104,16 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     let mut start = 0;
     let mut first = true;
     for (i, raw) in source.split_inclusive('\n').enumerate() {
-        let line_start = start;
+        let mut line_start = start;
         start += raw.len();
-        let text = raw.trim_end_matches(['\n', '\r']);
+        let mut text = raw.trim_end_matches(['\n', '\r']);
+        // A byte-order mark before the first line is not part of it.
+        if i == 0
+            && let Some(rest) = text.strip_prefix('\u{feff}')
+        {
+            text = rest;
+            line_start += '\u{feff}'.len_utf8();
+        }
         if text.trim().is_empty() {
             continue;
         }
