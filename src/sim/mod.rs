@@ -915,6 +915,8 @@ pub const BREAK_RATE_MIN: f64 = 0.9;
 
 /// For each protocol without knobs and with each of its knobs: which
 /// guarantees must hold and which must break.
+///
+/// A row is found again from a history's metadata with [`row_of`].
 pub fn expected_matrix() -> Vec<ExpectedRow> {
     let mut rows = Vec::new();
     for p in ProtocolName::ALL {
@@ -941,6 +943,27 @@ pub fn expected_matrix() -> Vec<ExpectedRow> {
         }
     }
     rows
+}
+
+/// The matrix row a simulated history came from, read from its metadata
+/// (`protocol` and `knobs`), if any.
+pub fn row_of(history: &History) -> Option<ExpectedRow> {
+    let get = |name: &str| {
+        history
+            .metadata
+            .extra
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let protocol = ProtocolName::from_name(get("protocol")?).ok()?;
+    let fault = match get("knobs")? {
+        "none" => None,
+        one => Some(Fault::from_name(one).ok()?),
+    };
+    expected_matrix()
+        .into_iter()
+        .find(|r| r.protocol == protocol && r.fault == fault)
 }
 
 /// What a row expects of one guarantee.
@@ -1025,6 +1048,17 @@ pub fn run_rows(
     seeds: &[u64],
     check: impl Fn(&History) -> Vec<(Guarantee, Verdict)>,
 ) -> MatrixResult {
+    run_rows_with(rows, seeds, |_| {}, check)
+}
+
+/// Like [`run_rows`], with each row's configuration passed through
+/// `adjust` first (e.g. fewer operations, to keep an NP-hard check small).
+pub fn run_rows_with(
+    rows: &[ExpectedRow],
+    seeds: &[u64],
+    adjust: impl Fn(&mut SimConfig),
+    check: impl Fn(&History) -> Vec<(Guarantee, Verdict)>,
+) -> MatrixResult {
     let rows = rows
         .iter()
         .map(|row| {
@@ -1049,7 +1083,9 @@ pub fn run_rows(
             let mut runs = 0;
             let mut errors = Vec::new();
             for &seed in seeds {
-                let run = match simulate(&row.config(seed)) {
+                let mut cfg = row.config(seed);
+                adjust(&mut cfg);
+                let run = match simulate(&cfg) {
                     Ok(run) => run,
                     Err(e) => {
                         errors.push((seed, e));
