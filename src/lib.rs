@@ -25,6 +25,7 @@
 pub mod check;
 pub mod generate;
 pub mod history;
+pub mod order;
 pub mod parse;
 pub mod render;
 pub mod report;

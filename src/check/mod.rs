@@ -5,9 +5,16 @@
 //! The vocabulary ([`Guarantee`], [`Model`]) is the one users type on the
 //! command line and read in reports.
 
+pub mod causal;
+pub mod causal_convergence;
+pub mod convergence;
 pub mod linearizable;
 pub mod model;
+pub mod pram;
+pub mod sanity;
 pub mod sequential;
+pub mod session;
+pub mod weak_causal;
 
 use crate::history::{History, KeyId, OpId, Time};
 use std::fmt;
@@ -129,8 +136,8 @@ impl fmt::Display for Guarantee {
 }
 
 /// How a check is run. Built by the CLI from flags; library users fill it
-/// directly.
-#[derive(Clone, Debug)]
+/// directly. The default checks every applicable guarantee with no budget.
+#[derive(Clone, Debug, Default)]
 pub struct CheckConfig {
     /// Guarantees to check; empty means every guarantee the history allows.
     pub guarantees: Vec<Guarantee>,
@@ -149,20 +156,6 @@ pub struct CheckConfig {
     /// Stop reporting (not detecting) after this many violations per
     /// guarantee; `None` reports all.
     pub max_violations: Option<usize>,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        CheckConfig {
-            guarantees: Vec::new(),
-            model: None,
-            timeout: None,
-            max_states: None,
-            clock_skew: 0,
-            witness: false,
-            max_violations: None,
-        }
-    }
 }
 
 /// The verdict of one guarantee on one history.
@@ -356,7 +349,15 @@ fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> G
     match guarantee {
         Guarantee::Linearizable => linearizable::check(history, config),
         Guarantee::Sequential => sequential::check(history, config),
-        _ => GuaranteeResult::not_checked(guarantee, "this check is not implemented yet"),
+        Guarantee::ReadYourWrites
+        | Guarantee::MonotonicReads
+        | Guarantee::MonotonicWrites
+        | Guarantee::WritesFollowReads => session::check(history, guarantee, config),
+        Guarantee::Pram => pram::check(history, config),
+        Guarantee::Causal => causal::check(history, config),
+        Guarantee::WeakCausal => weak_causal::check(history, config),
+        Guarantee::CausalConvergence => causal_convergence::check(history, config),
+        Guarantee::Convergence => convergence::check(history, config),
     }
 }
 

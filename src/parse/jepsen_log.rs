@@ -3,12 +3,12 @@
 //!
 //! Each operation event is one line: the prefix `INFO  jepsen.util - `
 //! (two spaces after `INFO`), then four TAB-separated fields `PROCESS TYPE
-//! F VALUE`, each an EDN value:
+//! F VALUE`, each an EDN value (TABs shown as `→`):
 //!
 //! ```text
-//! INFO  jepsen.util - 2	:invoke	:cas	[3 0]
-//! INFO  jepsen.util - 1	:fail	:cas	[0 3]
-//! INFO  jepsen.util - 7	:info	:cas	:timed-out
+//! INFO  jepsen.util - 2→:invoke→:cas→[3 0]
+//! INFO  jepsen.util - 1→:fail→:cas→[0 3]
+//! INFO  jepsen.util - 7→:info→:cas→:timed-out
 //! ```
 //!
 //! The events are mapped exactly as Jepsen EDN events are (see

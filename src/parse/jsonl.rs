@@ -53,7 +53,10 @@ use crate::history::{
     Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
     Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
 };
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
+use std::fmt;
 
 /// The schema version this module reads and [`crate::render::jsonl`]
 /// writes.
@@ -160,14 +163,18 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn object(&self, line: &Line<'_>) -> Result<Map<String, Json>, ParseError> {
-        match serde_json::from_str::<Json>(line.text) {
-            Ok(Json::Object(map)) => Ok(map),
-            Ok(other) => Err(self.err(
+    fn object<'l>(&self, line: &Line<'l>) -> Result<Obj<'l>, ParseError> {
+        if !line.text.trim_start().starts_with('{')
+            && let Ok(other) = serde_json::from_str::<Json>(line.text)
+        {
+            return Err(self.err(
                 line,
                 None,
                 format!("expected a JSON object, found {}", json_kind(&other)),
-            )),
+            ));
+        }
+        match serde_json::from_str::<Obj<'l>>(line.text) {
+            Ok(obj) => Ok(obj),
             Err(e) => {
                 // serde_json counts columns in bytes from 1 within the line.
                 let at = (e.column().max(1) - 1).min(line.text.len());
@@ -187,7 +194,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn header(&mut self, line: &Line<'_>, h: Map<String, Json>) -> Result<(), ParseError> {
+    fn header(&mut self, line: &Line<'_>, h: Obj<'_>) -> Result<(), ParseError> {
+        let h: Map<String, Json> = h
+            .fields
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect();
         match h.get("concord").and_then(Json::as_u64) {
             Some(SCHEMA_VERSION) => {}
             _ => {
@@ -288,9 +300,9 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn line(&mut self, line: &Line<'_>, obj: Map<String, Json>) -> Result<(), ParseError> {
-        for (name, v) in &obj {
-            if !KNOWN.contains(&name.as_str()) {
+    fn line(&mut self, line: &Line<'_>, obj: Obj<'_>) -> Result<(), ParseError> {
+        for (name, v) in &obj.fields {
+            if !KNOWN.contains(&name.as_ref()) {
                 self.b
                     .metadata
                     .extra
@@ -350,11 +362,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn process(
-        &mut self,
-        line: &Line<'_>,
-        obj: &Map<String, Json>,
-    ) -> Result<ProcessId, ParseError> {
+    fn process(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<ProcessId, ParseError> {
         match obj.get("process") {
             Some(Json::String(s)) => Ok(self.b.process(s)),
             Some(Json::Number(n)) if n.is_i64() => Ok(self.b.process(&n.to_string())),
@@ -367,7 +375,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn key(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<KeyId, ParseError> {
+    fn key(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<KeyId, ParseError> {
         match obj.get("key") {
             None => Ok(self.b.implicit_key()),
             Some(Json::String(s)) => Ok(self.b.key(s)),
@@ -376,7 +384,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn kind(&self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<OpKind, ParseError> {
+    fn kind(&self, line: &Line<'_>, obj: &Obj<'_>) -> Result<OpKind, ParseError> {
         match obj.get("f") {
             Some(Json::String(s)) => OpKind::from_name(s).ok_or_else(|| {
                 self.err(
@@ -425,7 +433,7 @@ impl<'a> Reader<'a> {
     fn required(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         field: &str,
         f: OpKind,
     ) -> Result<ValueId, ParseError> {
@@ -440,7 +448,7 @@ impl<'a> Reader<'a> {
     fn call(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         f: OpKind,
         results: bool,
     ) -> Result<Call, ParseError> {
@@ -527,7 +535,7 @@ impl<'a> Reader<'a> {
     fn outcome(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         f: OpKind,
         ty: &str,
     ) -> Result<Outcome, ParseError> {
@@ -597,12 +605,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn time(
-        &self,
-        line: &Line<'_>,
-        obj: &Map<String, Json>,
-        field: &str,
-    ) -> Result<Option<u64>, ParseError> {
+    fn time(&self, line: &Line<'_>, obj: &Obj<'_>, field: &str) -> Result<Option<u64>, ParseError> {
         match obj.get(field) {
             None | Some(Json::Null) => Ok(None),
             Some(v) => v.as_u64().map(Some).ok_or_else(|| {
@@ -615,7 +618,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn operation(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<(), ParseError> {
+    fn operation(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<(), ParseError> {
         let process = self.process(line, obj)?;
         let key = self.key(line, obj)?;
         let f = self.kind(line, obj)?;
@@ -658,7 +661,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn event(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<(), ParseError> {
+    fn event(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<(), ParseError> {
         let ty = match obj.get("type") {
             Some(Json::String(s)) => s.clone(),
             Some(_) => return Err(self.err(line, Some("type"), "expected a string as type")),
@@ -794,6 +797,69 @@ impl<'a> Reader<'a> {
             })
             .map_err(|e| self.err(line, None, e.kind.to_string()))?;
         Ok(())
+    }
+}
+
+/// A JSON object as its fields in input order. Lines are small, so a
+/// linear search beats a map, and field names borrow from the input unless
+/// they contain escapes. Duplicate fields are an error.
+struct Obj<'a> {
+    fields: Vec<(Cow<'a, str>, Json)>,
+}
+
+impl Obj<'_> {
+    fn get(&self, name: &str) -> Option<&Json> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// A field name, borrowed when possible.
+struct FieldName<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Obj<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Obj<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields: Vec<(Cow<'de, str>, Json)> = Vec::with_capacity(8);
+                while let Some(FieldName(name)) = map.next_key()? {
+                    if fields.iter().any(|(k, _)| *k == name) {
+                        return Err(de::Error::custom(format!("duplicate field `{name}`")));
+                    }
+                    let value: Json = map.next_value()?;
+                    fields.push((name, value));
+                }
+                Ok(Obj { fields })
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

@@ -23,8 +23,8 @@
 //! maximum of `s`. The path is taken only when it is certainly exact: model
 //! `register`, `cas-register` without cas, or `kv` without append; only
 //! reads and writes; written values unique per key and different from the
-//! initial value; no touching intervals within a process (session order
-//! would then add to real time). Failed writes are dropped; an unknown-outcome write that
+//! initial value; no touching or overlapping intervals within a process
+//! (session order would then add to real time). Failed writes are dropped; an unknown-outcome write that
 //! some read observed took effect and is completed at +∞ (completing a
 //! pending operation late is always allowed); one nobody read is dropped
 //! (placing it never, it is invisible). Reads with unknown results are
@@ -144,12 +144,16 @@ fn eligible(history: &History, model: Model) -> bool {
     {
         return false;
     }
-    // Touching intervals in one process (`a.ret == b.invoke`) are ordered
-    // by session order but not by real time, which the zone theorem does not
-    // know about: leave those histories to the search.
+    // Touching (or, after widening for clock skew, overlapping) intervals in
+    // one process are ordered by session order but not by real time, which
+    // the zone theorem does not know about: leave those to the search.
     for session in history.sessions() {
         for pair in session.windows(2) {
-            if history.op(pair[0]).ret == Some(history.op(pair[1]).invoke) {
+            if history
+                .op(pair[0])
+                .ret
+                .is_none_or(|r| r >= history.op(pair[1]).invoke)
+            {
                 return false;
             }
         }
