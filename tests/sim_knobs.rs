@@ -326,6 +326,11 @@ fn violates(h: &History, g: Guarantee) -> bool {
         Guarantee::MonotonicWrites => ordered_pair_pattern(&f, false),
         Guarantee::WritesFollowReads => ordered_pair_pattern(&f, true),
         Guarantee::WeakCausal => cc_pattern(&f),
+        // Both patterns are also violations of the joint guarantees that
+        // contain them: PRAM contains monotonic writes, and causal memory
+        // contains weak causality and writes-follow-reads.
+        Guarantee::Pram => ordered_pair_pattern(&f, false),
+        Guarantee::Causal => ordered_pair_pattern(&f, true) || cc_pattern(&f),
         Guarantee::Convergence => convergence_pattern(&f),
         other => panic!("no pattern for {other}"),
     }

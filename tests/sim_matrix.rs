@@ -115,7 +115,7 @@ fn knob_rows_meet_expectations() {
 
 #[test]
 fn correct_rows_hold_their_promises() {
-    let seeds: Vec<u64> = (100..140).collect();
+    let seeds: Vec<u64> = (100..300).collect();
     let result = run_rows_with(
         &rows(false),
         &seeds,

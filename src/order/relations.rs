@@ -302,7 +302,10 @@ impl RealTimePoints {
     /// `a` precedes `b` in real time, answered through the points.
     pub fn precedes(&self, history: &History, a: OpId, b: OpId) -> bool {
         let (a, b) = (history.op(a), history.op(b));
-        match (a.ret.and_then(|r| self.point_of_return(r)), self.point_before_invoke(b.invoke)) {
+        match (
+            a.ret.and_then(|r| self.point_of_return(r)),
+            self.point_before_invoke(b.invoke),
+        ) {
             (Some(pa), Some(pb)) => pa <= pb,
             _ => false,
         }

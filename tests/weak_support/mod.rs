@@ -51,7 +51,11 @@ pub fn read_hist(text: &str) -> History {
             let t = t.split_whitespace().next().unwrap_or(t);
             let (a, r) = t.split_once("..").expect("a..b");
             invoke = a.parse().expect("invoke");
-            ret = if r == "?" { None } else { Some(r.parse().expect("ret")) };
+            ret = if r == "?" {
+                None
+            } else {
+                Some(r.parse().expect("ret"))
+            };
         }
         let p = b.process(w[0]);
         let k = b.key(w[2]);
@@ -76,7 +80,11 @@ pub fn read_hist(text: &str) -> History {
             _ => out,
         };
         // A call that never returned has an unknown outcome.
-        let outcome = if ret.is_none() { Outcome::Info } else { outcome };
+        let outcome = if ret.is_none() {
+            Outcome::Info
+        } else {
+            outcome
+        };
         specs.push(OpSpec {
             process: p,
             key: k,
