@@ -7,8 +7,14 @@ use concord::sim::{
 };
 use std::collections::BTreeMap;
 
+/// The concord-language rendering plus the metadata, a stable text form.
 fn render(h: &History) -> String {
-    format!("{:?}\n{:?}\n{:?}", h.ops(), h.metadata, h.annotations)
+    format!(
+        "{}\n{:?}\n{:?}",
+        concord::render::hist::to_hist(h),
+        h.metadata,
+        h.annotations
+    )
 }
 
 fn all_configs() -> Vec<SimConfig> {

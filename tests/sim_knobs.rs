@@ -23,7 +23,7 @@
 
 use concord::check::Guarantee;
 use concord::history::{Call, History, Observed, OpId, Outcome};
-use concord::sim::{Fault, ProtocolName, SimConfig, simulate};
+use concord::sim::{ProtocolName, SimConfig, simulate};
 use std::collections::{BTreeMap, VecDeque};
 
 struct Facts<'h> {
@@ -140,15 +140,18 @@ fn ryw_pattern(f: &Facts) -> bool {
     })
 }
 
-/// `cause_ok(p_session, i)` selects the cause, `effect` the op at `j > i`
-/// in the same session; then someone reads the effect's write and later
-/// reads the cause's key and gets nothing (or, for monotonic writes, one of
-/// the cause session's earlier writes to that key).
+/// Per write: (key, results a reader of the write may no longer get).
+type MustSee = Vec<(u32, Vec<Option<OpId>>)>;
+
+/// Session p does a cause and later writes w2 (the cause: a write w1 for
+/// monotonic writes, a read of w1 for writes-follow-reads); some session
+/// then reads w2 and later reads w1's key and gets a result that shows it
+/// has not seen w1: nothing, or a write forced before w1 by the guarantee.
 fn ordered_pair_pattern(f: &Facts, wfr: bool) -> bool {
     let h = f.h;
     // For each write w2: the "must have seen" list of (key, forbidden
     // results) implied by its session's earlier ops.
-    let mut implied: BTreeMap<OpId, Vec<(u32, Vec<Option<OpId>>)>> = BTreeMap::new();
+    let mut implied: BTreeMap<OpId, MustSee> = BTreeMap::new();
     for s in &f.sessions {
         for (j, &w2) in s.iter().enumerate() {
             if !matches!(h.op(w2).call, Call::Write(_)) {
@@ -323,89 +326,17 @@ fn violates(h: &History, g: Guarantee) -> bool {
         Guarantee::MonotonicWrites => ordered_pair_pattern(&f, false),
         Guarantee::WritesFollowReads => ordered_pair_pattern(&f, true),
         Guarantee::WeakCausal => cc_pattern(&f),
+        // Both patterns are also violations of the joint guarantees that
+        // contain them: PRAM contains monotonic writes, and causal memory
+        // contains weak causality and writes-follow-reads.
+        Guarantee::Pram => ordered_pair_pattern(&f, false),
+        Guarantee::Causal => ordered_pair_pattern(&f, true) || cc_pattern(&f),
         Guarantee::Convergence => convergence_pattern(&f),
         other => panic!("no pattern for {other}"),
     }
 }
 
 const SEEDS: u64 = 40;
-
-fn apply_overrides(cfg: &mut SimConfig) {
-    use concord::sim::{LatencyDist, LinkLatency};
-    let Ok(set) = std::env::var("SIM_SET") else {
-        return;
-    };
-    for kv in set.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').unwrap();
-        let nums: Vec<u64> = v.split(':').map(|x| x.parse().unwrap_or(0)).collect();
-        match k {
-            "keys" => cfg.keys = nums[0] as usize,
-            "clients" => cfg.clients = nums[0] as usize,
-            "ops" => cfg.ops = nums[0] as usize,
-            "nodes" => cfg.nodes = nums[0] as usize,
-            "read" => cfg.read_fraction = v.parse().unwrap(),
-            "reread" => cfg.reread_fraction = v.parse().unwrap(),
-            "think" => cfg.think_max_us = nums[0],
-            "lat" => {
-                cfg.net.latency = LatencyDist::Uniform {
-                    min_us: nums[0],
-                    max_us: nums[1],
-                }
-            }
-            "link" => cfg.net.links.push(LinkLatency {
-                from: nums[0] as usize,
-                to: nums[1] as usize,
-                latency: LatencyDist::Uniform {
-                    min_us: nums[2],
-                    max_us: nums[3],
-                },
-            }),
-            "sticky" => cfg.sticky = nums[0] == 1,
-            "nonemesis" => cfg.nemesis.clear(),
-            "oneway" => {
-                use concord::sim::{NemesisAction, NemesisEvent, Partition};
-                cfg.nemesis.clear();
-                cfg.nemesis.push(NemesisEvent {
-                    at_op: cfg.ops * nums[0] as usize / 100,
-                    action: NemesisAction::Partition(Partition::OneWay {
-                        from: vec![0],
-                        to: vec![2],
-                    }),
-                });
-                cfg.nemesis.push(NemesisEvent {
-                    at_op: cfg.ops * nums[1] as usize / 100,
-                    action: NemesisAction::HealPartition,
-                });
-            }
-            _ => panic!("unknown override {k}"),
-        }
-    }
-}
-
-/// Tuning aid: `SIM_TUNE=protocol+knob cargo test --test sim_knobs tune`.
-#[test]
-fn tune() {
-    let Ok(spec) = std::env::var("SIM_TUNE") else {
-        return;
-    };
-    let (p, k) = spec.split_once('+').unwrap();
-    let p = ProtocolName::from_name(p).unwrap();
-    let fault = Fault::from_name(k).unwrap();
-    let targets = match std::env::var("SIM_G") {
-        Ok(g) => vec![Guarantee::from_name(&g).unwrap()],
-        Err(_) => fault.breaks(p),
-    };
-    for g in targets {
-        let hits = (0..SEEDS)
-            .filter(|&seed| {
-                let mut cfg = SimConfig::scenario(p, &[fault]).with_seed(seed);
-                apply_overrides(&mut cfg);
-                violates(&simulate(&cfg).unwrap().history, g)
-            })
-            .count();
-        println!("{spec} {g}: {hits}/{SEEDS}");
-    }
-}
 
 #[test]
 fn every_knob_breaks_its_target_in_most_seeds() {
@@ -478,28 +409,5 @@ fn knobs_keep_what_they_claim() {
                 }
             }
         }
-    }
-}
-
-#[test]
-fn debug_dump() {
-    let Ok(spec) = std::env::var("SIM_DUMP") else {
-        return;
-    };
-    let (p, k) = spec.split_once('+').unwrap();
-    let p = ProtocolName::from_name(p).unwrap();
-    let fault = Fault::from_name(k).unwrap();
-    let mut cfg = SimConfig::scenario(p, &[fault]).with_seed(0);
-    apply_overrides(&mut cfg);
-    let run = simulate(&cfg).unwrap();
-    let h = &run.history;
-    for op in h.ops().iter().take(400) {
-        println!(
-            "{} @{}..{:?} {:?}",
-            h.describe(op.id),
-            op.invoke,
-            op.ret,
-            op.outcome
-        );
     }
 }

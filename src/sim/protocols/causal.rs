@@ -25,11 +25,13 @@
 //! Knobs:
 //! * `no-causal-check`: deliver an update as soon as the sender's previous
 //!   updates have been delivered, ignoring its other dependencies. A session
-//!   can read a value whose cause has not arrived: writes-follow-reads and
-//!   causal consistency break; per-sender FIFO (PRAM) still holds.
+//!   can read a value whose cause has not arrived: writes-follow-reads, and
+//!   with it causal memory, breaks. (PRAM breaks too: last-writer-wins
+//!   across senders whose updates arrive out of causal order does not fit
+//!   any per-process serialization.)
 //! * `no-fifo`: deliver every update the moment it arrives. Two writes of
 //!   one session can be seen in the opposite order elsewhere: monotonic
-//!   writes and PRAM break.
+//!   writes, and with it PRAM, break.
 //! * `wall-clock-lww`: last-writer-wins on the node's skewed wall clock
 //!   instead of a Lamport clock. A write can lose to a causally earlier
 //!   write from a node whose clock runs ahead; the writer's next read then

@@ -33,8 +33,9 @@ pub struct ProtocolCounters {
     /// Bytes the same sessions would have sent by shipping both replicas'
     /// whole state (the baseline the Merkle tree is compared against).
     pub full_state_bytes: u64,
-    /// `full_state_bytes - anti_entropy_bytes`, summed per session (never
-    /// negative per session: a session that saves nothing adds zero).
+    /// `full_state_bytes - anti_entropy_bytes` over the whole run (zero if
+    /// the tree cost more than shipping everything, which happens only
+    /// when almost every bucket differs).
     pub merkle_bytes_saved: u64,
     /// Entries shipped by anti-entropy (repairs and no-op refreshes).
     pub entries_shipped: u64,
