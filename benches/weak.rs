@@ -257,6 +257,24 @@ fn run(label: &str, h: &History, guarantees: &[Guarantee], reps: usize, expect: 
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
+    if let Some(n) = std::env::args().find_map(|a| a.strip_prefix("each=").and_then(|n| n.parse::<usize>().ok())) {
+        // Per-guarantee timings, for finding where time goes.
+        let h = generate(n, 64, 1000, Mode::Lww, 0, 42);
+        let only = std::env::args().find_map(|a| a.strip_prefix("only=").map(str::to_string));
+        for g in [
+            Guarantee::ReadYourWrites,
+            Guarantee::MonotonicReads,
+            Guarantee::WritesFollowReads,
+            Guarantee::WeakCausal,
+            Guarantee::CausalConvergence,
+            Guarantee::Convergence,
+        ] {
+            if only.as_deref().is_none_or(|o| o == g.alias()) {
+                run(g.name(), &h, &[g], 1, Verdict::Holds);
+            }
+        }
+        return;
+    }
     let fast = [
         Guarantee::ReadYourWrites,
         Guarantee::MonotonicReads,

@@ -109,7 +109,7 @@ pub fn view_engine(
             ptr.iter_mut().for_each(|p| *p = 0);
             let mut bad: Option<Violation> = None;
             let mut added = 0usize;
-            scan_last_writes(history, reg, wl, clk, &reads, &mut ptr, |r, lw| {
+            scan_last_writes(reg, wl, clk, &reads, &mut ptr, |r, lw| {
                 if bad.is_some() {
                     return;
                 }
@@ -118,10 +118,10 @@ pub fn view_engine(
                         bad = Some(violation(history, s, base, "WriteHBInitRead", lw, None, r));
                     }
                     Some(ReadFrom::Write(w)) if w != lw => {
-                        if clk.before_or_eq(history, reg, lw, w) {
+                        if clk.before_or_eq(reg, lw, w) {
                             return;
                         }
-                        if clk.before_or_eq(history, reg, w, lw) {
+                        if clk.before_or_eq(reg, w, lw) {
                             bad = Some(violation(history, s, base, "CyclicHB", lw, Some(w), r));
                         } else {
                             forced.push((w, lw));

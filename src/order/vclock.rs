@@ -87,8 +87,8 @@ impl Clocks {
 
     /// True when `a` is in the past of `b` (or is `b`).
     #[inline]
-    pub fn before_or_eq(&self, history: &History, reg: &Registers, a: OpId, b: OpId) -> bool {
-        let s = history.op(a).process.index();
+    pub fn before_or_eq(&self, reg: &Registers, a: OpId, b: OpId) -> bool {
+        let s = reg.session_of[a.index()] as usize;
         self.data[b.index() * self.k + s] > reg.pos[a.index()]
     }
 }
