@@ -71,10 +71,10 @@ fn apply(rep: &mut Replica, w: &WriteRec, mode: Mode) {
 
 fn merge(reps: &mut [Replica], to: usize, from: usize, log: &[Vec<WriteRec>], mode: Mode, scratch: &mut Vec<(u64, u32, u32)>) {
     scratch.clear();
-    for origin in 0..log.len() {
+    for (origin, writes) in log.iter().enumerate() {
         let (have, want) = (reps[to].applied[origin], reps[from].applied[origin]);
         for i in have..want {
-            scratch.push((log[origin][i as usize].global, origin as u32, i));
+            scratch.push((writes[i as usize].global, origin as u32, i));
         }
     }
     scratch.sort_unstable();
