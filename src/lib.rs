@@ -23,10 +23,13 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+pub mod generate;
 pub mod history;
 pub mod order;
 pub mod parse;
 pub mod render;
+pub mod report;
+pub mod sim;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;

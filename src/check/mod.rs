@@ -8,9 +8,11 @@
 pub mod causal;
 pub mod causal_convergence;
 pub mod convergence;
+pub mod linearizable;
 pub mod model;
 pub mod pram;
 pub mod sanity;
+pub mod sequential;
 pub mod session;
 pub mod weak_causal;
 
@@ -134,8 +136,8 @@ impl fmt::Display for Guarantee {
 }
 
 /// How a check is run. Built by the CLI from flags; library users fill it
-/// directly.
-#[derive(Clone, Debug)]
+/// directly. The default checks every applicable guarantee with no budget.
+#[derive(Clone, Debug, Default)]
 pub struct CheckConfig {
     /// Guarantees to check; empty means every guarantee the history allows.
     pub guarantees: Vec<Guarantee>,
@@ -154,20 +156,6 @@ pub struct CheckConfig {
     /// Stop reporting (not detecting) after this many violations per
     /// guarantee; `None` reports all.
     pub max_violations: Option<usize>,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        CheckConfig {
-            guarantees: Vec::new(),
-            model: None,
-            timeout: None,
-            max_states: None,
-            clock_skew: 0,
-            witness: false,
-            max_violations: None,
-        }
-    }
 }
 
 /// The verdict of one guarantee on one history.
@@ -359,18 +347,18 @@ fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> G
         );
     }
     match guarantee {
+        Guarantee::Linearizable => linearizable::check(history, config),
+        Guarantee::Sequential => sequential::check(history, config),
         Guarantee::ReadYourWrites
         | Guarantee::MonotonicReads
         | Guarantee::MonotonicWrites
-        | Guarantee::WritesFollowReads => return session::check(history, guarantee, config),
-        Guarantee::Pram => return pram::check(history, config),
-        Guarantee::Causal => return causal::check(history, config),
-        Guarantee::WeakCausal => return weak_causal::check(history, config),
-        Guarantee::CausalConvergence => return causal_convergence::check(history, config),
-        Guarantee::Convergence => return convergence::check(history, config),
-        _ => {}
+        | Guarantee::WritesFollowReads => session::check(history, guarantee, config),
+        Guarantee::Pram => pram::check(history, config),
+        Guarantee::Causal => causal::check(history, config),
+        Guarantee::WeakCausal => weak_causal::check(history, config),
+        Guarantee::CausalConvergence => causal_convergence::check(history, config),
+        Guarantee::Convergence => convergence::check(history, config),
     }
-    GuaranteeResult::not_checked(guarantee, "this check is not implemented yet")
 }
 
 #[cfg(test)]
@@ -388,8 +376,20 @@ mod tests {
     #[test]
     fn lattice_closure_matches_definitions() {
         let lin = Guarantee::Linearizable.implied_closure();
-        assert_eq!(lin.len(), Guarantee::ALL.len() - 2, "all but itself and convergence");
-        assert!(!Guarantee::WeakCausal.implied_closure().contains(&Guarantee::Pram));
-        assert!(Guarantee::Causal.implied_closure().contains(&Guarantee::MonotonicReads));
+        assert_eq!(
+            lin.len(),
+            Guarantee::ALL.len() - 2,
+            "all but itself and convergence"
+        );
+        assert!(
+            !Guarantee::WeakCausal
+                .implied_closure()
+                .contains(&Guarantee::Pram)
+        );
+        assert!(
+            Guarantee::Causal
+                .implied_closure()
+                .contains(&Guarantee::MonotonicReads)
+        );
     }
 }

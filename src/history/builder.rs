@@ -27,11 +27,15 @@ pub struct BuildError {
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum BuildErrorKind {
-    #[error("process {process} invoked a call while its call from line {first_line} is still outstanding")]
+    #[error(
+        "process {process} invoked a call while its call from line {first_line} is still outstanding"
+    )]
     TwoOutstanding { process: String, first_line: u32 },
     #[error("process {process} completes a call it never invoked")]
     CompletionWithoutCall { process: String },
-    #[error("completion of {completed} does not match the outstanding {invoked} of process {process} (line {invoke_line})")]
+    #[error(
+        "completion of {completed} does not match the outstanding {invoked} of process {process} (line {invoke_line})"
+    )]
     MismatchedCompletion {
         process: String,
         invoked: &'static str,
@@ -49,9 +53,13 @@ pub enum BuildErrorKind {
     },
     #[error("a completed {kind} must say what it returned")]
     MissingResult { kind: &'static str },
-    #[error("process {process} overlaps its own operation from line {other_line}: a process has at most one outstanding call")]
+    #[error(
+        "process {process} overlaps its own operation from line {other_line}: a process has at most one outstanding call"
+    )]
     OverlappingInProcess { process: String, other_line: u32 },
-    #[error("process {process} has an operation after its pending operation from line {pending_line}")]
+    #[error(
+        "process {process} has an operation after its pending operation from line {pending_line}"
+    )]
     AfterPending { process: String, pending_line: u32 },
     #[error("interval operations and separate invoke/complete events cannot be mixed")]
     MixedForms,
@@ -159,6 +167,16 @@ impl HistoryBuilder {
         self.process_ids.insert(name.into(), id);
         self.outstanding.push(None);
         id
+    }
+
+    /// The name of an interned process (for error messages).
+    pub fn process_name(&self, p: ProcessId) -> &str {
+        &self.processes[p.index()]
+    }
+
+    /// The name of an interned key (for error messages).
+    pub fn key_name(&self, k: KeyId) -> &str {
+        &self.keys[k.index()]
     }
 
     /// Interns a named key and marks the history as keyed.

@@ -485,12 +485,18 @@ impl History {
 
     /// Looks up an interned value without adding it.
     pub fn find_value(&self, v: &Value) -> Option<ValueId> {
-        self.values.iter().position(|x| x == v).map(|i| ValueId(i as u32))
+        self.values
+            .iter()
+            .position(|x| x == v)
+            .map(|i| ValueId(i as u32))
     }
 
     /// Looks up a key by name.
     pub fn find_key(&self, name: &str) -> Option<KeyId> {
-        self.keys.iter().position(|k| &**k == name).map(|i| KeyId(i as u32))
+        self.keys
+            .iter()
+            .position(|k| &**k == name)
+            .map(|i| KeyId(i as u32))
     }
 
     /// True when operations carry real timestamps (interval form with times,
@@ -657,6 +663,9 @@ impl History {
 
     /// Re-interns nothing: builds a history from validated parts. Only the
     /// builder calls this.
+    // The builder owns exactly these parts; a struct just to pass them once
+    // would add a type without adding meaning.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_parts(
         ops: Vec<Operation>,
         processes: Vec<Box<str>>,

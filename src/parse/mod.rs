@@ -7,6 +7,18 @@
 //! line silently: every line is an operation, an event, a header entry, an
 //! annotation, a comment, blank, or an error.
 
+pub mod detect;
+pub mod edn;
+pub mod hist;
+pub mod jepsen;
+pub mod jepsen_log;
+pub mod jsonl;
+pub mod porcupine_kv;
+pub mod semantics;
+
+pub use detect::detect;
+pub use semantics::{FailSemantics, NilRead, describe_semantics};
+
 use crate::history::{BuildError, History};
 use std::fmt;
 use thiserror::Error;
@@ -22,7 +34,7 @@ pub enum Format {
     Jsonl,
     /// Jepsen EDN history (`history.edn`).
     JepsenEdn,
-    /// Jepsen text log (`INFO  jepsen.util - 2	:invoke	:write	4`).
+    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`, TAB-separated).
     JepsenLog,
     /// Porcupine-style key-value log (one EDN map per line with `:key`).
     PorcupineKv,
@@ -151,20 +163,41 @@ pub fn line_span(source: &str, line: u32) -> Span {
     }
 }
 
-/// Options that change how an input is read (per-format semantics).
+/// Options that change how an input is read (per-format semantics). Every
+/// field defaults to `None`, which means "the format's documented default"
+/// (see [`semantics`]); [`describe_semantics`] states what is in effect.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
-    /// Overrides the initial value (`--initial`), in concord value syntax.
+    /// Overrides the initial value (`--initial`), in concord value syntax:
+    /// `nil` (absent), an integer, a double-quoted string or a list.
+    /// Applies to every format. Default: the header's, else the format's.
     pub initial: Option<String>,
+    /// What a Jepsen `:fail` means (`--fail-semantics`). Default:
+    /// did-not-happen, except definite-answer for Jepsen text logs.
+    /// Applies to jepsen-edn, jepsen-log and porcupine-kv.
+    pub fail_semantics: Option<FailSemantics>,
+    /// What a `nil` read means (`--nil-read`). Default: unknown for
+    /// jepsen-edn (Knossos), absent elsewhere. Applies to jepsen-edn,
+    /// jepsen-log and porcupine-kv.
+    pub nil_read: Option<NilRead>,
+    /// Whether Jepsen `:value`s are `[key value]` tuples
+    /// (`--independent-keys`). Default: detected (see [`jepsen`]).
+    pub independent_keys: Option<bool>,
 }
 
-/// Parses `source` in `format`.
-pub fn parse(source: &str, format: Format, _options: &ParseOptions) -> Result<History, ParseError> {
-    Err(ParseError::at(
-        source,
-        Span { start: 0, end: 0 },
-        format!("the {format} reader is not implemented yet"),
-    ))
+/// Parses `source` in `format`, then applies `--initial` if given.
+pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<History, ParseError> {
+    let mut history = match format {
+        // The concord language applies `--initial` itself, over its header.
+        Format::Hist => return hist::parse(source, options),
+        Format::HistEvents => return hist::parse_events(source, options),
+        Format::JepsenEdn => jepsen::parse(source, options)?,
+        Format::JepsenLog => jepsen_log::parse(source, options)?,
+        Format::PorcupineKv => porcupine_kv::parse(source, options)?,
+        Format::Jsonl => jsonl::parse(source, options)?,
+    };
+    semantics::apply_initial(&mut history, options)?;
+    Ok(history)
 }
 
 #[cfg(test)]

@@ -1,0 +1,701 @@
+//! Linearizability (Herlihy & Wing, "Linearizability: a correctness
+//! condition for concurrent objects", TOPLAS 1990): there is a total order
+//! of the operations that (1) contains every completed operation and, for
+//! each unknown-outcome operation, either places it after its invoke or
+//! leaves it out, (2) respects real time — `a` before `b` whenever `a`
+//! returned strictly before `b` was invoked — and (3) is a legal sequential
+//! run of the data model.
+//!
+//! ```text
+//!   p1  |--write x 1--|
+//!   p2        |----read x -> 1----|        linearizable: w1 then r1
+//!   p3                  |--read x -> nil--|  violated: nil after 1 was read
+//! ```
+//!
+//! How the check runs:
+//! 1. The data model comes from `CheckConfig::model`, else the history's
+//!    `%model` header, else it is inferred from the operations
+//!    ([`resolve_model`]).
+//! 2. Intervals are widened by `CheckConfig::clock_skew` before real-time
+//!    order is built.
+//! 3. Registers whose written values are unique per key take the
+//!    O(n log n) zone method ([`register`], Gibbons & Korach 1997; Golab,
+//!    Li & Shah 2011), which also measures staleness.
+//! 4. Everything else takes the general WGL search ([`search`]) per
+//!    partition — per key, since linearizability is local (Herlihy & Wing,
+//!    Theorem 1; Horn & Kroening's P-compositionality) — with partitions
+//!    checked in parallel and all stopping at the first violation.
+//!
+//! Semantics: `fail` operations did not happen and are dropped; `info` and
+//! pending operations may take effect at any point after their invoke (even
+//! after a recorded timeout) or never; reads with an unknown result and
+//! `info` reads constrain nothing and are dropped.
+//!
+//! Evidence: a violation names the first operation that cannot be placed,
+//! the longest partial linearization found, and the model state after it. A
+//! holding verdict can carry the linearization itself (`CheckConfig::witness`),
+//! which [`validate_witness`] replays independently of the search.
+
+pub mod register;
+pub(crate) mod search;
+pub mod spec;
+
+use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Violation};
+use crate::history::{Call, History, KeyId, OpId, Operation, Time, Value};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use search::{Budget, Item, RealTime, SearchEnd};
+use spec::DataModel;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Runs `$body` with `$m` bound to the sequential specification of `$model`.
+macro_rules! with_model {
+    ($model:expr, |$m:ident| $body:expr) => {
+        match $model {
+            $crate::check::Model::Register => {
+                let $m = $crate::check::linearizable::spec::Register { cas: false };
+                $body
+            }
+            $crate::check::Model::CasRegister => {
+                let $m = $crate::check::linearizable::spec::Register { cas: true };
+                $body
+            }
+            $crate::check::Model::Kv => {
+                let $m = $crate::check::linearizable::spec::Kv;
+                $body
+            }
+            $crate::check::Model::Set => {
+                let $m = $crate::check::linearizable::spec::Set;
+                $body
+            }
+            $crate::check::Model::Queue => {
+                let $m = $crate::check::linearizable::spec::Queue;
+                $body
+            }
+            $crate::check::Model::Counter => {
+                let $m = $crate::check::linearizable::spec::Counter;
+                $body
+            }
+            $crate::check::Model::Mutex => {
+                let $m = $crate::check::linearizable::spec::Mutex;
+                $body
+            }
+            $crate::check::Model::MultiRegister => {
+                let $m = $crate::check::linearizable::spec::MultiRegister;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_model;
+
+/// The data model to check against: the configured one, else the
+/// history's header, else inferred from the operations (transactions ⇒
+/// multi-register, cas ⇒ cas-register, append ⇒ kv, enqueue/dequeue ⇒
+/// queue, acquire/release ⇒ mutex, add with list reads ⇒ set, add ⇒
+/// counter, otherwise register).
+pub fn resolve_model(history: &History, config: &CheckConfig) -> Result<Model, String> {
+    if let Some(m) = config.model {
+        return Ok(m);
+    }
+    if let Some(name) = &history.metadata.model {
+        return Model::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown data model `{name}` (known: {})", known.join(", "))
+        });
+    }
+    let has = |f: &dyn Fn(&Operation) -> bool| history.ops().iter().any(f);
+    Ok(if has(&|o| matches!(o.call, Call::Txn(_))) {
+        Model::MultiRegister
+    } else if has(&|o| matches!(o.call, Call::Cas { .. })) {
+        Model::CasRegister
+    } else if has(&|o| matches!(o.call, Call::Append(_))) {
+        Model::Kv
+    } else if has(&|o| matches!(o.call, Call::Enqueue(_) | Call::Dequeue)) {
+        Model::Queue
+    } else if has(&|o| matches!(o.call, Call::Acquire | Call::Release)) {
+        Model::Mutex
+    } else if has(&|o| matches!(o.call, Call::Add(_))) {
+        let list_read = has(
+            &|o| matches!(o.observed(), Some(crate::history::Observed::Value(v)) if matches!(history.value(v), Value::List(_))),
+        );
+        if list_read {
+            Model::Set
+        } else {
+            Model::Counter
+        }
+    } else {
+        Model::Register
+    })
+}
+
+/// One search instance: the operations of one partition (or of the whole
+/// history, for sequential consistency), compiled for the model.
+pub(crate) struct Instance<O> {
+    /// The partition number (a key id for per-key models).
+    pub partition: u32,
+    pub items: Vec<Item<O>>,
+    pub processes: usize,
+}
+
+/// Compiles the history's operations into instances, one per partition
+/// when `per_partition`, else one for everything (then each item's op is
+/// paired with its partition's slot in a product state, see
+/// [`Product`]). Items are in session order within each process.
+pub(crate) fn instances<M: DataModel>(
+    model: &M,
+    history: &History,
+    per_partition: bool,
+) -> Result<Vec<Instance<M::Op>>, String> {
+    let mut order: Vec<&Operation> = history.ops().iter().filter(|o| !o.is_fail()).collect();
+    order.sort_by_key(|o| (o.process, o.invoke, o.id));
+    let mut slot_of: FxHashMap<u32, usize> = FxHashMap::default();
+    let mut out: Vec<Instance<M::Op>> = Vec::new();
+    let mut procs: Vec<FxHashMap<u32, u32>> = Vec::new();
+    let mut classes: Vec<FxHashMap<&Call, u32>> = Vec::new();
+    for op in order {
+        let Some(compiled) = model.compile(history, op)? else {
+            continue;
+        };
+        let partition = if per_partition {
+            model.partition(op)
+        } else {
+            0
+        };
+        let slot = *slot_of.entry(partition).or_insert_with(|| {
+            out.push(Instance {
+                partition,
+                items: Vec::new(),
+                processes: 0,
+            });
+            procs.push(FxHashMap::default());
+            classes.push(FxHashMap::default());
+            out.len() - 1
+        });
+        let inst = &mut out[slot];
+        let pmap = &mut procs[slot];
+        let next_proc = pmap.len() as u32;
+        let process = *pmap.entry(op.process.0).or_insert(next_proc);
+        inst.processes = pmap.len();
+        let required = op.is_ok();
+        let class = if required {
+            u32::MAX
+        } else {
+            let cmap = &mut classes[slot];
+            let next_class = cmap.len() as u32;
+            *cmap.entry(&op.call).or_insert(next_class)
+        };
+        inst.items.push(Item {
+            id: op.id,
+            op: compiled,
+            invoke: op.invoke,
+            ret: op.ret.unwrap_or(Time::MAX),
+            required,
+            process,
+            class,
+        });
+    }
+    out.sort_by_key(|i| i.partition);
+    Ok(out)
+}
+
+/// The product of a per-partition model over all partitions, for searches
+/// that cannot split the history (sequential consistency is not local).
+/// State: each partition's state, by slot.
+pub(crate) struct Product<'a, M> {
+    pub inner: &'a M,
+    /// Slot of each partition number.
+    pub slots: FxHashMap<u32, u32>,
+    /// Partition number of each slot.
+    pub partitions: Vec<u32>,
+}
+
+impl<'a, M: DataModel> Product<'a, M> {
+    pub fn new(inner: &'a M, history: &History) -> Product<'a, M> {
+        let mut partitions: Vec<u32> = history
+            .ops()
+            .iter()
+            .filter(|o| !o.is_fail())
+            .map(|o| inner.partition(o))
+            .collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        let slots = partitions
+            .iter()
+            .enumerate()
+            .map(|(s, &p)| (p, s as u32))
+            .collect();
+        Product {
+            inner,
+            slots,
+            partitions,
+        }
+    }
+}
+
+impl<M: DataModel> DataModel for Product<'_, M> {
+    type State = Vec<M::State>;
+    type Op = (u32, M::Op);
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn init(&self, history: &History, _partition: u32) -> Self::State {
+        self.partitions
+            .iter()
+            .map(|&p| self.inner.init(history, p))
+            .collect()
+    }
+
+    fn compile(&self, history: &History, op: &Operation) -> Result<Option<Self::Op>, String> {
+        let slot = self
+            .slots
+            .get(&self.inner.partition(op))
+            .copied()
+            .unwrap_or(0);
+        Ok(self.inner.compile(history, op)?.map(|o| (slot, o)))
+    }
+
+    fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State> {
+        let slot = op.0 as usize;
+        let next = self.inner.step(&state[slot], &op.1)?;
+        let mut out = state.clone();
+        out[slot] = next;
+        Some(out)
+    }
+
+    fn partition(&self, _op: &Operation) -> u32 {
+        0
+    }
+
+    fn describe_state(&self, history: &History, state: &Self::State) -> String {
+        let parts: Vec<String> = state
+            .iter()
+            .zip(&self.partitions)
+            .map(|(s, &p)| {
+                let d = self.inner.describe_state(history, s);
+                if history.has_keys() && self.partitions.len() > 1 {
+                    format!("{}: {d}", history.key_name(KeyId(p)))
+                } else {
+                    d
+                }
+            })
+            .collect();
+        parts.join("; ")
+    }
+}
+
+/// What one partition's search concluded, with its evidence.
+pub(crate) enum PartEnd {
+    Found(Vec<OpId>),
+    Refuted(Violation),
+    OutOfBudget(String),
+    Stopped,
+}
+
+/// The budget's deadline, from the config's timeout.
+pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
+    config.timeout.map(|t| Instant::now() + t)
+}
+
+/// Builds the violation evidence of a refuted search.
+pub(crate) fn refutation<M: DataModel>(
+    model: &M,
+    history: &History,
+    items: &[Item<M::Op>],
+    partition_key: Option<KeyId>,
+    pattern: &str,
+    partial: Vec<u32>,
+    blocked: Option<u32>,
+    state: &M::State,
+) -> Violation {
+    let partial_order: Vec<OpId> = partial.iter().map(|&i| items[i as usize].id).collect();
+    let blocked = blocked.map(|i| items[i as usize].id);
+    let scope = match partition_key {
+        Some(k) if history.has_keys() => format!("of key {} ", history.key_name(k)),
+        _ => String::new(),
+    };
+    let what = if pattern == "NotSequential" {
+        "sequential order"
+    } else {
+        "linearization"
+    };
+    let explanation = match blocked {
+        Some(b) => format!(
+            "no {what} {scope}can place `{}` (line {}): after the longest prefix of {} operations {}",
+            history.describe(b),
+            history.op(b).source.line,
+            partial_order.len(),
+            model.describe_state(history, state)
+        ),
+        None => format!("no {what} {scope}exists"),
+    };
+    let mut ops: Vec<OpId> = blocked.into_iter().collect();
+    if let Some(&last) = partial_order.last() {
+        ops.push(last);
+    }
+    Violation {
+        pattern: pattern.to_string(),
+        key: partition_key,
+        ops,
+        edges: Vec::new(),
+        explanation,
+        partial_order,
+    }
+}
+
+/// Runs the real-time search on one instance.
+pub(crate) fn search_instance<M: DataModel>(
+    model: &M,
+    history: &History,
+    inst: &Instance<M::Op>,
+    budget: &Budget<'_>,
+) -> PartEnd {
+    let key = (model.partition_is_key()).then_some(KeyId(inst.partition));
+    let init = model.init(history, inst.partition);
+    match search::search(
+        model,
+        &inst.items,
+        init,
+        RealTime::new(&inst.items, inst.processes),
+        budget,
+    ) {
+        SearchEnd::Found(path) => {
+            PartEnd::Found(path.iter().map(|&i| inst.items[i as usize].id).collect())
+        }
+        SearchEnd::Refuted {
+            partial,
+            blocked,
+            state,
+        } => PartEnd::Refuted(refutation(
+            model,
+            history,
+            &inst.items,
+            key,
+            "NotLinearizable",
+            partial,
+            blocked,
+            &state,
+        )),
+        SearchEnd::OutOfBudget(reason) => PartEnd::OutOfBudget(reason),
+        SearchEnd::Stopped => PartEnd::Stopped,
+    }
+}
+
+/// Checks linearizability of `history` under `config` (model, timeout,
+/// max_states, clock_skew, witness). See the module docs.
+pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
+    let g = Guarantee::Linearizable;
+    if !history.has_real_time() {
+        return GuaranteeResult::not_checked(
+            g,
+            "the history has no timestamps, so there is no real-time order",
+        );
+    }
+    let model = match resolve_model(history, config) {
+        Ok(m) => m,
+        Err(e) => return GuaranteeResult::not_checked(g, e),
+    };
+    let widened;
+    let history = if config.clock_skew > 0 {
+        widened = history.widened(config.clock_skew);
+        &widened
+    } else {
+        history
+    };
+    if let Some(result) = register::check_fast(history, model, config) {
+        return result;
+    }
+    with_model!(model, |m| check_general(&m, history, config))
+}
+
+/// The general search over every partition, in parallel.
+pub(crate) fn check_general<M: DataModel>(
+    model: &M,
+    history: &History,
+    config: &CheckConfig,
+) -> GuaranteeResult {
+    let g = Guarantee::Linearizable;
+    let mut insts = match instances(model, history, true) {
+        Ok(i) => i,
+        Err(e) => return GuaranteeResult::not_checked(g, e),
+    };
+    // Largest partitions first, so the parallel tail is short.
+    insts.sort_by_key(|i| std::cmp::Reverse(i.items.len()));
+    let stop = AtomicBool::new(false);
+    let budget = Budget {
+        deadline: deadline(config),
+        max_states: config.max_states,
+        stop: &stop,
+    };
+    let ends: Vec<PartEnd> = insts
+        .par_iter()
+        .map(|inst| {
+            if stop.load(Ordering::Relaxed) {
+                return PartEnd::Stopped;
+            }
+            let end = search_instance(model, history, inst, &budget);
+            if matches!(end, PartEnd::Refuted(_)) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            end
+        })
+        .collect();
+    let mut violations = Vec::new();
+    let mut unknown = Vec::new();
+    let mut orders: Vec<(u32, Vec<OpId>)> = Vec::new();
+    for (inst, end) in insts.iter().zip(ends) {
+        match end {
+            PartEnd::Found(order) => orders.push((inst.partition, order)),
+            PartEnd::Refuted(v) => violations.push(v),
+            PartEnd::OutOfBudget(r) => {
+                unknown.push(describe_partition(history, model, inst.partition, &r))
+            }
+            PartEnd::Stopped => {}
+        }
+    }
+    if !violations.is_empty() {
+        let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
+        r.reason = Some("decided by the general search (WGL with memoization)".into());
+        return r;
+    }
+    if !unknown.is_empty() {
+        return GuaranteeResult::unknown(g, unknown.join("; "));
+    }
+    let mut r = GuaranteeResult::holds(g);
+    r.reason = Some("decided by the general search (WGL with memoization)".into());
+    if config.witness {
+        orders.sort_by_key(|o| o.0);
+        r.witness = Some(merge_orders(
+            history,
+            orders.into_iter().map(|o| o.1).collect(),
+        ));
+    }
+    r
+}
+
+fn describe_partition<M: DataModel>(
+    history: &History,
+    model: &M,
+    partition: u32,
+    reason: &str,
+) -> String {
+    if model.partition_is_key() && history.has_keys() {
+        format!("key {}: {reason}", history.key_name(KeyId(partition)))
+    } else {
+        reason.to_string()
+    }
+}
+
+/// Whether a model's partitions are keys (every model but multi-register).
+trait PartitionIsKey {
+    fn partition_is_key(&self) -> bool;
+}
+
+impl<M: DataModel> PartitionIsKey for M {
+    fn partition_is_key(&self) -> bool {
+        self.name() != "multi-register"
+    }
+}
+
+/// Merges per-partition linearizations into one order that respects real
+/// time and session order. Each order gets linearization points greedily
+/// (an operation's point is the later of its invoke and its predecessor's
+/// point, which lies within its interval because the order respects real
+/// time); emitting chain heads by smallest point then respects real time,
+/// as in the proof of locality. Equal points are where session order can
+/// matter (touching intervals of one process), so a head waits until its
+/// process's previous completed operation has been emitted.
+pub(crate) fn merge_orders(history: &History, orders: Vec<Vec<OpId>>) -> Vec<OpId> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = history.len();
+    let mut point = vec![0 as Time; n];
+    let mut present = vec![false; n];
+    for order in &orders {
+        let mut p: Time = 0;
+        for &id in order {
+            p = p.max(history.op(id).invoke);
+            point[id.index()] = p;
+            present[id.index()] = true;
+        }
+    }
+    // The session predecessor each operation must wait for.
+    let mut pred: Vec<Option<OpId>> = vec![None; n];
+    for session in history.sessions() {
+        let mut last_ok: Option<OpId> = None;
+        for id in session {
+            if present[id.index()] {
+                pred[id.index()] = last_ok;
+                if history.op(id).is_ok() {
+                    last_ok = Some(id);
+                }
+            }
+        }
+    }
+    let mut emitted = vec![false; n];
+    let mut waiting: FxHashMap<OpId, Vec<usize>> = FxHashMap::default();
+    let mut cursor = vec![0usize; orders.len()];
+    let mut heap = BinaryHeap::new();
+    for (k, order) in orders.iter().enumerate() {
+        if let Some(&id) = order.first() {
+            heap.push(Reverse((point[id.index()], k)));
+        }
+    }
+    let mut out = Vec::with_capacity(orders.iter().map(Vec::len).sum());
+    while let Some(Reverse((_, k))) = heap.pop() {
+        let id = orders[k][cursor[k]];
+        if let Some(p) = pred[id.index()]
+            && !emitted[p.index()]
+        {
+            waiting.entry(p).or_default().push(k);
+            continue;
+        }
+        out.push(id);
+        emitted[id.index()] = true;
+        cursor[k] += 1;
+        if let Some(&next) = orders[k].get(cursor[k]) {
+            heap.push(Reverse((point[next.index()], k)));
+        }
+        for k2 in waiting.remove(&id).unwrap_or_default() {
+            let head = orders[k2][cursor[k2]];
+            heap.push(Reverse((point[head.index()], k2)));
+        }
+    }
+    // Only a cycle, which locality rules out, could leave operations behind;
+    // append them so the caller's validation reports it rather than losing
+    // operations.
+    for (k, order) in orders.iter().enumerate() {
+        out.extend_from_slice(&order[cursor[k]..]);
+    }
+    out
+}
+
+/// Replays `order` as a linearization of `history` under `model`,
+/// independently of the search: every completed (`ok`) operation that
+/// constrains the model appears exactly once, no failed operation appears,
+/// an unknown-outcome operation appears at most once, the order respects
+/// session order and real time (when the history has timestamps; an
+/// unknown-outcome operation is only ordered after the completed operations
+/// that precede it), and each operation is legal in the state the previous
+/// ones leave.
+pub fn validate_witness(history: &History, model: Model, order: &[OpId]) -> Result<(), String> {
+    validate(history, model, order, history.has_real_time())
+}
+
+/// Shared by [`validate_witness`] and the sequential-consistency witness:
+/// with `real_time` false only session order is checked.
+pub(crate) fn validate(
+    history: &History,
+    model: Model,
+    order: &[OpId],
+    real_time: bool,
+) -> Result<(), String> {
+    with_model!(model, |m| validate_with(&m, history, order, real_time))
+}
+
+fn validate_with<M: DataModel>(
+    m: &M,
+    history: &History,
+    order: &[OpId],
+    real_time: bool,
+) -> Result<(), String> {
+    let n = history.len();
+    let mut position = vec![usize::MAX; n];
+    for (pos, &id) in order.iter().enumerate() {
+        if id.index() >= n {
+            return Err(format!("operation id {} is not in the history", id.0));
+        }
+        if position[id.index()] != usize::MAX {
+            return Err(format!("`{}` appears twice", history.describe(id)));
+        }
+        position[id.index()] = pos;
+        if history.op(id).is_fail() {
+            return Err(format!(
+                "`{}` failed, so it cannot take effect",
+                history.describe(id)
+            ));
+        }
+    }
+    let mut compiled = Vec::with_capacity(n);
+    for op in history.ops() {
+        let c = if op.is_fail() {
+            None
+        } else {
+            m.compile(history, op)?
+        };
+        if c.is_some() && op.is_ok() && position[op.id.index()] == usize::MAX {
+            return Err(format!(
+                "completed `{}` is missing",
+                history.describe(op.id)
+            ));
+        }
+        compiled.push(c);
+    }
+    // Order: a completed operation a must come before b when it returned
+    // before b began (real time) or is earlier in b's session (session
+    // order, which matters for touching intervals); unknown-outcome
+    // operations float. One backward pass keeps the earliest return and the
+    // smallest session rank per process among completed operations placed
+    // later.
+    let mut session_rank = vec![0usize; n];
+    for s in history.sessions() {
+        for (r, id) in s.iter().enumerate() {
+            session_rank[id.index()] = r;
+        }
+    }
+    let mut min_ret_after: Option<(Time, OpId)> = None;
+    let mut min_rank_after: FxHashMap<u32, (usize, OpId)> = FxHashMap::default();
+    for (pb, &b) in order.iter().enumerate().rev() {
+        let ob = history.op(b);
+        let by_time = min_ret_after.filter(|&(ret, _)| real_time && ret < ob.invoke);
+        let by_session = min_rank_after
+            .get(&ob.process.0)
+            .filter(|&&(rank, _)| rank < session_rank[b.index()]);
+        let later = by_time.map(|e| e.1).or(by_session.map(|e| e.1));
+        if let Some(a) = later {
+            return Err(format!(
+                "`{}` (position {pb}) is ordered before `{}`, which must come first",
+                history.describe(b),
+                history.describe(a)
+            ));
+        }
+        if ob.is_ok() {
+            if let Some(ret) = ob.ret
+                && min_ret_after.is_none_or(|(r, _)| ret < r)
+            {
+                min_ret_after = Some((ret, b));
+            }
+            let e = min_rank_after
+                .entry(ob.process.0)
+                .or_insert((usize::MAX, b));
+            if session_rank[b.index()] < e.0 {
+                *e = (session_rank[b.index()], b);
+            }
+        }
+    }
+    // Completed operations that the witness leaves out cannot be checked
+    // for order; the missing check above already rejected them.
+    let mut states: FxHashMap<u32, M::State> = FxHashMap::default();
+    for &id in order {
+        let op = history.op(id);
+        let Some(c) = &compiled[id.index()] else {
+            continue;
+        };
+        let part = m.partition(op);
+        let state = states.entry(part).or_insert_with(|| m.init(history, part));
+        match m.step(state, c) {
+            Some(next) => *state = next,
+            None => {
+                return Err(format!(
+                    "`{}` cannot happen when {}",
+                    history.describe(id),
+                    m.describe_state(history, state)
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Sequential consistency (Lamport, "How to make a multiprocessor computer
+//! that correctly executes multiprocess programs", IEEE TC 1979): there is a
+//! single total order of all operations, on all keys together, that keeps
+//! every process's own order and is a legal sequential run of the data
+//! model. Unlike linearizability it ignores real time, so it works on
+//! histories without timestamps.
+//!
+//! ```text
+//!   p1  write x 1 ; write y 1
+//!   p2  read y -> 1 ; read x -> nil      violated: y=1 needs both writes
+//!                                         first, then x cannot be nil
+//! ```
+//!
+//! Checking it is NP-complete even with unique values over several keys
+//! (Gibbons & Korach, SIAM J. Comput. 1997), and it is not local: every key
+//! may be sequentially consistent alone while the history is not. So the
+//! answer comes from one search over all keys together (the WGL search of
+//! [`crate::check::linearizable`] with session order instead of real time,
+//! over the product of the per-key states). A key that is not sequentially
+//! consistent alone refutes the whole history, so per-key searches run
+//! first, in parallel, as quick refutations; and a history with timestamps
+//! that is linearizable is sequentially consistent, so that cheaper check
+//! runs before either.
+//!
+//! Semantics as for linearizability: `fail` operations are dropped;
+//! unknown-outcome operations may take effect anywhere after the completed
+//! operations that precede them in their session, or never (they do not
+//! hold back the rest of their session); unknown reads are dropped.
+
+use crate::check::linearizable::search::{self, Budget, SearchEnd, Sessions};
+use crate::check::linearizable::spec::DataModel;
+use crate::check::linearizable::{
+    Instance, Product, deadline, instances, refutation, resolve_model, with_model,
+};
+use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model};
+use crate::history::{History, KeyId, OpId};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Checks sequential consistency of `history` under `config` (model,
+/// timeout, max_states, witness). See the module docs.
+pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
+    let model = match resolve_model(history, config) {
+        Ok(m) => m,
+        Err(e) => return GuaranteeResult::not_checked(Guarantee::Sequential, e),
+    };
+    // Linearizability implies sequential consistency, and its search is far
+    // cheaper (real time prunes it), so a linearizable history is decided
+    // here with the linearization as the witness (it respects session
+    // order too).
+    if history.has_real_time() {
+        let lin_config = CheckConfig {
+            clock_skew: 0,
+            ..config.clone()
+        };
+        let lin = crate::check::linearizable::check(history, &lin_config);
+        if lin.verdict == crate::check::Verdict::Holds {
+            let mut r = GuaranteeResult::holds(Guarantee::Sequential);
+            r.reason = Some("implied by linearizability".into());
+            r.witness = lin.witness;
+            return r;
+        }
+    }
+    with_model!(model, |m| check_with(&m, history, config))
+}
+
+/// Replays `order` as a sequentially consistent order of `history` under
+/// `model`: like [`crate::check::linearizable::validate_witness`], with
+/// session order in place of real time.
+pub fn validate_witness(history: &History, model: Model, order: &[OpId]) -> Result<(), String> {
+    crate::check::linearizable::validate(history, model, order, false)
+}
+
+fn run<M: DataModel>(
+    model: &M,
+    history: &History,
+    inst: &Instance<M::Op>,
+    budget: &Budget<'_>,
+) -> SearchEnd<M::State> {
+    let init = model.init(history, inst.partition);
+    search::search(
+        model,
+        &inst.items,
+        init,
+        Sessions::new(&inst.items, inst.processes),
+        budget,
+    )
+}
+
+fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) -> GuaranteeResult {
+    let g = Guarantee::Sequential;
+    let per_key = match instances(model, history, true) {
+        Ok(i) => i,
+        Err(e) => return GuaranteeResult::not_checked(g, e),
+    };
+    let stop = AtomicBool::new(false);
+    let budget = Budget {
+        deadline: deadline(config),
+        max_states: config.max_states,
+        stop: &stop,
+    };
+    // Quick refutation: a partition that is not sequentially consistent on
+    // its own refutes the whole history.
+    if per_key.len() > 1 {
+        let keyed = model.name() != "multi-register";
+        let mut refuted: Vec<_> = per_key
+            .par_iter()
+            .filter_map(|inst| {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                match run(model, history, inst, &budget) {
+                    SearchEnd::Refuted {
+                        partial,
+                        blocked,
+                        state,
+                    } => {
+                        stop.store(true, Ordering::Relaxed);
+                        let key = keyed.then_some(KeyId(inst.partition));
+                        Some(refutation(
+                            model,
+                            history,
+                            &inst.items,
+                            key,
+                            "NotSequential",
+                            partial,
+                            blocked,
+                            &state,
+                        ))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        if !refuted.is_empty() {
+            refuted.truncate(1);
+            let mut r = GuaranteeResult::violated(g, refuted, config.max_violations);
+            r.reason = Some("a single key is not sequentially consistent on its own".into());
+            return r;
+        }
+        stop.store(false, Ordering::Relaxed);
+    }
+    // The decisive search over every key together.
+    let product = Product::new(model, history);
+    let whole = match instances(&product, history, false) {
+        Ok(i) => i,
+        Err(e) => return GuaranteeResult::not_checked(g, e),
+    };
+    let Some(inst) = whole.first() else {
+        return GuaranteeResult::holds(g);
+    };
+    match run(&product, history, inst, &budget) {
+        SearchEnd::Found(path) => {
+            let mut r = GuaranteeResult::holds(g);
+            r.reason =
+                Some("decided by a search over all keys together (WGL with session order)".into());
+            if config.witness {
+                r.witness = Some(path.iter().map(|&i| inst.items[i as usize].id).collect());
+            }
+            r
+        }
+        SearchEnd::Refuted {
+            partial,
+            blocked,
+            state,
+        } => {
+            let v = refutation(
+                &product,
+                history,
+                &inst.items,
+                None,
+                "NotSequential",
+                partial,
+                blocked,
+                &state,
+            );
+            let mut r = GuaranteeResult::violated(g, vec![v], config.max_violations);
+            r.reason =
+                Some("decided by a search over all keys together (WGL with session order)".into());
+            r
+        }
+        SearchEnd::OutOfBudget(reason) => GuaranteeResult::unknown(g, reason),
+        SearchEnd::Stopped => GuaranteeResult::unknown(g, "the search was stopped"),
+    }
+}

@@ -1,0 +1,325 @@
+//! The commands: `check`, `convert`, `stats`.
+
+use super::input::{self, InputError, Loaded};
+use super::{
+    CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, OutputKind, StatsArgs,
+    use_color, use_color_stderr, write_line,
+};
+use concord::check::{self, CheckConfig, Guarantee, Model};
+use concord::history::TimeUnit;
+use concord::report::{self, human};
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+/// A usage error detected after clap: printed, exit 2.
+fn usage_error(message: String) -> io::Result<i32> {
+    eprintln!("error: {message}");
+    Ok(EXIT_INPUT)
+}
+
+/// Parses `10s`, `500ms`, `2m`, `1.5` (seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Duration::from_secs_f64(v * scale)),
+        _ => Err(format!(
+            "invalid duration `{text}`: expected a number with an optional unit, e.g. 10s, 500ms, 2m"
+        )),
+    }
+}
+
+fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
+    let mut out = Vec::new();
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if name == "all" {
+            return Ok(Vec::new());
+        }
+        match Guarantee::from_name(name) {
+            Some(g) => out.push(g),
+            None => {
+                let known: Vec<String> = Guarantee::ALL
+                    .iter()
+                    .map(|g| format!("{} ({})", g.name(), g.alias()))
+                    .collect();
+                return Err(format!(
+                    "unknown guarantee `{name}`; expected one of: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
+    let model = match &args.model {
+        None => None,
+        Some(name) => Some(Model::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+            format!(
+                "unknown model `{name}`; expected one of: {}",
+                known.join(", ")
+            )
+        })?),
+    };
+    Ok(CheckConfig {
+        guarantees: parse_guarantees(&args.consistency)?,
+        model,
+        timeout: args.timeout.as_deref().map(parse_duration).transpose()?,
+        max_states: args.max_states,
+        clock_skew: 0,
+        witness: args.witness,
+        max_violations: args.max_violations,
+    })
+}
+
+/// Converts the `--clock-skew-ms` flag into the history's time unit.
+/// Abstract ticks are taken as milliseconds (documented in the README).
+fn skew_in_history_units(skew_ms: u64, unit: TimeUnit) -> u64 {
+    match unit {
+        TimeUnit::Seconds => skew_ms.div_ceil(1000),
+        other => skew_ms.saturating_mul(other.per_milli().unwrap_or(1)),
+    }
+}
+
+pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let mut config = match check_config(args) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let explicit = !config.guarantees.is_empty();
+    let color = use_color(args.color);
+    let color_err = use_color_stderr(args.color);
+    let started = Instant::now();
+    let mut code = 0;
+    for (i, path) in args.files.iter().enumerate() {
+        let file_started = Instant::now();
+        let loaded = match input::load(path, &args.input) {
+            Ok(l) => l,
+            Err(e) => {
+                report_input_error(&e, args.output, color_err, out)?;
+                code = report::most_severe(code, EXIT_INPUT);
+                continue;
+            }
+        };
+        config.clock_skew =
+            skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
+        let results = check::check(&loaded.history, &config);
+        let file_code = report::exit_code(&results, explicit);
+        code = report::most_severe(code, file_code);
+        let stats = report::stats(&loaded.history);
+        match args.output {
+            OutputKind::Json => {
+                let path = &loaded.path;
+                let begin =
+                    report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
+                write_line(out, &begin.to_string())?;
+                for r in &results {
+                    write_line(
+                        out,
+                        &report::result_json(path, &loaded.history, r).to_string(),
+                    )?;
+                }
+                let elapsed = file_started.elapsed().as_millis();
+                write_line(
+                    out,
+                    &report::end_json(path, &results, file_code, elapsed).to_string(),
+                )?;
+            }
+            OutputKind::Human => {
+                if i > 0 {
+                    write_line(out, "")?;
+                }
+                let style = human::Style { color };
+                write_line(
+                    out,
+                    &human::heading(&loaded.path, loaded.format.name(), &stats, style),
+                )?;
+                out.write_all(
+                    human::results(&loaded.history, &loaded.semantics, &results, style).as_bytes(),
+                )?;
+            }
+        }
+    }
+    if args.output == OutputKind::Json {
+        let summary = report::summary_json(args.files.len(), code, started.elapsed().as_millis());
+        write_line(out, &summary.to_string())?;
+    }
+    Ok(code)
+}
+
+fn report_input_error(
+    e: &InputError,
+    output: OutputKind,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match output {
+        OutputKind::Json => {
+            let err = &e.error;
+            let j = report::error_json(&e.path, err.line, err.column, &err.message, &err.notes);
+            write_line(out, &j.to_string())
+        }
+        OutputKind::Human => {
+            let mut stderr = io::stderr().lock();
+            write_line(&mut stderr, &e.render(color))
+        }
+    }
+}
+
+pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let loaded: Loaded = match input::load(&args.file, &args.input) {
+        Ok(l) => l,
+        Err(e) => {
+            report_input_error(
+                &e,
+                OutputKind::Human,
+                use_color_stderr(super::ColorChoice::Auto),
+                out,
+            )?;
+            return Ok(EXIT_INPUT);
+        }
+    };
+    write_history(&loaded.history, args.to, args.output.as_deref(), out)
+}
+
+/// Writes a history in `format` to `path`, or to `out` when there is none.
+fn write_history(
+    history: &concord::History,
+    format: OutputFormat,
+    path: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> io::Result<i32> {
+    let text = match format {
+        OutputFormat::Hist => concord::render::hist::to_hist(history),
+        OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
+        OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
+    };
+    match path {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                return usage_error(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(0)
+}
+
+pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
+    for (name, f) in [
+        ("--read-fraction", args.read_fraction),
+        ("--cas-fraction", args.cas_fraction),
+        ("--pending-fraction", args.pending_fraction),
+        ("--stale-reads", args.stale_reads),
+    ] {
+        if !(0.0..=1.0).contains(&f) {
+            return usage_error(format!("{name} must be between 0 and 1, got {f}"));
+        }
+    }
+    if args.processes == 0 {
+        return usage_error("--processes must be at least 1".to_string());
+    }
+    let cfg = concord::generate::GenConfig {
+        ops: args.ops,
+        processes: args.processes,
+        keys: args.keys,
+        seed: args.seed,
+        read_fraction: args.read_fraction,
+        cas_fraction: args.cas_fraction,
+        unique_values: !args.repeat_values,
+        pending_fraction: args.pending_fraction,
+        stale_read_fraction: args.stale_reads,
+        ..concord::generate::GenConfig::default()
+    };
+    let history = concord::generate::generate_register(&cfg);
+    write_history(&history, args.to, args.output.as_deref(), out)
+}
+
+pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let mut code = 0;
+    for path in &args.files {
+        let loaded = match input::load(path, &args.input) {
+            Ok(l) => l,
+            Err(e) => {
+                report_input_error(
+                    &e,
+                    args.output,
+                    use_color_stderr(super::ColorChoice::Auto),
+                    out,
+                )?;
+                code = EXIT_INPUT;
+                continue;
+            }
+        };
+        let s = report::stats(&loaded.history);
+        match args.output {
+            OutputKind::Json => {
+                let mut j = report::stats_json(&s);
+                j["path"] = loaded.path.clone().into();
+                j["format"] = loaded.format.name().into();
+                write_line(out, &j.to_string())?;
+            }
+            OutputKind::Human => {
+                let text = format!(
+                    "{}\n  format          {}\n  operations      {}\n  processes       {}\n  keys            {}\n  ok              {}\n  fail            {}\n  info            {}\n  pending         {}\n  max concurrency {}\n  timestamps      {}\n  annotations     {}",
+                    loaded.path,
+                    loaded.format.name(),
+                    s.operations,
+                    s.processes,
+                    s.keys,
+                    s.ok,
+                    s.fail,
+                    s.info,
+                    s.pending,
+                    s.max_concurrency,
+                    if s.has_real_time { "yes" } else { "no" },
+                    s.annotations,
+                );
+                write_line(out, &text)?;
+            }
+        }
+    }
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn guarantee_lists() {
+        assert_eq!(
+            parse_guarantees(&["lin".into(), "mr".into()]),
+            Ok(vec![Guarantee::Linearizable, Guarantee::MonotonicReads])
+        );
+        assert!(parse_guarantees(&["linearisable".into()]).is_err());
+        assert_eq!(parse_guarantees(&["all".into()]), Ok(vec![]));
+    }
+
+    #[test]
+    fn skew_units() {
+        assert_eq!(skew_in_history_units(5, TimeUnit::Nanos), 5_000_000);
+        assert_eq!(skew_in_history_units(5, TimeUnit::Ticks), 5);
+        assert_eq!(skew_in_history_units(1500, TimeUnit::Seconds), 2);
+    }
+}

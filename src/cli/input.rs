@@ -1,0 +1,149 @@
+//! Reading inputs: files or standard input, UTF-8 validation, format
+//! detection and parsing. Every failure becomes an [`InputError`] that the
+//! commands render as a diagnostic (human) or an `error` message (JSON).
+
+use super::InputArgs;
+use concord::History;
+use concord::parse::{self, FailSemantics, Format, NilRead, ParseError, ParseOptions, Span};
+use concord::render::diagnostic::render_parse_error;
+use std::io::Read;
+use std::path::Path;
+
+/// A parsed input.
+pub struct Loaded {
+    pub path: String,
+    pub format: Format,
+    pub history: History,
+    /// How the input was read, one sentence each.
+    pub semantics: Vec<String>,
+}
+
+/// An input that could not be read or parsed.
+pub struct InputError {
+    pub path: String,
+    pub error: ParseError,
+    /// The source text when there is one, for the snippet.
+    pub source: Option<String>,
+}
+
+impl InputError {
+    fn plain(path: &str, message: String) -> InputError {
+        InputError {
+            path: path.to_string(),
+            error: ParseError {
+                line: 0,
+                column: 0,
+                span: Span { start: 0, end: 0 },
+                message,
+                notes: Vec::new(),
+            },
+            source: None,
+        }
+    }
+
+    /// The rustc-like rendering for a terminal or log.
+    pub fn render(&self, color: bool) -> String {
+        match &self.source {
+            Some(source) => render_parse_error(&self.error, source, &self.path, color),
+            None => format!("error: {}: {}", self.path, self.error.message),
+        }
+    }
+}
+
+/// Parse options from flags.
+pub fn parse_options(args: &InputArgs) -> Result<ParseOptions, String> {
+    let fail_semantics = match &args.fail_semantics {
+        None => None,
+        Some(name) => Some(FailSemantics::from_name(name).ok_or_else(|| {
+            format!("unknown --fail-semantics `{name}`; expected did-not-happen or definite-answer")
+        })?),
+    };
+    let nil_read =
+        match &args.nil_read {
+            None => None,
+            Some(name) => Some(NilRead::from_name(name).ok_or_else(|| {
+                format!("unknown --nil-read `{name}`; expected unknown or absent")
+            })?),
+        };
+    Ok(ParseOptions {
+        initial: args.initial.clone(),
+        fail_semantics,
+        nil_read,
+        independent_keys: args.independent_keys,
+    })
+}
+
+/// Reads and parses one input (`-` is standard input).
+pub fn load(path: &Path, args: &InputArgs) -> Result<Loaded, InputError> {
+    let display = path.display().to_string();
+    let bytes = read_bytes(path).map_err(|e| InputError::plain(&display, e))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let error = ParseError::at(
+                &prefix,
+                Span {
+                    start: valid,
+                    end: valid,
+                },
+                "the input is not valid UTF-8",
+            )
+            .with_note(format!(
+                "note: invalid byte 0x{:02x} at byte offset {valid}",
+                bytes[valid]
+            ));
+            return Err(InputError {
+                path: display,
+                error,
+                source: Some(prefix),
+            });
+        }
+    };
+    let format = if args.format == "auto" {
+        parse::detect(&text, (path != Path::new("-")).then_some(path))
+    } else {
+        match Format::from_name(&args.format) {
+            Some(f) => f,
+            None => {
+                let known: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                return Err(InputError::plain(
+                    &display,
+                    format!(
+                        "unknown format `{}`; expected auto or one of: {}",
+                        args.format,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    };
+    let options = parse_options(args).map_err(|e| InputError::plain(&display, e))?;
+    match parse::parse(&text, format, &options) {
+        Ok(history) => Ok(Loaded {
+            semantics: parse::describe_semantics(format, &options),
+            path: display,
+            format,
+            history,
+        }),
+        Err(error) => Err(InputError {
+            path: display,
+            error,
+            source: Some(text),
+        }),
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+    }
+}

@@ -1,0 +1,1011 @@
+//! Jepsen EDN histories (`history.edn`, Knossos's `data/`) → [`History`].
+//!
+//! A Jepsen history is a sequence of events, one EDN map each:
+//!
+//! ```text
+//! {:process 88, :type :invoke, :f :cas, :value [3 1]}
+//! {:process 88, :type :fail,   :f :cas, :value [3 1]}
+//! {:process :nemesis, :type :info, :f :start, :value nil}
+//! ```
+//!
+//! either inside one vector or list, or as a stream of top-level maps (also
+//! `#jepsen.history.Op{...}` records). Each `:invoke` opens an operation of
+//! its process and the next `:ok`, `:fail` or `:info` of that process closes
+//! it; an invoke never closed is pending (unknown outcome). File order is
+//! real-time order (Jepsen records events as they happen), so the time of
+//! an event is its position among the records. This is the event-ordered
+//! view of Herlihy & Wing's histories that Knossos and Porcupine check.
+//!
+//! The mapping, in one place for every Jepsen-like format (this file, the
+//! text logs of [`super::jepsen_log`] and [`super::porcupine_kv`]):
+//!
+//! * `:type` `:invoke` / `:ok` / `:fail` / `:info`. `:fail` follows
+//!   [`FailSemantics`]; `:info` is an unknown outcome. After an `:info`
+//!   Jepsen retires the process and continues under a new id: nothing
+//!   special is needed, the old id simply never appears again.
+//! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value
+//!   `[from to]`), `:append`, `:add`, `:enqueue`, `:dequeue`, `:acquire`,
+//!   `:release`, and `:txn` with `[:r k v]` / `[:w k v]` micro-operations
+//!   (the multi-register model). Elle list-append transactions (`:append`
+//!   micro-operations) need a transactional checker and are rejected with a
+//!   "not supported yet" error, never skipped. A completion whose `:f`
+//!   differs from its invoke is an error.
+//! * Values: integers, strings, keywords (as the string `:name`), vectors
+//!   and lists (as lists), sets (as sorted lists).
+//! * Reads take their value from the completion (the invoke's value is
+//!   ignored, as Knossos does); `nil` follows [`NilRead`].
+//! * Keys: a `:key` field, or independent `[key value]` tuples (Jepsen's
+//!   `jepsen.independent`). With `independent_keys: None` tuples are
+//!   detected: every `:invoke` and `:ok` of a client process without `:key`
+//!   carries a two-element vector whose first element is an integer, string
+//!   or keyword, and a CAS's second element is itself a vector. A history
+//!   whose only operations write two-element lists would be detected as
+//!   independent: pass `independent_keys: Some(false)` for it.
+//! * `:process :nemesis` events are fault injections: they become
+//!   [`Annotation`]s, not operations. Other processes may be integers,
+//!   keywords or strings; their names are their EDN text (`82`).
+//! * `:time` (ns) is summarized in `metadata.extra` (`jepsen-time-ns`);
+//!   when `:index` disagrees with file order, file order is kept and
+//!   `metadata.extra` gets a `jepsen-index` note. Any other key (`:error`,
+//!   ...) is kept in `metadata.extra` as `("line N :key", "value text")`.
+
+use super::edn::{self, Edn, EdnKind};
+use super::semantics::{self, FailSemantics, NilRead, Semantics};
+use super::{Format, ParseError, ParseOptions, Span};
+use crate::history::{
+    Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
+    Observed, OpId, Outcome, ProcessId, Ret, Value, ValueId,
+};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+
+/// Parses a Jepsen EDN history with the options' semantics.
+pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError> {
+    let sem = semantics::resolve(Format::JepsenEdn, options)?;
+    let independent = match sem.independent_keys {
+        Some(b) => b,
+        None => detect_independent(source),
+    };
+    let config = MapConfig {
+        sem,
+        independent,
+        require_key: false,
+        format: Format::JepsenEdn,
+    };
+    parse_edn_records(source, config)
+}
+
+/// Reads EDN records with `config`: shared by this module and
+/// [`super::porcupine_kv`].
+pub(crate) fn parse_edn_records(source: &str, config: MapConfig) -> Result<History, ParseError> {
+    let mut mapper = Mapper::new(source, config);
+    let mut lines = LineCursor::default();
+    edn::read_records(source, |record| {
+        let line = lines.line_of(source, record.span.start);
+        let event = event_from_record(source, record, line)?;
+        mapper.event(event)
+    })?;
+    mapper.finish()
+}
+
+/// Detection of independent `[key value]` tuples (see the module docs).
+/// Malformed input counts as "not independent": the real parse reports it.
+fn detect_independent(source: &str) -> bool {
+    let mut votes = TupleVotes::default();
+    let _ = edn::read_records(source, |record| {
+        let Ok(ev) = event_from_record(source, record, 0) else {
+            votes.against = true;
+            return Err(stop());
+        };
+        if votes.vote(&ev) { Ok(()) } else { Err(stop()) }
+    });
+    votes.independent()
+}
+
+/// Running verdict of the independent-keys detection.
+#[derive(Default)]
+pub(crate) struct TupleVotes {
+    seen: bool,
+    against: bool,
+}
+
+impl TupleVotes {
+    /// Counts one event; returns false once the answer is "no".
+    pub(crate) fn vote(&mut self, ev: &Event<'_>) -> bool {
+        if ev.process.is_nemesis()
+            || ev.key.is_some()
+            || !matches!(ev.kind, EventType::Invoke | EventType::Ok)
+        {
+            return !self.against;
+        }
+        let fits = match ev.value.as_ref().and_then(Edn::as_seq) {
+            Some([k, v]) => {
+                matches!(
+                    k.kind,
+                    EdnKind::Int(_) | EdnKind::Str(_) | EdnKind::Keyword(_)
+                ) && (ev.f != "cas" || v.as_seq().is_some())
+            }
+            _ => false,
+        };
+        self.seen = true;
+        self.against |= !fits;
+        !self.against
+    }
+
+    pub(crate) fn independent(&self) -> bool {
+        self.seen && !self.against
+    }
+}
+
+fn stop() -> ParseError {
+    ParseError::at("", Span { start: 0, end: 0 }, "stop")
+}
+
+/// Counts lines incrementally: records arrive in input order, so the line
+/// of each is found from the previous one in time linear in the input.
+#[derive(Default)]
+pub(crate) struct LineCursor {
+    offset: usize,
+    line: u32,
+}
+
+impl LineCursor {
+    pub(crate) fn line_of(&mut self, source: &str, offset: usize) -> u32 {
+        if self.line == 0 || offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = source.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u32;
+        self.offset = offset;
+        self.line
+    }
+}
+
+/// How the events are mapped; see the module docs.
+#[derive(Clone, Debug)]
+pub(crate) struct MapConfig {
+    pub sem: Semantics,
+    pub independent: bool,
+    /// Every client event must carry `:key` (Porcupine's kv logs).
+    pub require_key: bool,
+    pub format: Format,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EventType {
+    Invoke,
+    Ok,
+    Fail,
+    Info,
+}
+
+impl EventType {
+    fn from_keyword(k: &str) -> Option<EventType> {
+        Some(match k {
+            "invoke" => EventType::Invoke,
+            "ok" => EventType::Ok,
+            "fail" => EventType::Fail,
+            "info" => EventType::Info,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            EventType::Invoke => "invoke",
+            EventType::Ok => "ok",
+            EventType::Fail => "fail",
+            EventType::Info => "info",
+        }
+    }
+}
+
+/// A process reference: Jepsen's integers, or any other EDN value (the
+/// nemesis is the keyword `:nemesis`).
+#[derive(Clone, Debug)]
+pub(crate) enum ProcessRef<'a> {
+    Int(i64),
+    Named(Cow<'a, str>),
+}
+
+impl ProcessRef<'_> {
+    fn is_nemesis(&self) -> bool {
+        matches!(self, ProcessRef::Named(n) if n == ":nemesis")
+    }
+}
+
+/// One Jepsen event, whatever text it came from.
+#[derive(Clone, Debug)]
+pub(crate) struct Event<'a> {
+    pub process: ProcessRef<'a>,
+    pub kind: EventType,
+    pub kind_span: Span,
+    pub f: &'a str,
+    pub f_span: Span,
+    /// `None` when the record has no `:value`.
+    pub value: Option<Edn<'a>>,
+    pub key: Option<Edn<'a>>,
+    pub time: Option<i64>,
+    pub index: Option<i64>,
+    /// Unknown fields: name and the span of the value's text.
+    pub extra: Vec<(&'a str, Span)>,
+    /// The whole record.
+    pub span: Span,
+    pub line: u32,
+}
+
+/// Reads one event map (possibly wrapped in a tag such as
+/// `#jepsen.history.Op`).
+fn event_from_record<'a>(
+    source: &'a str,
+    record: Edn<'a>,
+    line: u32,
+) -> Result<Event<'a>, ParseError> {
+    let span = record.span;
+    let pairs = match record.kind {
+        EdnKind::Map(pairs) => pairs,
+        EdnKind::Tagged(_, inner) if matches!(inner.kind, EdnKind::Map(_)) => match inner.kind {
+            EdnKind::Map(pairs) => pairs,
+            _ => unreachable!("checked by the guard"),
+        },
+        _ => {
+            return Err(ParseError::at(
+                source,
+                record.span,
+                format!("expected an operation map, found {}", record.kind_name()),
+            ));
+        }
+    };
+    let mut process = None;
+    let mut kind = None;
+    let mut f = None;
+    let mut value = None;
+    let mut key = None;
+    let mut time = None;
+    let mut index = None;
+    let mut extra = Vec::new();
+    for (k, v) in pairs {
+        let Some(name) = k.as_keyword() else {
+            extra.push((&source[k.span.start..k.span.end], v.span));
+            continue;
+        };
+        match name {
+            "process" => process = Some(v),
+            "type" => kind = Some(v),
+            "f" => f = Some(v),
+            "value" => value = Some(v),
+            "key" => key = Some(v),
+            // A `:time` or `:index` that is not an integer is not Jepsen's:
+            // it is kept like any unknown field.
+            "time" | "index" => match (name, &v.kind) {
+                ("time", EdnKind::Int(t)) => time = Some(*t),
+                ("index", EdnKind::Int(i)) => index = Some(*i),
+                _ => extra.push((name, v.span)),
+            },
+            _ => extra.push((name, v.span)),
+        }
+    }
+    let missing = |what: &str| {
+        ParseError::at(
+            source,
+            Span {
+                start: span.start,
+                end: span.start + 1,
+            },
+            format!("operation map has no {what}"),
+        )
+    };
+    let process = process.ok_or_else(|| missing(":process"))?;
+    let process = match process.kind {
+        EdnKind::Int(i) => ProcessRef::Int(i),
+        EdnKind::Str(s) => ProcessRef::Named(s),
+        EdnKind::Keyword(_) | EdnKind::Symbol(_) => {
+            ProcessRef::Named(Cow::Borrowed(&source[process.span.start..process.span.end]))
+        }
+        _ => {
+            return Err(ParseError::at(
+                source,
+                process.span,
+                format!(
+                    "expected an integer, keyword or string as :process, found {}",
+                    process.kind_name()
+                ),
+            ));
+        }
+    };
+    let kind_edn = kind.ok_or_else(|| missing(":type"))?;
+    let kind = kind_edn
+        .as_keyword()
+        .and_then(EventType::from_keyword)
+        .ok_or_else(|| {
+            ParseError::at(
+                source,
+                kind_edn.span,
+                format!(
+                    "expected :invoke, :ok, :fail or :info as :type, found {}",
+                    &source[kind_edn.span.start..kind_edn.span.end]
+                ),
+            )
+        })?;
+    let f_edn = f.ok_or_else(|| missing(":f"))?;
+    let f_name = match f_edn.kind {
+        EdnKind::Keyword(k) | EdnKind::Symbol(k) => k,
+        EdnKind::Str(Cow::Borrowed(s)) => s,
+        _ => {
+            return Err(ParseError::at(
+                source,
+                f_edn.span,
+                format!("expected a keyword as :f, found {}", f_edn.kind_name()),
+            ));
+        }
+    };
+    Ok(Event {
+        process,
+        kind,
+        kind_span: kind_edn.span,
+        f: f_name,
+        f_span: f_edn.span,
+        value,
+        key,
+        time,
+        index,
+        extra,
+        span,
+        line,
+    })
+}
+
+/// The outstanding invoke of a process.
+#[derive(Clone, Debug)]
+struct Open<'a> {
+    op: OpId,
+    f: &'a str,
+    key: KeyId,
+    line: u32,
+}
+
+/// Turns events into a history; see the module docs for the mapping.
+pub(crate) struct Mapper<'a> {
+    source: &'a str,
+    config: MapConfig,
+    builder: HistoryBuilder,
+    int_processes: FxHashMap<i64, ProcessId>,
+    open: Vec<Option<Open<'a>>>,
+    /// Position of the next record (all records, nemesis included).
+    position: u64,
+    ops_invoked: u32,
+    time_range: Option<(i64, i64)>,
+    index_first_mismatch: Option<(u32, i64, u64)>,
+    index_mismatches: u64,
+}
+
+impl<'a> Mapper<'a> {
+    pub(crate) fn new(source: &'a str, config: MapConfig) -> Mapper<'a> {
+        Mapper {
+            source,
+            config,
+            builder: HistoryBuilder::new(),
+            int_processes: FxHashMap::default(),
+            open: Vec::new(),
+            position: 0,
+            ops_invoked: 0,
+            time_range: None,
+            index_first_mismatch: None,
+            index_mismatches: 0,
+        }
+    }
+
+    fn err(&self, span: Span, message: impl Into<String>) -> ParseError {
+        ParseError::at(self.source, span, message)
+    }
+
+    fn text(&self, span: Span) -> &'a str {
+        &self.source[span.start..span.end]
+    }
+
+    /// Adds one event.
+    pub(crate) fn event(&mut self, ev: Event<'a>) -> Result<(), ParseError> {
+        let position = self.position;
+        self.position += 1;
+        if let Some(t) = ev.time {
+            self.time_range = Some(match self.time_range {
+                None => (t, t),
+                Some((lo, hi)) => (lo.min(t), hi.max(t)),
+            });
+        }
+        if let Some(i) = ev.index
+            && i != position as i64
+        {
+            self.index_mismatches += 1;
+            if self.index_first_mismatch.is_none() {
+                self.index_first_mismatch = Some((ev.line, i, position));
+            }
+        }
+        for &(name, span) in &ev.extra {
+            self.builder.metadata.extra.push((
+                format!("line {} :{name}", ev.line),
+                self.text(span).to_string(),
+            ));
+        }
+        if ev.process.is_nemesis() {
+            let mut text = format!("nemesis {} {}", ev.kind.name(), ev.f);
+            if let Some(v) = ev.value.as_ref().filter(|v| !v.is_nil()) {
+                text.push(' ');
+                text.push_str(self.text(v.span));
+            }
+            self.builder.annotations.push(Annotation {
+                time: Some(position),
+                ops_before: self.ops_invoked,
+                text,
+                line: ev.line,
+            });
+            return Ok(());
+        }
+        let process = self.process(&ev.process);
+        if self.config.require_key && ev.key.is_none() {
+            return Err(self.err(
+                Span {
+                    start: ev.span.start,
+                    end: ev.span.start + 1,
+                },
+                format!("{} operation has no :key", self.config.format),
+            ));
+        }
+        match ev.kind {
+            EventType::Invoke => self.invoke(process, ev, position),
+            _ => self.complete(process, ev, position),
+        }
+    }
+
+    fn process(&mut self, p: &ProcessRef<'_>) -> ProcessId {
+        let id = match p {
+            ProcessRef::Int(i) => {
+                if let Some(&id) = self.int_processes.get(i) {
+                    return id;
+                }
+                let id = self.builder.process(&i.to_string());
+                self.int_processes.insert(*i, id);
+                id
+            }
+            ProcessRef::Named(n) => self.builder.process(n),
+        };
+        if self.open.len() <= id.index() {
+            self.open.resize(id.index() + 1, None);
+        }
+        id
+    }
+
+    /// Splits an event's value into its key and the value proper.
+    fn key_and_value<'e>(
+        &mut self,
+        ev: &'e Event<'a>,
+    ) -> Result<(Option<KeyId>, Option<&'e Edn<'a>>), ParseError> {
+        if let Some(k) = &ev.key {
+            let key = self.key(k)?;
+            return Ok((Some(key), ev.value.as_ref()));
+        }
+        if !self.config.independent || ev.f == "txn" {
+            return Ok((None, ev.value.as_ref()));
+        }
+        match ev.value.as_ref().map(|v| (v, v.as_seq())) {
+            Some((_, Some([k, v]))) => {
+                let key = self.key(k)?;
+                Ok((Some(key), Some(v)))
+            }
+            // Failed and crashed completions may carry an error instead of
+            // the tuple; their value is not used.
+            _ if matches!(ev.kind, EventType::Fail | EventType::Info) => Ok((None, None)),
+            Some((v, _)) => Err(self
+                .err(
+                    v.span,
+                    format!(
+                        "expected a [key value] tuple (independent keys), found {}",
+                        v.kind_name()
+                    ),
+                )
+                .with_note("help: pass --independent-keys false if values are not tuples")),
+            None => Err(self.err(ev.span, "operation has no :value [key value] tuple")),
+        }
+    }
+
+    fn key(&mut self, k: &Edn<'_>) -> Result<KeyId, ParseError> {
+        let name: Cow<'_, str> = match &k.kind {
+            EdnKind::Int(i) => Cow::Owned(i.to_string()),
+            EdnKind::Str(s) => Cow::Borrowed(s),
+            EdnKind::Keyword(s) | EdnKind::Symbol(s) => Cow::Borrowed(s),
+            _ => {
+                return Err(self.err(
+                    k.span,
+                    format!(
+                        "expected an integer, string or keyword as a key, found {}",
+                        k.kind_name()
+                    ),
+                ));
+            }
+        };
+        Ok(self.builder.key(&name))
+    }
+
+    fn value(&mut self, v: &Edn<'_>) -> Result<ValueId, ParseError> {
+        let value = self.edn_value(v)?;
+        Ok(self.builder.value(value))
+    }
+
+    fn edn_value(&self, v: &Edn<'_>) -> Result<Value, ParseError> {
+        Ok(match &v.kind {
+            EdnKind::Int(i) => Value::Int(*i),
+            EdnKind::Str(s) => Value::Str(s.as_ref().into()),
+            EdnKind::Keyword(_) => Value::Str(self.text(v.span).into()),
+            EdnKind::Vector(items) | EdnKind::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|i| self.edn_value(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            // A set (a Jepsen set test's final read) has no order: it
+            // becomes a sorted list, so equal sets are equal values.
+            EdnKind::Set(items) => {
+                let mut list = items
+                    .iter()
+                    .map(|i| self.edn_value(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                list.sort();
+                list.dedup();
+                Value::List(list)
+            }
+            _ => {
+                return Err(self.err(
+                    v.span,
+                    format!(
+                        "expected an integer, string, keyword, vector or set as a value, found {}",
+                        v.kind_name()
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// A read result: `nil` per the semantics (`txn` micro-reads use
+    /// `nil_txn`).
+    fn observed(&mut self, v: Option<&Edn<'_>>, nil: NilRead) -> Result<Observed, ParseError> {
+        match v {
+            None => Ok(match nil {
+                NilRead::Absent => Observed::Absent,
+                NilRead::Unknown => Observed::Unknown,
+            }),
+            Some(v) if v.is_nil() => self.observed(None, nil),
+            Some(v) => Ok(Observed::Value(self.value(v)?)),
+        }
+    }
+
+    fn required_value<'e>(
+        &self,
+        ev: &Event<'_>,
+        v: Option<&'e Edn<'a>>,
+    ) -> Result<&'e Edn<'a>, ParseError> {
+        match v {
+            Some(v) if !v.is_nil() => Ok(v),
+            Some(v) => Err(self.err(v.span, format!("expected a value for :{}, found nil", ev.f))),
+            None => Err(self.err(ev.span, format!(":{} operation has no :value", ev.f))),
+        }
+    }
+
+    fn invoke(
+        &mut self,
+        process: ProcessId,
+        ev: Event<'a>,
+        position: u64,
+    ) -> Result<(), ParseError> {
+        if let Some(open) = &self.open[process.index()] {
+            return Err(self.err(
+                ev.kind_span,
+                format!(
+                    "process {} invokes :{} while its :{} from line {} is still outstanding",
+                    self.builder.process_name(process),
+                    ev.f,
+                    open.f,
+                    open.line
+                ),
+            ));
+        }
+        let (key, value) = self.key_and_value(&ev)?;
+        let call = match ev.f {
+            "read" | "get" => Call::Read,
+            "write" | "put" => Call::Write(self.value(self.required_value(&ev, value)?)?),
+            "append" => Call::Append(self.value(self.required_value(&ev, value)?)?),
+            "add" => Call::Add(self.value(self.required_value(&ev, value)?)?),
+            "enqueue" => Call::Enqueue(self.value(self.required_value(&ev, value)?)?),
+            "dequeue" => Call::Dequeue,
+            "acquire" => Call::Acquire,
+            "release" => Call::Release,
+            "cas" => {
+                let v = self.required_value(&ev, value)?;
+                match v.as_seq() {
+                    Some([from, to]) => Call::Cas {
+                        expected: self.value(from)?,
+                        new: self.value(to)?,
+                    },
+                    _ => {
+                        return Err(self.err(
+                            v.span,
+                            format!(
+                                "expected [from to] as the value of a :cas, found {}",
+                                self.text(v.span)
+                            ),
+                        ));
+                    }
+                }
+            }
+            "txn" => Call::Txn(self.micro_ops(self.required_value(&ev, value)?, None)?),
+            other => {
+                return Err(self.err(
+                    ev.f_span,
+                    format!(
+                        "unknown :f :{other}; expected :read, :write, :cas, :get, :put, :append, :add, :enqueue, :dequeue, :acquire, :release or :txn"
+                    ),
+                ));
+            }
+        };
+        let key = match key {
+            Some(k) => k,
+            None => self.builder.implicit_key(),
+        };
+        let op = self
+            .builder
+            .invoke(Invocation {
+                process,
+                key,
+                call,
+                time: position,
+                line: ev.line,
+            })
+            .map_err(|e| self.err(ev.span, e.kind.to_string()))?;
+        self.ops_invoked += 1;
+        self.open[process.index()] = Some(Open {
+            op,
+            f: ev.f,
+            key,
+            line: ev.line,
+        });
+        Ok(())
+    }
+
+    /// Transaction micro-operations `[[:r k v] [:w k v] ...]`. `nil` in a
+    /// completed read is absent by Elle's convention unless `--nil-read`
+    /// says otherwise; in an invoke it is a placeholder (unknown).
+    fn micro_ops(
+        &mut self,
+        v: &Edn<'_>,
+        completed_nil: Option<NilRead>,
+    ) -> Result<Vec<MicroOp>, ParseError> {
+        let Some(items) = v.as_seq() else {
+            return Err(self.err(
+                v.span,
+                format!(
+                    "expected a vector of micro-operations as the value of a :txn, found {}",
+                    v.kind_name()
+                ),
+            ));
+        };
+        let mut micro = Vec::with_capacity(items.len());
+        for item in items {
+            let (f, k, val) = match item.as_seq() {
+                Some([f, k, val]) => (f, k, val),
+                _ => {
+                    return Err(self.err(
+                        item.span,
+                        format!(
+                            "expected a micro-operation [:r key value] or [:w key value], found {}",
+                            self.text(item.span)
+                        ),
+                    ));
+                }
+            };
+            let kind = match f.as_keyword() {
+                Some("r") => MicroKind::Read,
+                Some("w") => MicroKind::Write,
+                Some("append") => {
+                    return Err(self
+                        .err(
+                            f.span,
+                            "transactions with :append micro-operations (Elle list-append) are not supported yet",
+                        )
+                        .with_note(
+                            "note: they need a transactional checker (Elle); concord checks :txn histories of :r and :w micro-operations on the multi-register model",
+                        ));
+                }
+                _ => {
+                    return Err(self.err(
+                        f.span,
+                        format!(
+                            "unknown micro-operation {}; expected :r or :w",
+                            self.text(f.span)
+                        ),
+                    ));
+                }
+            };
+            let key = self.key(k)?;
+            let value = match (kind, completed_nil) {
+                (MicroKind::Write, _) => {
+                    if val.is_nil() {
+                        return Err(self.err(
+                            val.span,
+                            "a :w micro-operation must write a value, found nil",
+                        ));
+                    }
+                    Observed::Value(self.value(val)?)
+                }
+                (MicroKind::Read, None) => Observed::Unknown,
+                (MicroKind::Read, Some(nil)) => self.observed(Some(val), nil)?,
+            };
+            micro.push(MicroOp { kind, key, value });
+        }
+        Ok(micro)
+    }
+
+    fn complete(
+        &mut self,
+        process: ProcessId,
+        ev: Event<'a>,
+        position: u64,
+    ) -> Result<(), ParseError> {
+        let Some(open) = self.open[process.index()].take() else {
+            return Err(self.err(
+                ev.kind_span,
+                format!(
+                    "a :{} completion of :{} by a process with no outstanding invoke",
+                    ev.kind.name(),
+                    ev.f
+                ),
+            ));
+        };
+        if open.f != ev.f {
+            return Err(self.err(
+                ev.f_span,
+                format!(
+                    "completion :f :{} does not match the invoke's :f :{} (line {})",
+                    ev.f, open.f, open.line
+                ),
+            ));
+        }
+        let (key, value) = self.key_and_value(&ev)?;
+        if let Some(k) = key
+            && k != open.key
+        {
+            return Err(self.err(
+                ev.key
+                    .as_ref()
+                    .or(ev.value.as_ref())
+                    .map_or(ev.span, |e| e.span),
+                format!(
+                    "completion is for key {:?} but its invoke (line {}) was for key {:?}",
+                    self.builder.key_name(k),
+                    open.line,
+                    self.builder.key_name(open.key)
+                ),
+            ));
+        }
+        let invoked = self.builder.op(open.op).call.clone();
+        let mut call = None;
+        let outcome = match ev.kind {
+            EventType::Invoke => unreachable!("invokes are handled by invoke()"),
+            EventType::Info => Outcome::Info,
+            EventType::Fail => match (self.config.sem.fail, &invoked) {
+                (FailSemantics::DidNotHappen, _) => Outcome::Fail,
+                (
+                    FailSemantics::DefiniteAnswer,
+                    Call::Cas { .. } | Call::Acquire | Call::Release,
+                ) => Outcome::Ok(Ret::Bool(false)),
+                (FailSemantics::DefiniteAnswer, Call::Read) => {
+                    Outcome::Ok(Ret::Value(Observed::Unknown))
+                }
+                (FailSemantics::DefiniteAnswer, _) => Outcome::Fail,
+            },
+            EventType::Ok => match &invoked {
+                Call::Read => {
+                    Outcome::Ok(Ret::Value(self.observed(value, self.config.sem.nil_read)?))
+                }
+                // An empty queue answers nil: that is an observation.
+                Call::Dequeue => Outcome::Ok(Ret::Value(self.observed(value, NilRead::Absent)?)),
+                Call::Cas { .. } => {
+                    self.check_same_value(&ev, value, &invoked)?;
+                    Outcome::Ok(Ret::Bool(true))
+                }
+                Call::Acquire | Call::Release => Outcome::Ok(Ret::Ack),
+                Call::Txn(before) => {
+                    let nil = self.config.sem_nil_for_txn();
+                    let v = self.required_value(&ev, value)?;
+                    let after = self.micro_ops(v, Some(nil))?;
+                    let same_shape = before.len() == after.len()
+                        && before.iter().zip(&after).all(|(b, a)| {
+                            b.kind == a.kind
+                                && b.key == a.key
+                                && (b.kind == MicroKind::Read || b.value == a.value)
+                        });
+                    if !same_shape {
+                        return Err(self.err(
+                            v.span,
+                            format!(
+                                "the completed transaction's micro-operations differ from its invoke's (line {}) in kind, key or written value",
+                                open.line
+                            ),
+                        ));
+                    }
+                    call = Some(Call::Txn(after));
+                    Outcome::Ok(Ret::Ack)
+                }
+                Call::Write(_) | Call::Append(_) | Call::Add(_) | Call::Enqueue(_) => {
+                    self.check_same_value(&ev, value, &invoked)?;
+                    Outcome::Ok(Ret::Ack)
+                }
+            },
+        };
+        self.builder
+            .complete(Completion {
+                process,
+                outcome,
+                time: position,
+                line: ev.line,
+                call,
+            })
+            .map_err(|e| self.err(ev.span, e.kind.to_string()))?;
+        Ok(())
+    }
+
+    /// An `:ok` completion of a write-like call repeats the invoke's value;
+    /// a different value means the log is not what we think it is.
+    fn check_same_value(
+        &mut self,
+        ev: &Event<'_>,
+        value: Option<&Edn<'_>>,
+        invoked: &Call,
+    ) -> Result<(), ParseError> {
+        let Some(v) = value.filter(|v| !v.is_nil()) else {
+            return Ok(());
+        };
+        let same = match invoked {
+            Call::Cas { expected, new } => match v.as_seq() {
+                Some([a, b]) => self.value(a)? == *expected && self.value(b)? == *new,
+                _ => false,
+            },
+            Call::Write(x) | Call::Append(x) | Call::Add(x) | Call::Enqueue(x) => {
+                self.value(v)? == *x
+            }
+            _ => true,
+        };
+        if same {
+            Ok(())
+        } else {
+            Err(self.err(
+                v.span,
+                format!(
+                    "the :ok completion of :{} carries value {}, which differs from its invoke's",
+                    ev.f,
+                    self.text(v.span)
+                ),
+            ))
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Result<History, ParseError> {
+        if let Some((lo, hi)) = self.time_range {
+            self.builder
+                .metadata
+                .extra
+                .push(("jepsen-time-ns".to_string(), format!("{lo}..{hi}")));
+        }
+        if let Some((line, index, position)) = self.index_first_mismatch {
+            self.builder.metadata.extra.push((
+                "jepsen-index".to_string(),
+                format!(
+                    "{} record(s) have an :index that disagrees with their position in the file, the first at line {line} (:index {index}, position {position}); file order is kept as real-time order",
+                    self.index_mismatches
+                ),
+            ));
+        }
+        if let Some(init) = &self.config.sem.initial {
+            self.builder.metadata.initial = init.clone().map(|v| self.builder.value(v));
+        } else if let Some(v) = semantics::default_initial(self.config.format) {
+            self.builder.metadata.initial = Some(self.builder.value(v));
+        }
+        self.builder
+            .finish()
+            .map_err(|e| ParseError::from_build(self.source, &e))
+    }
+}
+
+impl MapConfig {
+    /// `nil` inside a completed transaction: Elle's "absent", unless the
+    /// user chose otherwise with `--nil-read`.
+    fn sem_nil_for_txn(&self) -> NilRead {
+        self.sem.nil_read_explicit.unwrap_or(NilRead::Absent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_default(src: &str) -> Result<History, ParseError> {
+        parse(src, &ParseOptions::default())
+    }
+
+    #[test]
+    fn knossos_semantics() {
+        let h = parse_default(
+            "[{:process 0, :type :invoke, :f :write, :value 1}
+              {:process 0, :type :ok, :f :write, :value 1}
+              {:process 1, :type :invoke, :f :read, :value nil}
+              {:process 1, :type :ok, :f :read, :value nil}
+              {:process 2, :type :invoke, :f :cas, :value [1 2]}
+              {:process 2, :type :fail, :f :cas, :value [1 2]}
+              {:process :nemesis, :type :info, :f :start, :value nil}
+              {:process 3, :type :invoke, :f :write, :value 5}
+              {:process 3, :type :info, :f :write, :value 5}
+              {:process 4, :type :invoke, :f :read, :value 7}
+              {:process 4, :type :ok, :f :read, :value 2}]",
+        )
+        .unwrap();
+        assert_eq!(h.len(), 5);
+        assert_eq!(h.annotations.len(), 1);
+        assert_eq!(h.annotations[0].ops_before, 3);
+        assert_eq!(h.annotations[0].text, "nemesis info start");
+        assert_eq!(h.ops()[1].observed(), Some(Observed::Unknown));
+        assert!(h.ops()[2].is_fail());
+        assert!(h.ops()[3].is_unknown());
+        assert_eq!(h.describe(h.ops()[4].id), "4 read -> 2");
+        assert_eq!((h.ops()[4].invoke, h.ops()[4].ret), (9, Some(10)));
+        assert_eq!(h.metadata.initial, None);
+    }
+
+    #[test]
+    fn set_reads_are_sorted_lists() {
+        let h = parse_default(
+            "[{:process 0, :type :invoke, :f :add, :value 3}
+              {:process 0, :type :ok, :f :add, :value 3}
+              {:process 1, :type :invoke, :f :read, :value nil}
+              {:process 1, :type :ok, :f :read, :value #{3 1 2}}]",
+        )
+        .unwrap();
+        assert_eq!(h.describe(h.ops()[1].id), "1 read -> [1 2 3]");
+    }
+
+    #[test]
+    fn independent_tuples_are_detected() {
+        let src = "{:process 0, :type :invoke, :f :write, :value [7 1]}
+                   {:process 0, :type :ok, :f :write, :value [7 1]}
+                   {:process 1, :type :invoke, :f :cas, :value [7 [1 2]]}
+                   {:process 1, :type :ok, :f :cas, :value [7 [1 2]]}
+                   {:process 2, :type :invoke, :f :read, :value [8 nil]}
+                   {:process 2, :type :ok, :f :read, :value [8 3]}";
+        let h = parse_default(src).unwrap();
+        assert!(h.has_keys());
+        assert_eq!(h.describe(h.ops()[1].id), "1 cas 7 1 2 -> true");
+        assert_eq!(h.describe(h.ops()[2].id), "2 read 8 -> 3");
+        let off = ParseOptions {
+            independent_keys: Some(false),
+            ..ParseOptions::default()
+        };
+        let h = parse(src, &off).unwrap();
+        assert!(!h.has_keys());
+        assert_eq!(h.describe(h.ops()[1].id), "1 cas 7 [1 2] -> true");
+    }
+
+    #[test]
+    fn txn_reads_come_from_completion_and_append_is_refused() {
+        let h = parse_default(
+            "[{:process 0, :type :invoke, :f :txn, :value [[:w :x 1] [:r :y nil]]}
+              {:process 0, :type :ok, :f :txn, :value [[:w :x 1] [:r :y nil]]}]",
+        )
+        .unwrap();
+        assert_eq!(h.describe(h.ops()[0].id), "0 txn [w x 1 r y nil]");
+        let e = parse_default("[{:process 0, :type :invoke, :f :txn, :value [[:append 1 2]]}]")
+            .unwrap_err();
+        assert!(e.message.contains("not supported yet"), "{e}");
+        assert_eq!((e.line, e.column), (1, 48));
+    }
+}

@@ -1,0 +1,206 @@
+//! The human-readable report: one block per file, one line per guarantee,
+//! each violation with its operations (and input lines), its labelled edges
+//! and its one-sentence explanation. Colour is optional (ANSI), decided by
+//! the caller (the CLI honours `NO_COLOR` and non-terminals).
+//!
+//! ```text
+//! examples/register-stale-read.hist (hist): 4 operations, 3 processes, 1 key
+//!   violated     linearizable         1 violation
+//!     NotLinearizable on key x: no linearization can place p3 read x -> 1 (line 5) ...
+//!       op  #2  line 5  p3 read x -> 1
+//!       edge #1 -rt-> #2
+//!   holds        sequential
+//!   not-checked  convergence          no quiescence marker: ...
+//!   strongest guarantees kept: sequential
+//! ```
+
+use super::{Stats, lattice_contradictions, strongest};
+use crate::check::{GuaranteeResult, Verdict, Violation};
+use crate::history::History;
+use std::fmt::Write as _;
+
+/// ANSI styling, or none.
+#[derive(Copy, Clone, Debug)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn verdict(self, v: Verdict) -> String {
+        let code = match v {
+            Verdict::Holds => "32",
+            Verdict::Violated => "1;31",
+            Verdict::Unknown => "33",
+            Verdict::NotChecked => "2",
+        };
+        self.paint(code, &format!("{:<12}", v.name()))
+    }
+}
+
+/// The heading line of a file's report.
+pub fn heading(path: &str, format: &str, stats: &Stats, style: Style) -> String {
+    let mut s = format!(
+        "{} ({format}): {} operation{}, {} process{}, {} key{}",
+        style.paint("1", path),
+        stats.operations,
+        plural(stats.operations),
+        stats.processes,
+        if stats.processes == 1 { "" } else { "es" },
+        stats.keys,
+        plural(stats.keys),
+    );
+    let mut extra = Vec::new();
+    if stats.fail > 0 {
+        extra.push(format!("{} fail", stats.fail));
+    }
+    if stats.info > 0 {
+        extra.push(format!("{} info", stats.info));
+    }
+    if stats.pending > 0 {
+        extra.push(format!("{} pending", stats.pending));
+    }
+    if !stats.has_real_time {
+        extra.push("no timestamps".to_string());
+    }
+    if !extra.is_empty() {
+        let _ = write!(s, " ({})", extra.join(", "));
+    }
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Renders one file's results (without the heading).
+pub fn results(
+    history: &History,
+    semantics: &[String],
+    results: &[GuaranteeResult],
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    for s in semantics {
+        let _ = writeln!(out, "  {} {s}", style.paint("2", "semantics:"));
+    }
+    for r in results {
+        let _ = write!(
+            out,
+            "  {} {:<20}",
+            style.verdict(r.verdict),
+            r.guarantee.name()
+        );
+        match r.verdict {
+            Verdict::Violated => {
+                let shown = r.violations.len();
+                let _ = write!(
+                    out,
+                    " {} violation{}",
+                    r.violation_count,
+                    plural(r.violation_count)
+                );
+                if shown < r.violation_count {
+                    let _ = write!(out, " ({shown} shown)");
+                }
+            }
+            _ => {
+                if let Some(reason) = &r.reason {
+                    let _ = write!(out, " {reason}");
+                }
+            }
+        }
+        out.push('\n');
+        if let Some(st) = &r.staleness {
+            let _ = writeln!(
+                out,
+                "      staleness: 1-atomic {}, 2-atomic {}, smallest Δ for Δ-atomicity {}",
+                st.one_atomic, st.two_atomic, st.delta
+            );
+        }
+        for v in &r.violations {
+            violation(&mut out, history, v, style);
+        }
+        if let Some(w) = &r.witness {
+            let ids: Vec<String> = w.iter().map(|id| format!("#{}", id.0)).collect();
+            let _ = writeln!(out, "      witness order: {}", ids.join(" "));
+        }
+    }
+    let best = strongest(results);
+    if !best.is_empty() {
+        let names: Vec<&str> = best.iter().map(|g| g.name()).collect();
+        let _ = writeln!(out, "  strongest guarantees kept: {}", names.join(", "));
+    }
+    for (strong, weak) in lattice_contradictions(results) {
+        let _ = writeln!(
+            out,
+            "  {} {strong} holds but the weaker {weak} is violated: this is a concord bug, please report it",
+            style.paint("1;31", "internal error:")
+        );
+    }
+    out
+}
+
+fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
+    let key = v
+        .key
+        .filter(|_| history.has_keys())
+        .map(|k| format!(" on key {}", history.key_name(k)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "    {}{key}: {}",
+        style.paint("1", &v.pattern),
+        v.explanation
+    );
+    for &id in &v.ops {
+        let op = history.op(id);
+        let line = match op.source.ret_line {
+            Some(r) => format!("lines {}-{}", op.source.line, r),
+            None => format!("line {}", op.source.line),
+        };
+        let _ = writeln!(
+            out,
+            "      op #{:<4} {line:<10} {}",
+            id.0,
+            history.describe(id)
+        );
+    }
+    for e in &v.edges {
+        let rule = match &e.label {
+            crate::check::EdgeLabel::ForcedWriteOrder { rule } => format!(" ({rule})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "      edge #{} -{}-> #{}{rule}",
+            e.from.0,
+            e.label.short(),
+            e.to.0
+        );
+    }
+    if !v.partial_order.is_empty() {
+        // Long prefixes are cut to their tail: the operations just before
+        // the one that could not be placed are the ones that matter.
+        const SHOWN: usize = 20;
+        let skip = v.partial_order.len().saturating_sub(SHOWN);
+        let ids: Vec<String> = v.partial_order[skip..]
+            .iter()
+            .map(|id| format!("#{}", id.0))
+            .collect();
+        let _ = writeln!(
+            out,
+            "      longest partial linearization ({} ops): {}{}",
+            v.partial_order.len(),
+            if skip > 0 { "... " } else { "" },
+            ids.join(" ")
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! The binary as a user runs it: exit codes, stdin, JSON output, errors.
+
+use assert_cmd::Command;
+use serde_json::Value as Json;
+
+fn concord() -> Command {
+    let mut cmd = Command::cargo_bin("concord").expect("binary builds");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `concord args...` with `stdin` and returns (exit code, stdout, stderr).
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = concord().args(args).write_stdin(stdin).output().unwrap();
+    (
+        out.status.code().expect("exited normally"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json_lines(stdout: &str) -> Vec<Json> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+const STALE: &str = "\
+p1 write x 1 @ 0..10
+p1 write x 2 @ 11..20
+p2 read x 1 @ 25..30
+";
+
+const FINE: &str = "\
+p1 write x 1 @ 0..10
+p2 read x 1 @ 11..15
+p1 write x 2 @ 16..20
+p2 read x 2 @ 21..30
+";
+
+#[test]
+fn violation_exits_1_and_names_the_read() {
+    let (code, out, _) = run(&["check", "-", "--consistency", "lin"], STALE);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("violated"), "{out}");
+    assert!(out.contains("p2 read x -> 1"), "{out}");
+}
+
+#[test]
+fn holding_guarantee_exits_0() {
+    let (code, out, _) = run(&["check", "-", "-c", "lin"], FINE);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("holds"), "{out}");
+}
+
+#[test]
+fn json_output_is_a_versioned_message_stream() {
+    let (code, out, _) = run(&["check", "-", "-c", "lin", "--output", "json"], STALE);
+    assert_eq!(code, 1);
+    let msgs = json_lines(&out);
+    let types: Vec<&str> = msgs.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["begin", "result", "end", "summary"]);
+    assert_eq!(msgs[0]["schema"], "concord-report/1");
+    assert_eq!(msgs[1]["guarantee"], "linearizable");
+    assert_eq!(msgs[1]["verdict"], "violated");
+    assert!(msgs[1]["violations"][0]["ops"].as_array().unwrap().len() >= 1);
+    assert_eq!(msgs[3]["exit_code"], 1);
+}
+
+#[test]
+fn parse_error_exits_2_with_location_and_caret() {
+    let (code, out, err) = run(&["check", "-"], "p1 write x 1 @ 0..10\np1 wrte x 2\n");
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("-:2:4"), "{err}");
+    assert!(err.contains('^'), "{err}");
+}
+
+#[test]
+fn parse_error_in_json_mode_is_an_error_message() {
+    let (code, out, _) = run(&["check", "-", "--output", "json"], "p1 write x\n");
+    assert_eq!(code, 2);
+    let msgs = json_lines(&out);
+    assert_eq!(msgs[0]["type"], "error");
+    assert_eq!(msgs[0]["line"], 1);
+    assert_eq!(msgs.last().unwrap()["exit_code"], 2);
+}
+
+#[test]
+fn most_severe_exit_code_wins_over_files() {
+    let dir = std::env::temp_dir().join(format!("concord-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.hist");
+    let stale = dir.join("stale.hist");
+    std::fs::write(&bad, "p1 frobnicate x\n").unwrap();
+    std::fs::write(&stale, STALE).unwrap();
+    let (code, _, _) = run(
+        &[
+            "check",
+            "-c",
+            "lin",
+            stale.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "an input error outranks a violation");
+    let (code, _, _) = run(&["check", "-c", "lin", stale.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["check", "-", "--consistency", "strict-serializable"][..],
+        &["check", "-", "--model", "btree"][..],
+        &["check", "-", "--timeout", "soon"][..],
+        &["check", "-", "--format", "xml"][..],
+        &["check"][..],
+        &["frobnicate"][..],
+    ] {
+        let (code, _, err) = run(args, FINE);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.is_empty(), "{args:?} says why");
+    }
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let (code, _, err) = run(&["check", "/nonexistent/h.hist"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/h.hist"), "{err}");
+}
+
+#[test]
+fn non_utf8_input_exits_2_with_position() {
+    let out = concord()
+        .args(["check", "-"])
+        .write_stdin(b"p1 write x 1\np1 write x \xff\n".to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("UTF-8") && err.contains(":2:"), "{err}");
+}
+
+#[test]
+fn requested_check_that_cannot_run_is_inconclusive() {
+    // No timestamps: no real-time order, so linearizability cannot be decided.
+    let (code, out, _) = run(&["check", "-", "-c", "lin"], "p1 write x 1\np2 read x 1\n");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("not-checked"), "{out}");
+    assert!(
+        !out.contains("holds"),
+        "never prints holds for a check it did not run: {out}"
+    );
+}
+
+#[test]
+fn convert_to_hist_round_trips_through_check() {
+    let (code, hist, _) = run(&["convert", "-", "--to", "hist"], STALE);
+    assert_eq!(code, 0);
+    let (code, _, _) = run(&["check", "-", "-c", "lin"], &hist);
+    assert_eq!(code, 1);
+    let (code, jsonl, _) = run(&["convert", "-", "--to", "jsonl"], STALE);
+    assert_eq!(code, 0);
+    let (code, back, _) = run(&["convert", "-", "--to", "hist"], &jsonl);
+    assert_eq!(code, 0);
+    assert_eq!(back, hist, "hist → jsonl → hist is the identity");
+}
+
+#[test]
+fn stats_counts_operations() {
+    let (code, out, _) = run(&["stats", "-", "--output", "json"], STALE);
+    assert_eq!(code, 0);
+    let j = &json_lines(&out)[0];
+    assert_eq!(j["operations"], 3);
+    assert_eq!(j["processes"], 2);
+    assert_eq!(j["keys"], 1);
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    use std::io::Write;
+    use std::process::{Command as Std, Stdio};
+    let big: String = (0..20_000)
+        .map(|i| format!("p{} write x {} @ {}..{}\n", i % 4, i, i * 10, i * 10 + 5))
+        .collect();
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("concord"))
+        .args(["convert", "-", "--to", "hist"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end first, as `concord ... | head -0` would.
+    drop(child.stdout.take());
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(big.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
