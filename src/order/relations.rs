@@ -114,12 +114,13 @@ impl Registers {
     }
 
     /// The session-order predecessor of a counted operation.
-    pub fn so_pred(&self, history: &History, op: OpId) -> Option<OpId> {
+    #[inline]
+    pub fn so_pred(&self, _history: &History, op: OpId) -> Option<OpId> {
         let p = self.pos[op.index()];
         if p == 0 || p == u32::MAX {
             return None;
         }
-        Some(self.sessions[history.op(op).process.index()][p as usize - 1])
+        Some(self.sessions[self.session_of[op.index()] as usize][p as usize - 1])
     }
 
     /// Bad reads (sanity violations), in operation order.

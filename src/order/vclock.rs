@@ -125,6 +125,16 @@ pub fn clocks(history: &History, reg: &Registers, preds: &Preds) -> Result<Clock
 /// `preds` (Kahn's algorithm), or the operations left on a cycle.
 pub fn topological_order(history: &History, reg: &Registers, preds: &Preds) -> Result<Vec<OpId>, Vec<OpId>> {
     let n = history.len();
+    // Fast path: recorded histories usually list operations so that every
+    // predecessor has a smaller id; then id order is topological and, being
+    // close to time order, keeps the clock rows touched together in cache.
+    let in_id_order = history.ops().iter().all(|op| {
+        !reg.counted(op.id)
+            || (reg.so_pred(history, op.id).is_none_or(|p| p < op.id) && preds.of(op.id).iter().all(|&p| p < op.id))
+    });
+    if in_id_order {
+        return Ok(history.ops().iter().map(|op| op.id).filter(|&id| reg.counted(id)).collect());
+    }
     let mut indeg = vec![0u32; n];
     let mut succ_count = vec![0u32; n + 1];
     for op in history.ops() {
@@ -151,14 +161,16 @@ pub fn topological_order(history: &History, reg: &Registers, preds: &Preds) -> R
             fill[p.index()] += 1;
         }
     }
-    let mut stack: Vec<OpId> = history
+    // A FIFO queue keeps the order close to id (time) order, which keeps
+    // memory access to clock rows local.
+    let mut queue: std::collections::VecDeque<OpId> = history
         .ops()
         .iter()
         .filter(|op| reg.counted(op.id) && indeg[op.id.index()] == 0)
         .map(|op| op.id)
         .collect();
     let mut order = Vec::with_capacity(n);
-    while let Some(op) = stack.pop() {
+    while let Some(op) = queue.pop_front() {
         order.push(op);
         let o = history.op(op);
         let session = &reg.sessions[o.process.index()];
@@ -166,7 +178,7 @@ pub fn topological_order(history: &History, reg: &Registers, preds: &Preds) -> R
         for &s in next.into_iter().chain(&succ[succ_count[op.index()] as usize..succ_count[op.index() + 1] as usize]) {
             indeg[s.index()] -= 1;
             if indeg[s.index()] == 0 {
-                stack.push(s);
+                queue.push_back(s);
             }
         }
     }
