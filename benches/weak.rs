@@ -69,7 +69,14 @@ fn apply(rep: &mut Replica, w: &WriteRec, mode: Mode) {
     rep.lamport = rep.lamport.max(w.lamport);
 }
 
-fn merge(reps: &mut [Replica], to: usize, from: usize, log: &[Vec<WriteRec>], mode: Mode, scratch: &mut Vec<(u64, u32, u32)>) {
+fn merge(
+    reps: &mut [Replica],
+    to: usize,
+    from: usize,
+    log: &[Vec<WriteRec>],
+    mode: Mode,
+    scratch: &mut Vec<(u64, u32, u32)>,
+) {
     scratch.clear();
     for (origin, writes) in log.iter().enumerate() {
         let (have, want) = (reps[to].applied[origin], reps[from].applied[origin]);
@@ -85,7 +92,14 @@ fn merge(reps: &mut [Replica], to: usize, from: usize, log: &[Vec<WriteRec>], mo
 }
 
 /// Generates `ops` operations over `sessions` sessions and `keys` keys.
-fn generate(ops: usize, sessions: usize, keys: usize, mode: Mode, inject: usize, seed: u64) -> History {
+fn generate(
+    ops: usize,
+    sessions: usize,
+    keys: usize,
+    mode: Mode,
+    inject: usize,
+    seed: u64,
+) -> History {
     let mut rng = Rng(seed | 1);
     let mut b = HistoryBuilder::new();
     let procs: Vec<_> = (0..sessions).map(|s| b.process(&format!("p{s}"))).collect();
@@ -193,7 +207,9 @@ fn generate(ops: usize, sessions: usize, keys: usize, mode: Mode, inject: usize,
         let i = reads[rng.below(reads.len() as u64) as usize];
         let (p, k) = (specs[i].process, specs[i].key);
         let seen_before = specs[..i].iter().rev().take(4000).any(|o| {
-            o.process == p && o.key == k && matches!(o.outcome, Outcome::Ok(Ret::Value(Observed::Value(_))))
+            o.process == p
+                && o.key == k
+                && matches!(o.outcome, Outcome::Ok(Ret::Value(Observed::Value(_))))
         });
         if seen_before {
             specs[i].outcome = Outcome::Ok(Ret::Value(Observed::Absent));
@@ -210,9 +226,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -288,7 +306,10 @@ const FAST: [Guarantee; 7] = [
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    if let Some(n) = std::env::args().find_map(|a| a.strip_prefix("each=").and_then(|n| n.parse::<usize>().ok())) {
+    if let Some(n) = std::env::args().find_map(|a| {
+        a.strip_prefix("each=")
+            .and_then(|n| n.parse::<usize>().ok())
+    }) {
         // Per-guarantee timings, for finding where time goes.
         let h = generate(n, 64, 1000, Mode::Lww, 0, 42);
         let only = std::env::args().find_map(|a| a.strip_prefix("only=").map(str::to_string));
@@ -314,23 +335,57 @@ fn main() {
     }
     let fast = FAST;
     println!("weak checks, single thread, release; generation excluded from timings");
-    let sizes: &[usize] = if quick { &[100_000] } else { &[100_000, 1_000_000, 10_000_000] };
+    let sizes: &[usize] = if quick {
+        &[100_000]
+    } else {
+        &[100_000, 1_000_000, 10_000_000]
+    };
     for &n in sizes {
         let h = generate(n, 64, 1000, Mode::Lww, 0, 42);
-        println!("generated {n} ops, peak_rss after generation {:.0}MB", peak_rss_mb());
+        println!(
+            "generated {n} ops, peak_rss after generation {:.0}MB",
+            peak_rss_mb()
+        );
         let reps = if n >= 10_000_000 { 3 } else { 5 };
-        run("ryw+mr+mw+wfr+cc+ccv+conv, 64 sessions", &h, &fast, reps, Verdict::Holds);
+        run(
+            "ryw+mr+mw+wfr+cc+ccv+conv, 64 sessions",
+            &h,
+            &fast,
+            reps,
+            Verdict::Holds,
+        );
         drop(h);
     }
     let bad = generate(100_000, 64, 1000, Mode::Lww, 10, 7);
-    let results = check_many(&bad, &[Guarantee::MonotonicReads, Guarantee::WeakCausal], &CheckConfig::default());
+    let results = check_many(
+        &bad,
+        &[Guarantee::MonotonicReads, Guarantee::WeakCausal],
+        &CheckConfig::default(),
+    );
     for r in &results {
-        println!("injected 10 stale reads: {} {} ({} violations)", r.guarantee.alias(), r.verdict.name(), r.violation_count);
+        println!(
+            "injected 10 stale reads: {} {} ({} violations)",
+            r.guarantee.alias(),
+            r.verdict.name(),
+            r.violation_count
+        );
         assert_eq!(r.verdict, Verdict::Violated);
     }
     for sessions in [16, 64] {
         let h = generate(100_000, sessions, 1000, Mode::ApplyOrder, 0, 9);
-        run(&format!("pram, {sessions} sessions"), &h, &[Guarantee::Pram], 5, Verdict::Holds);
-        run(&format!("cm, {sessions} sessions"), &h, &[Guarantee::Causal], 5, Verdict::Holds);
+        run(
+            &format!("pram, {sessions} sessions"),
+            &h,
+            &[Guarantee::Pram],
+            5,
+            Verdict::Holds,
+        );
+        run(
+            &format!("cm, {sessions} sessions"),
+            &h,
+            &[Guarantee::Causal],
+            5,
+            Verdict::Holds,
+        );
     }
 }

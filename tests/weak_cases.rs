@@ -15,8 +15,13 @@ fn pairs(text: &str, prefix: &str) -> Vec<(Guarantee, String)> {
         .filter_map(|l| l.strip_prefix(prefix))
         .flat_map(|l| l.split_whitespace())
         .map(|w| {
-            let (g, v) = w.split_once('=').unwrap_or_else(|| panic!("bad expectation {w}"));
-            (Guarantee::from_name(g).unwrap_or_else(|| panic!("unknown guarantee {g}")), v.to_string())
+            let (g, v) = w
+                .split_once('=')
+                .unwrap_or_else(|| panic!("bad expectation {w}"));
+            (
+                Guarantee::from_name(g).unwrap_or_else(|| panic!("unknown guarantee {g}")),
+                v.to_string(),
+            )
         })
         .collect()
 }
@@ -30,12 +35,20 @@ fn literature_histories_get_their_expected_verdicts() {
         .filter(|p| p.extension().is_some_and(|x| x == "hist"))
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "expected the weak literature histories, found {}", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected the weak literature histories, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("readable");
         let expect = pairs(&text, "# expect:");
-        assert!(!expect.is_empty(), "{} has no `# expect:` line", path.display());
+        assert!(
+            !expect.is_empty(),
+            "{} has no `# expect:` line",
+            path.display()
+        );
         let patterns = pairs(&text, "# pattern:");
         let history = read_hist(&text);
         let wanted: Vec<Guarantee> = expect.iter().map(|(g, _)| *g).collect();
@@ -47,20 +60,32 @@ fn literature_histories_get_their_expected_verdicts() {
                     "{name}: {g} expected {verdict}, got {} ({:?}; {:?})",
                     r.verdict.name(),
                     r.reason,
-                    r.violations.iter().map(|v| &v.explanation).collect::<Vec<_>>()
+                    r.violations
+                        .iter()
+                        .map(|v| &v.explanation)
+                        .collect::<Vec<_>>()
                 ));
             }
             for v in &r.violations {
                 let dot = violation_to_dot(&history, v);
                 assert!(dot.starts_with("digraph"), "{name}: {dot}");
                 for op in &v.ops {
-                    assert!(dot.contains(&format!("op{} ", op.0)), "{name}: op {op:?} missing from\n{dot}");
+                    assert!(
+                        dot.contains(&format!("op{} ", op.0)),
+                        "{name}: op {op:?} missing from\n{dot}"
+                    );
                 }
-                assert!(!v.explanation.is_empty() && !v.ops.is_empty(), "{name}: empty evidence");
+                assert!(
+                    !v.explanation.is_empty() && !v.ops.is_empty(),
+                    "{name}: empty evidence"
+                );
             }
         }
         for (g, pattern) in &patterns {
-            let r = results.iter().find(|r| r.guarantee == *g).unwrap_or_else(|| panic!("{name}: {g} not expected"));
+            let r = results
+                .iter()
+                .find(|r| r.guarantee == *g)
+                .unwrap_or_else(|| panic!("{name}: {g} not expected"));
             if !r.violations.iter().any(|v| &v.pattern == pattern) {
                 failures.push(format!(
                     "{name}: {g} expected pattern {pattern}, got {:?}",

@@ -31,7 +31,11 @@ fn facts(h: &History) -> Facts {
     }
     let process: Vec<usize> = h.ops().iter().map(|o| o.process.index()).collect();
     let key: Vec<usize> = h.ops().iter().map(|o| o.key.index()).collect();
-    let is_write: Vec<bool> = h.ops().iter().map(|o| matches!(o.call, Call::Write(_))).collect();
+    let is_write: Vec<bool> = h
+        .ops()
+        .iter()
+        .map(|o| matches!(o.call, Call::Write(_)))
+        .collect();
     let rf: Vec<Option<Option<usize>>> = h
         .ops()
         .iter()
@@ -88,7 +92,8 @@ impl Facts {
     /// The sanity axiom every definition includes: no read returns a value
     /// its own session writes only later.
     fn own_future_read(&self) -> bool {
-        (0..self.n).any(|r| !self.is_write[r] && matches!(self.rf[r], Some(Some(w)) if self.so(r, w)))
+        (0..self.n)
+            .any(|r| !self.is_write[r] && matches!(self.rf[r], Some(Some(w)) if self.so(r, w)))
     }
 
     /// Is there a legal total order of `elems` in which `before(a, b)`
@@ -145,13 +150,18 @@ impl Facts {
         }
         let sessions = self.process.iter().max().map_or(0, |m| m + 1);
         (0..sessions).all(|s| {
-            let elems: Vec<usize> = (0..self.n).filter(|&o| self.is_write[o] || self.process[o] == s).collect();
+            let elems: Vec<usize> = (0..self.n)
+                .filter(|&o| self.is_write[o] || self.process[o] == s)
+                .collect();
             self.legal_order(&elems, &|a, b| before(s, a, b))
         })
     }
 
     fn ryw(&self, s: usize, a: usize, b: usize) -> bool {
-        self.process[a] == s && self.process[b] == s && self.so(a, b) && self.is_write[a] != self.is_write[b]
+        self.process[a] == s
+            && self.process[b] == s
+            && self.so(a, b)
+            && self.is_write[a] != self.is_write[b]
     }
     fn mr(&self, s: usize, a: usize, b: usize) -> bool {
         self.process[a] == s && !self.is_write[a] && !self.is_write[b] && self.so(a, b)
@@ -160,7 +170,9 @@ impl Facts {
         self.is_write[a] && self.is_write[b] && self.so(a, b)
     }
     fn wfr(&self, a: usize, b: usize) -> bool {
-        self.is_write[b] && (0..self.n).any(|r| !self.is_write[r] && self.so(r, b) && self.rf[r] == Some(Some(a)))
+        self.is_write[b]
+            && (0..self.n)
+                .any(|r| !self.is_write[r] && self.so(r, b) && self.rf[r] == Some(Some(a)))
     }
 
     fn cyclic_co(&self) -> bool {
@@ -175,10 +187,16 @@ impl Facts {
         }
         (0..self.n).filter(|&r| !self.is_write[r]).all(|r| {
             let Some(src) = self.rf[r] else { return false };
-            let past: Vec<usize> = (0..self.n).filter(|&w| self.is_write[w] && self.co[w][r]).collect();
+            let past: Vec<usize> = (0..self.n)
+                .filter(|&w| self.is_write[w] && self.co[w][r])
+                .collect();
             let mut found = false;
             self.extensions(&past, &mut Vec::new(), &mut |order| {
-                let last = order.iter().rev().find(|&&w| self.key[w] == self.key[r]).copied();
+                let last = order
+                    .iter()
+                    .rev()
+                    .find(|&&w| self.key[w] == self.key[r])
+                    .copied();
                 if last == src {
                     found = true;
                 }
@@ -216,12 +234,21 @@ impl Facts {
 
     /// Calls `f` on every linear extension of co over `elems` until it
     /// returns true.
-    fn extensions(&self, elems: &[usize], prefix: &mut Vec<usize>, f: &mut dyn FnMut(&[usize]) -> bool) -> bool {
+    fn extensions(
+        &self,
+        elems: &[usize],
+        prefix: &mut Vec<usize>,
+        f: &mut dyn FnMut(&[usize]) -> bool,
+    ) -> bool {
         if prefix.len() == elems.len() {
             return f(prefix);
         }
         for &e in elems {
-            if prefix.contains(&e) || elems.iter().any(|&p| p != e && !prefix.contains(&p) && self.co[p][e]) {
+            if prefix.contains(&e)
+                || elems
+                    .iter()
+                    .any(|&p| p != e && !prefix.contains(&p) && self.co[p][e])
+            {
                 continue;
             }
             prefix.push(e);
@@ -276,9 +303,16 @@ fn checks_agree_with_the_definitions_on_random_histories() {
             let got = match res.verdict {
                 Verdict::Holds => true,
                 Verdict::Violated => false,
-                other => panic!("case {case}: {g} gave {other:?} ({:?}) on\n{text}", res.reason),
+                other => panic!(
+                    "case {case}: {g} gave {other:?} ({:?}) on\n{text}",
+                    res.reason
+                ),
             };
-            assert_eq!(got, expect, "case {case}: {g} checker={got} oracle={expect} on\n{text}\n{:#?}", res.violations);
+            assert_eq!(
+                got, expect,
+                "case {case}: {g} checker={got} oracle={expect} on\n{text}\n{:#?}",
+                res.violations
+            );
             violated[i] += usize::from(!got);
         }
     }
@@ -298,9 +332,18 @@ fn joint_views_are_pram_and_causal_memory() {
         let h = read_hist(&text);
         let f = facts(&h);
         let joint3 = f.views(&|s, a, b| f.ryw(s, a, b) || f.mr(s, a, b) || f.mw(a, b));
-        let joint4 = f.views(&|s, a, b| f.ryw(s, a, b) || f.mr(s, a, b) || f.mw(a, b) || f.wfr(a, b));
-        assert_eq!(joint3, oracle(&h, Guarantee::Pram), "case {case}: PRAM vs RYW∧MR∧MW on\n{text}");
-        assert_eq!(joint4, oracle(&h, Guarantee::Causal), "case {case}: CM vs PRAM∧WFR on\n{text}");
+        let joint4 =
+            f.views(&|s, a, b| f.ryw(s, a, b) || f.mr(s, a, b) || f.mw(a, b) || f.wfr(a, b));
+        assert_eq!(
+            joint3,
+            oracle(&h, Guarantee::Pram),
+            "case {case}: PRAM vs RYW∧MR∧MW on\n{text}"
+        );
+        assert_eq!(
+            joint4,
+            oracle(&h, Guarantee::Causal),
+            "case {case}: CM vs PRAM∧WFR on\n{text}"
+        );
     }
 }
 
@@ -312,7 +355,9 @@ fn verdicts_respect_the_lattice() {
         let text = random_hist(&mut rng);
         let h = read_hist(&text);
         let r = check_many(&h, &CHECKED, &config);
-        let holds = |g: Guarantee| r[CHECKED.iter().position(|x| *x == g).unwrap_or(0)].verdict == Verdict::Holds;
+        let holds = |g: Guarantee| {
+            r[CHECKED.iter().position(|x| *x == g).unwrap_or(0)].verdict == Verdict::Holds
+        };
         use Guarantee::*;
         for (strong, weak) in [
             (Pram, ReadYourWrites),
@@ -323,8 +368,10 @@ fn verdicts_respect_the_lattice() {
             (Causal, WeakCausal),
             (CausalConvergence, WeakCausal),
         ] {
-            assert!(!holds(strong) || holds(weak), "case {case}: {strong} holds but {weak} does not on\n{text}");
+            assert!(
+                !holds(strong) || holds(weak),
+                "case {case}: {strong} holds but {weak} does not on\n{text}"
+            );
         }
     }
 }
-

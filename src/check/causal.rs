@@ -22,10 +22,10 @@
 //! When the CC scan finds violations they are reported (they are CM
 //! violations too) and the engine is skipped.
 
+use crate::check::pram::{ViewBase, view_engine};
 use crate::check::sanity::{Prepared, finish, prepare};
 use crate::check::weak_causal::{CausalFacts, causal_facts};
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult};
-use crate::check::pram::{ViewBase, view_engine};
 use crate::history::History;
 
 /// Checks causal memory.
@@ -36,12 +36,23 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
 }
 
 /// Like [`check`], from shared facts.
-pub fn check_prepared(history: &History, prepared: &Prepared, facts: &CausalFacts, config: &CheckConfig) -> GuaranteeResult {
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    facts: &CausalFacts,
+    config: &CheckConfig,
+) -> GuaranteeResult {
     let g = Guarantee::Causal;
     if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() {
         return finish(g, prepared, history, facts.violations.clone(), config);
     }
-    match view_engine(history, &prepared.reg, &facts.write_lists, ViewBase::Causal, facts.clocks.as_ref()) {
+    match view_engine(
+        history,
+        &prepared.reg,
+        &facts.write_lists,
+        ViewBase::Causal,
+        facts.clocks.as_ref(),
+    ) {
         Ok(found) => finish(g, prepared, history, found, config),
         Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
         Err(_) => finish(g, prepared, history, Vec::new(), config),

@@ -36,7 +36,12 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
 }
 
 /// Like [`check`], from shared facts (computed with conflict pairs).
-pub fn check_prepared(history: &History, prepared: &Prepared, facts: &CausalFacts, config: &CheckConfig) -> GuaranteeResult {
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    facts: &CausalFacts,
+    config: &CheckConfig,
+) -> GuaranteeResult {
     let g = Guarantee::CausalConvergence;
     if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() || facts.cf.is_empty() {
         return finish(g, prepared, history, facts.violations.clone(), config);
@@ -49,8 +54,11 @@ pub fn check_prepared(history: &History, prepared: &Prepared, facts: &CausalFact
     let found = match topological_order(history, reg, &preds) {
         Ok(_) => Vec::new(),
         Err(left) => {
-            let forced: Vec<(OpId, OpId, &str)> = facts.cf.iter().map(|(w, lw)| (*w, *lw, "cf")).collect();
-            cyclic(history, reg, &rf, &forced, &left, "CyclicCF").into_iter().collect()
+            let forced: Vec<(OpId, OpId, &str)> =
+                facts.cf.iter().map(|(w, lw)| (*w, *lw, "cf")).collect();
+            cyclic(history, reg, &rf, &forced, &left, "CyclicCF")
+                .into_iter()
+                .collect()
         }
     };
     finish(g, prepared, history, found, config)

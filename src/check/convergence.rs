@@ -31,7 +31,12 @@ use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     let prepared = prepare(history);
     let rf = rf_pairs(history, &prepared.reg, |_| true);
-    let co = clocks(history, &prepared.reg, &Preds::from_pairs(history.len(), &rf)).ok();
+    let co = clocks(
+        history,
+        &prepared.reg,
+        &Preds::from_pairs(history.len(), &rf),
+    )
+    .ok();
     check_prepared(history, &prepared, co.as_ref(), config)
 }
 
@@ -52,7 +57,12 @@ pub fn quiescence_from_annotations(history: &History, settle: Time) -> Option<Ti
 
 /// Like [`check`], with shared preparation and causal clocks (`None` when
 /// co is cyclic: session order is used instead).
-pub fn check_prepared(history: &History, prepared: &Prepared, co: Option<&Clocks>, config: &CheckConfig) -> GuaranteeResult {
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    co: Option<&Clocks>,
+    config: &CheckConfig,
+) -> GuaranteeResult {
     let g = Guarantee::Convergence;
     let Some(t) = history.metadata.quiescent_at else {
         return GuaranteeResult::not_checked(
@@ -89,7 +99,9 @@ pub fn check_prepared(history: &History, prepared: &Prepared, co: Option<&Clocks
                     && matches!(op.observed(), Some(Observed::Value(_) | Observed::Absent))
             })
             .collect();
-        let Some(&first) = reads.first() else { continue };
+        let Some(&first) = reads.first() else {
+            continue;
+        };
         let value = history.op(first).observed();
         if let Some(&other) = reads.iter().find(|r| history.op(**r).observed() != value) {
             found.push(Violation {
@@ -106,7 +118,11 @@ pub fn check_prepared(history: &History, prepared: &Prepared, co: Option<&Clocks
             });
             continue;
         }
-        let counted: Vec<OpId> = writes.iter().copied().filter(|w| reg.is_write(*w)).collect();
+        let counted: Vec<OpId> = writes
+            .iter()
+            .copied()
+            .filter(|w| reg.is_write(*w))
+            .collect();
         let key = history.op(first).key;
         let candidates: Vec<OpId> = counted
             .iter()
@@ -134,7 +150,8 @@ pub fn check_prepared(history: &History, prepared: &Prepared, co: Option<&Clocks
                     && match co {
                         Some(clk) => clk.before_or_eq(reg, c, w2),
                         None => {
-                            history.op(c).process == history.op(w2).process && reg.pos[c.index()] < reg.pos[w2.index()]
+                            history.op(c).process == history.op(w2).process
+                                && reg.pos[c.index()] < reg.pos[w2.index()]
                         }
                     }
             })
@@ -193,7 +210,9 @@ pub fn check_prepared(history: &History, prepared: &Prepared, co: Option<&Clocks
     }
     let mut result = finish(g, prepared, history, found, config);
     if skipped > 0 && result.reason.is_none() {
-        result.reason = Some(format!("{skipped} key(s) skipped: a write of theirs never returned and may still take effect"));
+        result.reason = Some(format!(
+            "{skipped} key(s) skipped: a write of theirs never returned and may still take effect"
+        ));
     }
     result
 }

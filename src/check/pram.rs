@@ -70,7 +70,11 @@ pub fn view_engine(
     let all_rf = rf_pairs(history, reg, |_| true);
     let mut ptr = vec![0u32; wl.list_count()];
     for (s, session) in reg.sessions.iter().enumerate() {
-        let reads: Vec<OpId> = session.iter().copied().filter(|o| !reg.is_write(*o)).collect();
+        let reads: Vec<OpId> = session
+            .iter()
+            .copied()
+            .filter(|o| !reg.is_write(*o))
+            .collect();
         if reads.is_empty() {
             continue;
         }
@@ -97,8 +101,10 @@ pub fn view_engine(
                             &owned
                         }
                         Err(left) => {
-                            let f: Vec<(OpId, OpId, &str)> =
-                                forced.iter().map(|(t, src)| (*t, *src, "legal view")).collect();
+                            let f: Vec<(OpId, OpId, &str)> = forced
+                                .iter()
+                                .map(|(t, src)| (*t, *src, "legal view"))
+                                .collect();
                             out.extend(cyclic(history, reg, &base_rf, &f, &left, "CyclicHB"));
                             settled = true;
                             break;
@@ -152,7 +158,15 @@ pub fn view_engine(
     Ok(out)
 }
 
-fn violation(history: &History, s: usize, base: ViewBase, pattern: &str, lw: OpId, w: Option<OpId>, r: OpId) -> Violation {
+fn violation(
+    history: &History,
+    s: usize,
+    base: ViewBase,
+    pattern: &str,
+    lw: OpId,
+    w: Option<OpId>,
+    r: OpId,
+) -> Violation {
     let who = history.process_name(crate::history::ProcessId(s as u32));
     let base_text = match base {
         ViewBase::SessionOrder => "every session's order",
@@ -206,7 +220,11 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
 }
 
 /// Like [`check`], from a shared preparation.
-pub fn check_prepared(history: &History, prepared: &Prepared, config: &CheckConfig) -> GuaranteeResult {
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    config: &CheckConfig,
+) -> GuaranteeResult {
     let g = Guarantee::Pram;
     if prepared.reg.unsupported.is_some() {
         return finish(g, prepared, history, Vec::new(), config);

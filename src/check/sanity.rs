@@ -50,7 +50,10 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
                     "AbortedRead",
                     vec![w, r],
                     vec![],
-                    format!("{read}, a value only a failed write ({}) wrote", where_is(history, w)),
+                    format!(
+                        "{read}, a value only a failed write ({}) wrote",
+                        where_is(history, w)
+                    ),
                 ),
                 BadRead::Future(w) => {
                     let same = history.op(w).process == history.op(r).process;
@@ -65,7 +68,11 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
                         vec![Edge {
                             from: r,
                             to: w,
-                            label: if same { EdgeLabel::SessionOrder } else { EdgeLabel::RealTime },
+                            label: if same {
+                                EdgeLabel::SessionOrder
+                            } else {
+                                EdgeLabel::RealTime
+                            },
                         }],
                         format!("{read}, but {why} ({})", where_is(history, w)),
                     )
@@ -99,7 +106,10 @@ pub fn describe_read(history: &History, r: OpId) -> String {
 /// `p1's write x=2 (line 3)`.
 pub fn describe_write(history: &History, w: OpId) -> String {
     let op = history.op(w);
-    let value = op.call.written_value().map_or("?".to_string(), |v| history.value(v).to_string());
+    let value = op
+        .call
+        .written_value()
+        .map_or("?".to_string(), |v| history.value(v).to_string());
     format!(
         "{}'s write {}={}{}",
         history.process_name(op.process),
@@ -154,7 +164,11 @@ pub fn finish(
     let keys = prepared.reg.ambiguous_keys();
     if !keys.is_empty() {
         let names: Vec<String> = keys.iter().take(5).map(|k| key_name(history, *k)).collect();
-        let more = if keys.len() > 5 { format!(" and {} more", keys.len() - 5) } else { String::new() };
+        let more = if keys.len() > 5 {
+            format!(" and {} more", keys.len() - 5)
+        } else {
+            String::new()
+        };
         let (k, v) = prepared.reg.ambiguous[0];
         return GuaranteeResult::unknown(
             guarantee,

@@ -81,7 +81,12 @@ pub fn check(history: &History, guarantee: Guarantee, config: &CheckConfig) -> G
 }
 
 /// Like [`check`], from a shared preparation.
-pub fn check_prepared(history: &History, prepared: &Prepared, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    guarantee: Guarantee,
+    config: &CheckConfig,
+) -> GuaranteeResult {
     if prepared.reg.unsupported.is_some() {
         return finish(guarantee, prepared, history, Vec::new(), config);
     }
@@ -104,7 +109,13 @@ struct Range {
     last: (u32, OpId),
 }
 
-fn extend(ranges: &mut Vec<Range>, index: &mut FxHashMap<ReadFrom, usize>, src: ReadFrom, block: u32, r: OpId) {
+fn extend(
+    ranges: &mut Vec<Range>,
+    index: &mut FxHashMap<ReadFrom, usize>,
+    src: ReadFrom,
+    block: u32,
+    r: OpId,
+) {
     match index.get(&src) {
         Some(&i) => ranges[i].last = (block, r),
         None => {
@@ -140,7 +151,14 @@ fn conflicts(mut ranges: Vec<Range>, first: Option<ReadFrom>) -> Vec<(Range, Ran
     out
 }
 
-fn range_violation(history: &History, reg: &Registers, key: KeyId, a: Range, b: Range, why: &str) -> Violation {
+fn range_violation(
+    history: &History,
+    reg: &Registers,
+    key: KeyId,
+    a: Range,
+    b: Range,
+    why: &str,
+) -> Violation {
     let mut readers = vec![a.first.1, a.last.1, b.first.1, b.last.1];
     readers.sort_by_key(|r| reg.pos[r.index()]);
     readers.dedup();
@@ -181,7 +199,8 @@ fn range_violation(history: &History, reg: &Registers, key: KeyId, a: Range, b: 
 pub fn monotonic_reads(history: &History, reg: &Registers) -> Vec<Violation> {
     let mut out = Vec::new();
     for session in &reg.sessions {
-        let mut per_key: FxHashMap<KeyId, (Vec<Range>, FxHashMap<ReadFrom, usize>)> = FxHashMap::default();
+        let mut per_key: FxHashMap<KeyId, (Vec<Range>, FxHashMap<ReadFrom, usize>)> =
+            FxHashMap::default();
         for (i, &op) in session.iter().enumerate() {
             if let Some(src) = reg.read_from(op) {
                 let (ranges, index) = per_key.entry(history.op(op).key).or_default();
@@ -240,7 +259,9 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                 own_block_of.insert(op, st.write_blocks.len() - 1);
                 continue;
             }
-            let Some(src) = reg.read_from(op) else { continue };
+            let Some(src) = reg.read_from(op) else {
+                continue;
+            };
             let interval = st.write_blocks.len();
             let latest_own = st.write_blocks.last().map(|(_, ws)| ws[0]);
             match src {
@@ -361,7 +382,11 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                     .map(|r| r.src)
                     .filter(|s| matches!(s, ReadFrom::Write(w) if own_block_of.contains_key(w)))
                     .collect();
-                let first = if i == 0 { Some(ReadFrom::Initial) } else { own.first().copied() };
+                let first = if i == 0 {
+                    Some(ReadFrom::Initial)
+                } else {
+                    own.first().copied()
+                };
                 if own.len() > 1 {
                     let a = ranges.iter().find(|r| r.src == own[0]).copied();
                     let b = ranges.iter().find(|r| r.src == own[1]).copied();
@@ -453,4 +478,3 @@ pub fn writes_follow_reads(history: &History, reg: &Registers) -> Vec<Violation>
         partial_order: Vec::new(),
     }]
 }
-

@@ -75,7 +75,14 @@ pub fn write_lists(history: &History, reg: &Registers) -> WriteLists {
         .iter()
         .flatten()
         .filter(|op| reg.is_write(**op))
-        .map(|&op| (reg.key_of[op.index()], reg.session_of[op.index()], reg.pos[op.index()], op))
+        .map(|&op| {
+            (
+                reg.key_of[op.index()],
+                reg.session_of[op.index()],
+                reg.pos[op.index()],
+                op,
+            )
+        })
         .collect();
     all.sort_unstable();
     let mut wl = WriteLists {
@@ -177,7 +184,9 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
     let clocks = match clocks(history, reg, &preds) {
         Ok(c) => c,
         Err(left) => {
-            let violations = cyclic(history, reg, &rf, &[], &left, "CyclicCO").into_iter().collect();
+            let violations = cyclic(history, reg, &rf, &[], &left, "CyclicCO")
+                .into_iter()
+                .collect();
             return CausalFacts {
                 clocks: None,
                 violations,
@@ -191,7 +200,11 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
     let mut ptr = vec![0u32; wl.list_count()];
     for session in &reg.sessions {
         ptr.iter_mut().for_each(|p| *p = 0);
-        let reads: Vec<OpId> = session.iter().copied().filter(|o| !reg.is_write(*o)).collect();
+        let reads: Vec<OpId> = session
+            .iter()
+            .copied()
+            .filter(|o| !reg.is_write(*o))
+            .collect();
         let mut reported: Option<OpId> = None;
         scan_last_writes(reg, &wl, &clocks, &reads, &mut ptr, |r, last| {
             let lw = last.op;
@@ -304,19 +317,38 @@ pub fn cyclic(
     edges.extend(forced.iter().map(|(t, s, rule)| Edge {
         from: *s,
         to: *t,
-        label: EdgeLabel::ForcedWriteOrder { rule: rule.to_string() },
+        label: EdgeLabel::ForcedWriteOrder {
+            rule: rule.to_string(),
+        },
     }));
     let cycle = cycle_among(edges, |op| is_left[op.index()])?;
     let ops: Vec<OpId> = cycle.iter().map(|e| e.from).collect();
     let steps: Vec<String> = cycle
         .iter()
         .map(|e| match &e.label {
-            EdgeLabel::ReadsFrom => format!("{} was read by {}", short(history, e.from), short(history, e.to)),
-            EdgeLabel::SessionOrder => format!("{} came before {} in its session", short(history, e.from), short(history, e.to)),
+            EdgeLabel::ReadsFrom => format!(
+                "{} was read by {}",
+                short(history, e.from),
+                short(history, e.to)
+            ),
+            EdgeLabel::SessionOrder => format!(
+                "{} came before {} in its session",
+                short(history, e.from),
+                short(history, e.to)
+            ),
             EdgeLabel::ForcedWriteOrder { rule } => {
-                format!("{} must be ordered before {} ({rule})", short(history, e.from), short(history, e.to))
+                format!(
+                    "{} must be ordered before {} ({rule})",
+                    short(history, e.from),
+                    short(history, e.to)
+                )
             }
-            other => format!("{} {} {}", short(history, e.from), other.short(), short(history, e.to)),
+            other => format!(
+                "{} {} {}",
+                short(history, e.from),
+                other.short(),
+                short(history, e.to)
+            ),
         })
         .collect();
     Some(Violation {
@@ -324,7 +356,10 @@ pub fn cyclic(
         key: None,
         ops,
         edges: cycle,
-        explanation: format!("these operations must each precede the next, in a cycle: {}", steps.join("; ")),
+        explanation: format!(
+            "these operations must each precede the next, in a cycle: {}",
+            steps.join("; ")
+        ),
         partial_order: Vec::new(),
     })
 }
@@ -345,21 +380,40 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
 }
 
 /// Like [`check`], from shared facts.
-pub fn check_prepared(history: &History, prepared: &Prepared, facts: &CausalFacts, config: &CheckConfig) -> GuaranteeResult {
-    finish(Guarantee::WeakCausal, prepared, history, facts.violations.clone(), config)
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    facts: &CausalFacts,
+    config: &CheckConfig,
+) -> GuaranteeResult {
+    finish(
+        Guarantee::WeakCausal,
+        prepared,
+        history,
+        facts.violations.clone(),
+        config,
+    )
 }
 
 /// Runs several weak checks sharing one preparation and one causal scan.
 /// Results come in the order given. Guarantees that are not weak (sequential,
 /// linearizable) are left out.
-pub fn check_many(history: &History, guarantees: &[Guarantee], config: &CheckConfig) -> Vec<GuaranteeResult> {
+pub fn check_many(
+    history: &History,
+    guarantees: &[Guarantee],
+    config: &CheckConfig,
+) -> Vec<GuaranteeResult> {
     use Guarantee::*;
     let prepared = prepare(history);
     let needs_facts = guarantees
         .iter()
         .any(|g| matches!(g, Causal | WeakCausal | CausalConvergence | Convergence));
     let facts = if needs_facts && prepared.reg.unsupported.is_none() {
-        causal_facts(history, &prepared.reg, guarantees.contains(&CausalConvergence))
+        causal_facts(
+            history,
+            &prepared.reg,
+            guarantees.contains(&CausalConvergence),
+        )
     } else {
         CausalFacts::default()
     };
@@ -373,11 +427,17 @@ pub fn check_many(history: &History, guarantees: &[Guarantee], config: &CheckCon
                 Pram => crate::check::pram::check_prepared(history, &prepared, config),
                 Causal => crate::check::causal::check_prepared(history, &prepared, &facts, config),
                 WeakCausal => check_prepared(history, &prepared, &facts, config),
-                CausalConvergence => crate::check::causal_convergence::check_prepared(history, &prepared, &facts, config),
-                Convergence => crate::check::convergence::check_prepared(history, &prepared, facts.clocks.as_ref(), config),
+                CausalConvergence => crate::check::causal_convergence::check_prepared(
+                    history, &prepared, &facts, config,
+                ),
+                Convergence => crate::check::convergence::check_prepared(
+                    history,
+                    &prepared,
+                    facts.clocks.as_ref(),
+                    config,
+                ),
                 Sequential | Linearizable => return None,
             })
         })
         .collect()
 }
-

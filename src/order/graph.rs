@@ -34,7 +34,9 @@ impl OpGraph {
         let mut graph = DiGraph::new();
         let mut index = FxHashMap::default();
         for e in edges {
-            let a = *index.entry(e.from).or_insert_with(|| graph.add_node(e.from));
+            let a = *index
+                .entry(e.from)
+                .or_insert_with(|| graph.add_node(e.from));
             let b = *index.entry(e.to).or_insert_with(|| graph.add_node(e.to));
             graph.add_edge(a, b, e.label.clone());
         }
@@ -71,7 +73,11 @@ impl OpGraph {
     }
 
     /// Shortest cycle through `src` staying inside `members`.
-    fn bfs_cycle(&self, src: NodeIndex, members: &rustc_hash::FxHashSet<NodeIndex>) -> Option<Vec<Edge>> {
+    fn bfs_cycle(
+        &self,
+        src: NodeIndex,
+        members: &rustc_hash::FxHashSet<NodeIndex>,
+    ) -> Option<Vec<Edge>> {
         use petgraph::visit::EdgeRef;
         let g = &self.graph;
         let mut parent: FxHashMap<NodeIndex, petgraph::graph::EdgeIndex> = FxHashMap::default();
@@ -118,7 +124,13 @@ impl OpGraph {
 
 /// DOT text of operations and labelled edges. Nodes show the operation and
 /// its input line; `highlight` operations are drawn bold.
-pub fn to_dot(history: &History, title: &str, ops: &[OpId], edges: &[Edge], highlight: &[OpId]) -> String {
+pub fn to_dot(
+    history: &History,
+    title: &str,
+    ops: &[OpId],
+    edges: &[Edge],
+    highlight: &[OpId],
+) -> String {
     let mut nodes: Vec<OpId> = ops.to_vec();
     for e in edges {
         nodes.push(e.from);
@@ -136,8 +148,18 @@ pub fn to_dot(history: &History, title: &str, ops: &[OpId], edges: &[Edge], high
         if o.source.line > 0 {
             let _ = write!(label, "\\nline {}", o.source.line);
         }
-        let style = if highlight.contains(op) { ", style=bold, color=red" } else { "" };
-        let _ = writeln!(out, "  op{} [label={}{}];", op.0, quote_keep_newlines(&label), style);
+        let style = if highlight.contains(op) {
+            ", style=bold, color=red"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  op{} [label={}{}];",
+            op.0,
+            quote_keep_newlines(&label),
+            style
+        );
     }
     for e in edges {
         let text = match &e.label {
@@ -152,7 +174,14 @@ pub fn to_dot(history: &History, title: &str, ops: &[OpId], edges: &[Edge], high
             EdgeLabel::ForcedWriteOrder { .. } => ", color=red",
             EdgeLabel::Linearization => ", color=gray",
         };
-        let _ = writeln!(out, "  op{} -> op{} [label={}{}];", e.from.0, e.to.0, quote(&text), style);
+        let _ = writeln!(
+            out,
+            "  op{} -> op{} [label={}{}];",
+            e.from.0,
+            e.to.0,
+            quote(&text),
+            style
+        );
     }
     out.push_str("}\n");
     out
@@ -242,7 +271,13 @@ pub fn kahn_leftover(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
 /// The shortest cycle among labelled edges, looking only at edges whose
 /// endpoints both satisfy `keep` (typically: left over by a topological
 /// sort).
-pub fn cycle_among(edges: impl IntoIterator<Item = Edge>, keep: impl Fn(OpId) -> bool) -> Option<Vec<Edge>> {
-    let kept: Vec<Edge> = edges.into_iter().filter(|e| keep(e.from) && keep(e.to)).collect();
+pub fn cycle_among(
+    edges: impl IntoIterator<Item = Edge>,
+    keep: impl Fn(OpId) -> bool,
+) -> Option<Vec<Edge>> {
+    let kept: Vec<Edge> = edges
+        .into_iter()
+        .filter(|e| keep(e.from) && keep(e.to))
+        .collect();
     OpGraph::new(&kept).shortest_cycle()
 }

@@ -310,7 +310,10 @@ impl RealTimePoints {
     /// `a` precedes `b` in real time, answered through the points.
     pub fn precedes(&self, history: &History, a: OpId, b: OpId) -> bool {
         let (a, b) = (history.op(a), history.op(b));
-        match (a.ret.and_then(|r| self.point_of_return(r)), self.point_before_invoke(b.invoke)) {
+        match (
+            a.ret.and_then(|r| self.point_of_return(r)),
+            self.point_before_invoke(b.invoke),
+        ) {
             (Some(pa), Some(pb)) => pa <= pb,
             _ => false,
         }
@@ -347,7 +350,11 @@ mod tests {
                     process: p,
                     key: k,
                     call: Call::Write(v),
-                    outcome: if ret.is_some() { Outcome::Ok(Ret::Ack) } else { Outcome::Info },
+                    outcome: if ret.is_some() {
+                        Outcome::Ok(Ret::Ack)
+                    } else {
+                        Outcome::Info
+                    },
                     invoke,
                     ret,
                     line: i + 1,
@@ -374,9 +381,19 @@ mod tests {
             (p, x, Call::Write(one), Outcome::Ok(Ret::Ack)),
             (q, x, Call::Write(one), Outcome::Ok(Ret::Ack)),
             (q, y, Call::Write(two), Outcome::Info),
-            (p, x, Call::Read, Outcome::Ok(Ret::Value(Observed::Value(one)))),
+            (
+                p,
+                x,
+                Call::Read,
+                Outcome::Ok(Ret::Value(Observed::Value(one))),
+            ),
             (p, y, Call::Write(one), Outcome::Info),
-            (q, y, Call::Read, Outcome::Ok(Ret::Value(Observed::Value(two)))),
+            (
+                q,
+                y,
+                Call::Read,
+                Outcome::Ok(Ret::Value(Observed::Value(two))),
+            ),
         ];
         for (i, (proc_, key, call, outcome)) in ops.into_iter().enumerate() {
             let t = i as u64 * 10;
@@ -396,8 +413,16 @@ mod tests {
         let reg = registers(&h);
         assert_eq!(reg.roles[3], Role::AmbiguousRead);
         assert_eq!(reg.ambiguous_keys(), vec![x]);
-        assert_eq!(reg.roles[2], Role::Write, "an info write that was read took effect");
-        assert_eq!(reg.roles[4], Role::Skip, "an info write nobody read is dropped");
+        assert_eq!(
+            reg.roles[2],
+            Role::Write,
+            "an info write that was read took effect"
+        );
+        assert_eq!(
+            reg.roles[4],
+            Role::Skip,
+            "an info write nobody read is dropped"
+        );
         assert_eq!(reg.roles[5], Role::Read(ReadFrom::Write(OpId(2))));
     }
 }

@@ -59,7 +59,11 @@ impl Preds {
 }
 
 /// Reads-from pairs `(read, write)` for counted reads accepted by `keep`.
-pub fn rf_pairs(history: &History, reg: &Registers, keep: impl Fn(OpId) -> bool) -> Vec<(OpId, OpId)> {
+pub fn rf_pairs(
+    history: &History,
+    reg: &Registers,
+    keep: impl Fn(OpId) -> bool,
+) -> Vec<(OpId, OpId)> {
     history
         .ops()
         .iter()
@@ -123,17 +127,27 @@ pub fn clocks(history: &History, reg: &Registers, preds: &Preds) -> Result<Clock
 
 /// A topological order of the counted operations under session chains and
 /// `preds` (Kahn's algorithm), or the operations left on a cycle.
-pub fn topological_order(history: &History, reg: &Registers, preds: &Preds) -> Result<Vec<OpId>, Vec<OpId>> {
+pub fn topological_order(
+    history: &History,
+    reg: &Registers,
+    preds: &Preds,
+) -> Result<Vec<OpId>, Vec<OpId>> {
     let n = history.len();
     // Fast path: recorded histories usually list operations so that every
     // predecessor has a smaller id; then id order is topological and, being
     // close to time order, keeps the clock rows touched together in cache.
     let in_id_order = history.ops().iter().all(|op| {
         !reg.counted(op.id)
-            || (reg.so_pred(history, op.id).is_none_or(|p| p < op.id) && preds.of(op.id).iter().all(|&p| p < op.id))
+            || (reg.so_pred(history, op.id).is_none_or(|p| p < op.id)
+                && preds.of(op.id).iter().all(|&p| p < op.id))
     });
     if in_id_order {
-        return Ok(history.ops().iter().map(|op| op.id).filter(|&id| reg.counted(id)).collect());
+        return Ok(history
+            .ops()
+            .iter()
+            .map(|op| op.id)
+            .filter(|&id| reg.counted(id))
+            .collect());
     }
     let mut indeg = vec![0u32; n];
     let mut succ_count = vec![0u32; n + 1];
@@ -175,7 +189,10 @@ pub fn topological_order(history: &History, reg: &Registers, preds: &Preds) -> R
         let o = history.op(op);
         let session = &reg.sessions[o.process.index()];
         let next = session.get(reg.pos[op.index()] as usize + 1);
-        for &s in next.into_iter().chain(&succ[succ_count[op.index()] as usize..succ_count[op.index() + 1] as usize]) {
+        for &s in next
+            .into_iter()
+            .chain(&succ[succ_count[op.index()] as usize..succ_count[op.index() + 1] as usize])
+        {
             indeg[s.index()] -= 1;
             if indeg[s.index()] == 0 {
                 queue.push_back(s);

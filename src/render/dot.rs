@@ -19,7 +19,10 @@ pub fn violation_to_dot(history: &History, violation: &Violation) -> String {
     let label = format!(
         "  label=\"{}: {}\";\n}}\n",
         violation.pattern,
-        violation.explanation.replace('\\', "\\\\").replace('"', "\\\"")
+        violation
+            .explanation
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
     );
     dot.truncate(dot.len() - 2);
     dot.push_str(&label);

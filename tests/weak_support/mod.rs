@@ -7,8 +7,12 @@ use concord::history::History;
 
 /// Parses a history in the concord language with the library's parser.
 pub fn read_hist(text: &str) -> History {
-    concord::parse(text, concord::Format::Hist, &concord::ParseOptions::default())
-        .unwrap_or_else(|e| panic!("test history does not parse: {e:?}\n{text}"))
+    concord::parse(
+        text,
+        concord::Format::Hist,
+        &concord::ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("test history does not parse: {e:?}\n{text}"))
 }
 
 /// A small deterministic generator (xorshift64*).
