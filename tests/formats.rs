@@ -347,6 +347,22 @@ fn semantic_flags_override_format_defaults() {
 }
 
 #[test]
+fn a_byte_order_mark_is_ignored() {
+    let cases = [
+        "\u{feff}[{:process 0, :type :invoke, :f :read, :value nil}]",
+        "\u{feff}INFO  jepsen.util - 0\t:invoke\t:read\tnil\n",
+        "\u{feff}{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"read\"}\n",
+        "\u{feff}{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n",
+    ];
+    for src in cases {
+        let format = concord::parse::detect(src, None);
+        let h = parse(src, format, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{src:?} ({format}): {e}"));
+        assert_eq!(h.len(), 1, "{src:?}");
+    }
+}
+
+#[test]
 fn retired_processes_and_tagged_records() {
     // After an :info, Jepsen continues the worker under a new process id.
     let h = parse_edn(

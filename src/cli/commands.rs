@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 /// A usage error detected after clap: printed, exit 2.
-fn usage_error(message: String) -> io::Result<i32> {
+pub fn usage_error(message: String) -> io::Result<i32> {
     eprintln!("error: {message}");
     Ok(EXIT_INPUT)
 }
@@ -74,11 +74,17 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
     Ok(CheckConfig {
         guarantees: parse_guarantees(&args.consistency)?,
         model,
-        timeout: args.timeout.as_deref().map(parse_duration).transpose()?,
-        max_states: args.max_states,
+        timeout: match args.timeout.as_str() {
+            "none" => None,
+            t => Some(parse_duration(t)?).filter(|d| !d.is_zero()),
+        },
+        max_states: Some(args.max_states).filter(|&n| n > 0),
         clock_skew: 0,
         witness: args.witness,
-        max_violations: args.max_violations,
+        max_violations: args.max_violations.or(match args.output {
+            OutputKind::Human => Some(3),
+            OutputKind::Json => None,
+        }),
     })
 }
 
@@ -114,6 +120,14 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         config.clock_skew =
             skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
         let results = check::check(&loaded.history, &config);
+        if let Some(dir) = &args.dot
+            && let Err(e) = write_dots(dir, &loaded.path, &loaded.history, &results)
+        {
+            return usage_error(format!(
+                "cannot write DOT files into {}: {e}",
+                dir.display()
+            ));
+        }
         let file_code = report::exit_code(&results, explicit);
         code = report::most_severe(code, file_code);
         let stats = report::stats(&loaded.history);
@@ -157,6 +171,28 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     Ok(code)
 }
 
+/// Writes `<stem>-<guarantee>-<n>.dot` for every reported violation.
+fn write_dots(
+    dir: &std::path::Path,
+    path: &str,
+    history: &concord::History,
+    results: &[concord::GuaranteeResult],
+) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| *s != "-")
+        .unwrap_or("stdin");
+    for r in results {
+        for (n, v) in r.violations.iter().enumerate() {
+            let file = dir.join(format!("{stem}-{}-{}.dot", r.guarantee.name(), n + 1));
+            std::fs::write(file, concord::render::dot::violation_to_dot(history, v))?;
+        }
+    }
+    Ok(())
+}
+
 fn report_input_error(
     e: &InputError,
     output: OutputKind,
@@ -193,7 +229,7 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
 }
 
 /// Writes a history in `format` to `path`, or to `out` when there is none.
-fn write_history(
+pub fn write_history(
     history: &concord::History,
     format: OutputFormat,
     path: Option<&std::path::Path>,

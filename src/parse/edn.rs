@@ -153,7 +153,7 @@ pub fn read_records<'a>(
                         r.line_col_text(open)
                     )));
             }
-            if rest.starts_with(closer) {
+            if rest.as_bytes()[0] == closer as u8 {
                 rest = r.skip_ws(&rest[1..]).map_err(err)?;
                 break;
             }
@@ -235,11 +235,32 @@ fn found(rest: &str) -> String {
 }
 
 fn is_symbol_char(c: char) -> bool {
-    c.is_alphanumeric() || "*+!-_?<>=./&$%:#'".contains(c)
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '*' | '+'
+                | '!'
+                | '-'
+                | '_'
+                | '?'
+                | '<'
+                | '>'
+                | '='
+                | '.'
+                | '/'
+                | '&'
+                | '$'
+                | '%'
+                | ':'
+                | '#'
+                | '\''
+        )
 }
 
+/// Whitespace, commas, and a byte-order mark (editors on Windows put one at
+/// the start of UTF-8 files).
 fn is_ws(c: char) -> bool {
-    c.is_whitespace() || c == ','
+    c.is_whitespace() || c == ',' || c == '\u{feff}'
 }
 
 struct Reader<'a> {
@@ -415,10 +436,13 @@ impl<'a> Reader<'a> {
                     ),
                 );
             }
-            if let Some(after) = rest.strip_prefix(close) {
-                return Ok((after, ()));
+            // Delimiters are ASCII: compare bytes (a `char` pattern would
+            // encode the char and call `bcmp` for every element).
+            let first = rest.as_bytes()[0];
+            if first == close as u8 {
+                return Ok((&rest[1..], ()));
             }
-            if rest.starts_with([']', '}', ')']) {
+            if matches!(first, b']' | b'}' | b')') {
                 let (l, c) = super::line_column(self.src, self.offset(open));
                 return fail(
                     rest,
@@ -431,7 +455,9 @@ impl<'a> Reader<'a> {
             }
             let (after, v) = self.value(rest, depth + 1)?;
             if !after.is_empty()
-                && !after.starts_with(|c: char| is_ws(c) || "[]{}()\";#".contains(c))
+                && !after.starts_with(|c: char| {
+                    is_ws(c) || matches!(c, '[' | ']' | '{' | '}' | '(' | ')' | '"' | ';' | '#')
+                })
             {
                 return fail(
                     after,
@@ -503,9 +529,13 @@ fn number(i: &str) -> Res<'_, EdnKind<'_>> {
         .iter()
         .position(|b| !b.is_ascii_digit())
         .map_or(bytes.len(), |n| digits_from + n);
-    let plain_end = bytes
-        .get(digits_end)
-        .is_none_or(|&b| b.is_ascii_whitespace() || b"],})(\"[{;".contains(&b));
+    let plain_end = bytes.get(digits_end).is_none_or(|&b| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b']' | b',' | b'}' | b')' | b'(' | b'"' | b'[' | b'{' | b';'
+            )
+    });
     if digits_end > digits_from
         && plain_end
         && let Ok(n) = i[..digits_end].parse::<i64>()

@@ -20,7 +20,10 @@
 //! text logs of [`super::jepsen_log`] and [`super::porcupine_kv`]):
 //!
 //! * `:type` `:invoke` / `:ok` / `:fail` / `:info`. `:fail` follows
-//!   [`FailSemantics`]; `:info` is an unknown outcome. After an `:info`
+//!   [`FailSemantics`]; `:info` is an unknown outcome (`Outcome::Info`,
+//!   whose return time is the `:info` line's position: the moment the
+//!   client gave up, kept for reports; by the history's semantics the
+//!   operation may still take effect later). After an `:info`
 //!   Jepsen retires the process and continues under a new id: nothing
 //!   special is needed, the old id simply never appears again.
 //! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value
@@ -374,6 +377,8 @@ pub(crate) struct Mapper<'a> {
     config: MapConfig,
     builder: HistoryBuilder,
     int_processes: FxHashMap<i64, ProcessId>,
+    /// The implicit key, once interned (asked for on every keyless invoke).
+    implicit_key: Option<KeyId>,
     open: Vec<Option<Open<'a>>>,
     /// Position of the next record (all records, nemesis included).
     position: u64,
@@ -390,6 +395,7 @@ impl<'a> Mapper<'a> {
             config,
             builder: HistoryBuilder::new(),
             int_processes: FxHashMap::default(),
+            implicit_key: None,
             open: Vec::new(),
             position: 0,
             ops_invoked: 0,
@@ -652,7 +658,9 @@ impl<'a> Mapper<'a> {
         };
         let key = match key {
             Some(k) => k,
-            None => self.builder.implicit_key(),
+            None => *self
+                .implicit_key
+                .get_or_insert_with(|| self.builder.implicit_key()),
         };
         let op = self
             .builder

@@ -41,9 +41,17 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     let mut start = 0;
     for (i, raw) in source.split_inclusive('\n').enumerate() {
         let line_no = i as u32 + 1;
-        let text = raw.trim_end_matches(['\n', '\r']);
+        let mut text = raw.trim_end_matches(['\n', '\r']);
+        let mut line_start = start;
+        // A byte-order mark before the first line is not part of it.
+        if i == 0
+            && let Some(rest) = text.strip_prefix('\u{feff}')
+        {
+            text = rest;
+            line_start += '\u{feff}'.len_utf8();
+        }
         if !text.trim().is_empty() {
-            events.push(event(source, start, text, line_no)?);
+            events.push(event(source, line_start, text, line_no)?);
         }
         start += raw.len();
     }

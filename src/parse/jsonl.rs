@@ -42,7 +42,9 @@
 //! * `{"annotation": TEXT, "time": T}` lines are annotations (fault
 //!   events) in either form; `time` is optional.
 //! * Unknown fields are kept in `metadata.extra` as `("line N field",
-//!   json)`; they are never an error. Blank lines are allowed.
+//!   json)`; they are never an error. A field given twice in one line is
+//!   an error, and so is a header anywhere but on the first line. Blank
+//!   lines are allowed.
 //!
 //! Errors carry the line and column: JSON syntax errors at the column
 //! serde_json reports, schema errors at the offending field.
@@ -102,9 +104,16 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     let mut start = 0;
     let mut first = true;
     for (i, raw) in source.split_inclusive('\n').enumerate() {
-        let line_start = start;
+        let mut line_start = start;
         start += raw.len();
-        let text = raw.trim_end_matches(['\n', '\r']);
+        let mut text = raw.trim_end_matches(['\n', '\r']);
+        // A byte-order mark before the first line is not part of it.
+        if i == 0
+            && let Some(rest) = text.strip_prefix('\u{feff}')
+        {
+            text = rest;
+            line_start += '\u{feff}'.len_utf8();
+        }
         if text.trim().is_empty() {
             continue;
         }
@@ -195,11 +204,7 @@ impl<'a> Reader<'a> {
     }
 
     fn header(&mut self, line: &Line<'_>, h: Obj<'_>) -> Result<(), ParseError> {
-        let h: Map<String, Json> = h
-            .fields
-            .into_iter()
-            .map(|(k, v)| (k.into_owned(), v))
-            .collect();
+        let h = h.into_map();
         match h.get("concord").and_then(Json::as_u64) {
             Some(SCHEMA_VERSION) => {}
             _ => {
@@ -301,13 +306,18 @@ impl<'a> Reader<'a> {
     }
 
     fn line(&mut self, line: &Line<'_>, obj: Obj<'_>) -> Result<(), ParseError> {
-        for (name, v) in &obj.fields {
-            if !KNOWN.contains(&name.as_ref()) {
-                self.b
-                    .metadata
-                    .extra
-                    .push((format!("line {} {name}", line.no), v.to_string()));
-            }
+        if obj.contains_key("concord") {
+            return Err(self.err(
+                line,
+                Some("concord"),
+                "a header (a line with \"concord\") may only be the first line",
+            ));
+        }
+        for (name, v) in &obj.unknown {
+            self.b
+                .metadata
+                .extra
+                .push((format!("line {} {name}", line.no), v.to_string()));
         }
         if let Some(text) = obj.get("annotation") {
             let text = text.as_str().ok_or_else(|| {
@@ -800,20 +810,62 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A JSON object as its fields in input order. Lines are small, so a
-/// linear search beats a map, and field names borrow from the input unless
-/// they contain escapes. Duplicate fields are an error.
+/// A JSON object split into the schema's fields (by position in
+/// [`KNOWN`], plus `concord` last) and the others in input order. Lines are
+/// small and the field names are known, so this beats a map: looking a
+/// field up by a literal name folds to an array index. Field names borrow
+/// from the input unless they contain escapes. Duplicate fields are an
+/// error.
 struct Obj<'a> {
-    fields: Vec<(Cow<'a, str>, Json)>,
+    known: [Option<Json>; KNOWN.len() + 1],
+    unknown: Vec<(Cow<'a, str>, Json)>,
 }
 
-impl Obj<'_> {
+/// The slot of a schema field in [`Obj::known`].
+#[inline]
+fn known_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "process" => 0,
+        "f" => 1,
+        "key" => 2,
+        "value" => 3,
+        "expected" => 4,
+        "new" => 5,
+        "result" => 6,
+        "ops" => 7,
+        "invoke" => 8,
+        "return" => 9,
+        "type" => 10,
+        "time" => 11,
+        "annotation" => 12,
+        "concord" => KNOWN.len(),
+        _ => return None,
+    })
+}
+
+impl<'a> Obj<'a> {
+    #[inline]
     fn get(&self, name: &str) -> Option<&Json> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        match known_index(name) {
+            Some(i) => self.known[i].as_ref(),
+            None => self.unknown.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        }
     }
 
+    #[inline]
     fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// All fields, schema fields first (for the header, read as a map).
+    fn into_map(self) -> Map<String, Json> {
+        let names = KNOWN.iter().chain(std::iter::once(&"concord"));
+        let known = names
+            .zip(self.known)
+            .filter_map(|(name, v)| v.map(|v| (name.to_string(), v)));
+        known
+            .chain(self.unknown.into_iter().map(|(k, v)| (k.into_owned(), v)))
+            .collect()
     }
 }
 
@@ -848,15 +900,25 @@ impl<'de> Deserialize<'de> for Obj<'de> {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields: Vec<(Cow<'de, str>, Json)> = Vec::with_capacity(8);
+                let mut obj = Obj {
+                    known: Default::default(),
+                    unknown: Vec::new(),
+                };
                 while let Some(FieldName(name)) = map.next_key()? {
-                    if fields.iter().any(|(k, _)| *k == name) {
-                        return Err(de::Error::custom(format!("duplicate field `{name}`")));
+                    let duplicate = || de::Error::custom(format!("duplicate field `{name}`"));
+                    match known_index(&name) {
+                        Some(i) if obj.known[i].is_some() => return Err(duplicate()),
+                        Some(i) => obj.known[i] = Some(map.next_value()?),
+                        None if obj.unknown.iter().any(|(k, _)| *k == name) => {
+                            return Err(duplicate());
+                        }
+                        None => {
+                            let value = map.next_value()?;
+                            obj.unknown.push((name, value));
+                        }
                     }
-                    let value: Json = map.next_value()?;
-                    fields.push((name, value));
                 }
-                Ok(Obj { fields })
+                Ok(obj)
             }
         }
         d.deserialize_map(V)
