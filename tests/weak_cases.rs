@@ -133,3 +133,18 @@ fn happens_before_graph_exports_dot() {
     assert!(dot.contains("op0 -> op1 [label=\"rf\""), "{dot}");
     assert!(dot.contains("op1 -> op2 [label=\"so\""), "{dot}");
 }
+
+#[test]
+fn quiescence_comes_from_a_nemesis_heal_plus_settle_time() {
+    let h = read_hist(
+        "! nemesis start partition @ 10\n! nemesis stop partition @ 40\np1 write x 1 @ 0..5\np2 read x 1 @ 60..61\n",
+    );
+    assert_eq!(
+        concord::check::convergence::quiescence_from_annotations(&h, 15),
+        Some(55)
+    );
+    let mut h = h;
+    h.metadata.quiescent_at = concord::check::convergence::quiescence_from_annotations(&h, 15);
+    let r = check_many(&h, &[Guarantee::Convergence], &CheckConfig::default());
+    assert_eq!(r[0].verdict.name(), "holds", "{:?}", r[0].reason);
+}

@@ -62,13 +62,13 @@ fn facts(h: &History) -> Facts {
             co[w][a] = true;
         }
     }
+    // Warshall's transitive closure.
     for m in 0..n {
-        for a in 0..n {
-            if co[a][m] {
-                for b in 0..n {
-                    if co[m][b] {
-                        co[a][b] = true;
-                    }
+        let via = co[m].clone();
+        for row in co.iter_mut() {
+            if row[m] {
+                for (x, &y) in row.iter_mut().zip(&via) {
+                    *x |= y;
                 }
             }
         }

@@ -148,7 +148,7 @@ pub fn check_prepared(
             counted.iter().copied().find(|&w2| {
                 w2 != c
                     && match co {
-                        Some(clk) => clk.before_or_eq(history, reg, c, w2),
+                        Some(clk) => clk.before_or_eq(reg, c, w2),
                         None => {
                             history.op(c).process == history.op(w2).process
                                 && reg.pos[c.index()] < reg.pos[w2.index()]

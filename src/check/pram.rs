@@ -68,7 +68,7 @@ pub fn view_engine(
 ) -> Result<Vec<Violation>, String> {
     let mut out = Vec::new();
     let all_rf = rf_pairs(history, reg, |_| true);
-    let mut ptr = vec![0u32; wl.lists.len()];
+    let mut ptr = vec![0u32; wl.list_count()];
     for (s, session) in reg.sessions.iter().enumerate() {
         let reads: Vec<OpId> = session
             .iter()
@@ -115,7 +115,8 @@ pub fn view_engine(
             ptr.iter_mut().for_each(|p| *p = 0);
             let mut bad: Option<Violation> = None;
             let mut added = 0usize;
-            scan_last_writes(history, reg, wl, clk, &reads, &mut ptr, |r, lw| {
+            scan_last_writes(reg, wl, clk, &reads, &mut ptr, |r, last| {
+                let lw = last.op;
                 if bad.is_some() {
                     return;
                 }
@@ -124,10 +125,10 @@ pub fn view_engine(
                         bad = Some(violation(history, s, base, "WriteHBInitRead", lw, None, r));
                     }
                     Some(ReadFrom::Write(w)) if w != lw => {
-                        if clk.before_or_eq(history, reg, lw, w) {
+                        if last.before_or_eq(clk, w) {
                             return;
                         }
-                        if clk.before_or_eq(history, reg, w, lw) {
+                        if clk.before_or_eq(reg, w, lw) {
                             bad = Some(violation(history, s, base, "CyclicHB", lw, Some(w), r));
                         } else {
                             forced.push((w, lw));

@@ -43,65 +43,122 @@ use crate::history::{History, OpId};
 use crate::order::graph::cycle_among;
 use crate::order::relations::{ReadFrom, Registers};
 use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
-use rustc_hash::FxHashMap;
 
 /// Counted writes grouped by (key, writing session), each list in session
-/// order; `by_key[key]` lists `(session, list)` pairs.
+/// order. Lists of one key are consecutive and their writes are stored
+/// contiguously (with their session positions), so that scanning the lists
+/// of a read's key touches a few cache lines rather than one per session.
 #[derive(Clone, Debug, Default)]
 pub struct WriteLists {
-    pub lists: Vec<Vec<OpId>>,
-    pub by_key: Vec<Vec<(u32, u32)>>,
+    /// Lists of key `x`: ids `key_start[x]..key_start[x + 1]`.
+    key_start: Vec<u32>,
+    /// Writing session of each list.
+    list_session: Vec<u32>,
+    /// Writes of list `l`: `writes[list_start[l]..list_start[l + 1]]`.
+    list_start: Vec<u32>,
+    writes: Vec<OpId>,
+    /// Session position of each entry of `writes`.
+    write_pos: Vec<u32>,
+}
+
+impl WriteLists {
+    /// Number of (key, session) lists: the size of a pointer array.
+    pub fn list_count(&self) -> usize {
+        self.list_session.len()
+    }
 }
 
 /// Builds the write lists of a classified history.
 pub fn write_lists(history: &History, reg: &Registers) -> WriteLists {
-    let mut index: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    let mut all: Vec<(u32, u32, u32, OpId)> = reg
+        .sessions
+        .iter()
+        .flatten()
+        .filter(|op| reg.is_write(**op))
+        .map(|&op| {
+            (
+                reg.key_of[op.index()],
+                reg.session_of[op.index()],
+                reg.pos[op.index()],
+                op,
+            )
+        })
+        .collect();
+    all.sort_unstable();
     let mut wl = WriteLists {
-        lists: Vec::new(),
-        by_key: vec![Vec::new(); history.key_count()],
+        key_start: vec![0; history.key_count() + 1],
+        ..WriteLists::default()
     };
-    for (s, session) in reg.sessions.iter().enumerate() {
-        for &op in session {
-            if !reg.is_write(op) {
-                continue;
-            }
-            let key = history.op(op).key.0;
-            let id = *index.entry((key, s as u32)).or_insert_with(|| {
-                wl.lists.push(Vec::new());
-                wl.by_key[key as usize].push((s as u32, wl.lists.len() as u32 - 1));
-                wl.lists.len() as u32 - 1
-            });
-            wl.lists[id as usize].push(op);
+    let mut prev: Option<(u32, u32)> = None;
+    for &(key, session, pos, op) in &all {
+        if prev != Some((key, session)) {
+            wl.list_session.push(session);
+            wl.list_start.push(wl.writes.len() as u32);
+            wl.key_start[key as usize + 1] += 1;
+            prev = Some((key, session));
         }
+        wl.writes.push(op);
+        wl.write_pos.push(pos);
+    }
+    wl.list_start.push(wl.writes.len() as u32);
+    for k in 0..history.key_count() {
+        wl.key_start[k + 1] += wl.key_start[k];
     }
     wl
 }
 
 /// For each read of `reads` (one session, in session order), calls `f(read,
 /// last)` for every session's last write to the read's key inside the
-/// read's past under `clocks`. `ptr` must have one zeroed entry per list.
+/// read's past under `clocks`. `ptr` must have one zeroed entry per list:
+/// the number of the list's writes already known to be in the past.
 pub fn scan_last_writes(
-    history: &History,
     reg: &Registers,
     wl: &WriteLists,
     clocks: &Clocks,
     reads: &[OpId],
     ptr: &mut [u32],
-    mut f: impl FnMut(OpId, OpId),
+    mut f: impl FnMut(OpId, LastWrite),
 ) {
     for &r in reads {
         let vc = clocks.of(r);
-        for &(j, lid) in &wl.by_key[history.op(r).key.index()] {
-            let list = &wl.lists[lid as usize];
-            let p = &mut ptr[lid as usize];
-            let limit = vc[j as usize];
-            while (*p as usize) < list.len() && reg.pos[list[*p as usize].index()] < limit {
+        let key = reg.key_of[r.index()] as usize;
+        for lid in wl.key_start[key] as usize..wl.key_start[key + 1] as usize {
+            let (lo, hi) = (wl.list_start[lid], wl.list_start[lid + 1]);
+            let limit = vc[wl.list_session[lid] as usize];
+            // `ptr` counts the list's writes known to be in the past.
+            let p = &mut ptr[lid];
+            while lo + *p < hi && wl.write_pos[(lo + *p) as usize] < limit {
                 *p += 1;
             }
             if *p > 0 {
-                f(r, list[*p as usize - 1]);
+                let i = (lo + *p - 1) as usize;
+                f(
+                    r,
+                    LastWrite {
+                        op: wl.writes[i],
+                        session: wl.list_session[lid],
+                        pos: wl.write_pos[i],
+                    },
+                );
             }
         }
+    }
+}
+
+/// A last write found by [`scan_last_writes`], with its session and
+/// position at hand so that callers need not look them up.
+#[derive(Copy, Clone, Debug)]
+pub struct LastWrite {
+    pub op: OpId,
+    pub session: u32,
+    pub pos: u32,
+}
+
+impl LastWrite {
+    /// True when this write is in the past of `b` under `clocks`.
+    #[inline]
+    pub fn before_or_eq(self, clocks: &Clocks, b: OpId) -> bool {
+        clocks.of(b)[self.session as usize] > self.pos
     }
 }
 
@@ -140,7 +197,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
     };
     let mut violations = Vec::new();
     let mut cf = Vec::new();
-    let mut ptr = vec![0u32; wl.lists.len()];
+    let mut ptr = vec![0u32; wl.list_count()];
     for session in &reg.sessions {
         ptr.iter_mut().for_each(|p| *p = 0);
         let reads: Vec<OpId> = session
@@ -149,7 +206,8 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
             .filter(|o| !reg.is_write(*o))
             .collect();
         let mut reported: Option<OpId> = None;
-        scan_last_writes(history, reg, &wl, &clocks, &reads, &mut ptr, |r, lw| {
+        scan_last_writes(reg, &wl, &clocks, &reads, &mut ptr, |r, last| {
+            let lw = last.op;
             let Some(src) = reg.read_from(r) else { return };
             match src {
                 ReadFrom::Initial => {
@@ -173,8 +231,12 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                         });
                     }
                 }
-                ReadFrom::Write(w) if w != lw => {
-                    if clocks.before_or_eq(history, reg, w, lw) {
+                // Most last writes are already in the past of the read's
+                // source: one look at the source's clock row (hot in cache
+                // across the sessions of one read) settles them without
+                // touching the last write's own clock.
+                ReadFrom::Write(w) if w != lw && !last.before_or_eq(&clocks, w) => {
+                    if clocks.before_or_eq(reg, w, lw) {
                         if reported != Some(r) {
                             reported = Some(r);
                             violations.push(Violation {
@@ -207,7 +269,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                                 partial_order: Vec::new(),
                             });
                         }
-                    } else if want_cf && !clocks.before_or_eq(history, reg, lw, w) {
+                    } else if want_cf {
                         cf.push((w, lw));
                     }
                 }

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 /// Most BFS sources tried per strongly connected component; beyond it the
 /// cycle returned is short but not guaranteed shortest (a budget, so that a
 /// huge component cannot make evidence quadratic).
-const BFS_SOURCES_MAX: usize = 64;
+pub const BFS_SOURCES_MAX: usize = 64;
 
 /// A petgraph graph of operations with labelled edges.
 pub struct OpGraph {
