@@ -266,6 +266,10 @@ impl<M: DataModel> DataModel for Product<'_, M> {
         Some(out)
     }
 
+    fn read_only(&self, op: &Self::Op) -> bool {
+        self.inner.read_only(&op.1)
+    }
+
     fn partition(&self, _op: &Operation) -> u32 {
         0
     }

@@ -544,6 +544,10 @@ impl DataModel for TwoVersions {
         }
     }
 
+    fn read_only(&self, op: &RegisterOp) -> bool {
+        matches!(op, RegisterOp::Read(_))
+    }
+
     fn describe_state(&self, history: &History, state: &Self::State) -> String {
         let show =
             |v: Option<ValueId>| v.map_or("nil".to_string(), |v| history.value(v).to_string());
