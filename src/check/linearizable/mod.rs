@@ -305,6 +305,7 @@ pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
 }
 
 /// Builds the violation evidence of a refuted search.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn refutation<M: DataModel>(
     model: &M,
     history: &History,

@@ -134,7 +134,6 @@ impl ClassCounts {
             }
         }
     }
-
 }
 
 /// Optional operations grouped in classes of identical calls, each class in
@@ -534,7 +533,10 @@ impl<S: Eq + Hash + Clone> Memo<S> {
             let (start, len, cstart, clen, next, ref s) = self.entries[e as usize];
             if &self.words[start as usize..(start + len) as usize] == key
                 && s == state
-                && dominated_by(&self.words[cstart as usize..(cstart + clen) as usize], counts)
+                && dominated_by(
+                    &self.words[cstart as usize..(cstart + clen) as usize],
+                    counts,
+                )
             {
                 return false;
             }
@@ -548,7 +550,8 @@ impl<S: Eq + Hash + Clone> Memo<S> {
             self.words.push(n);
         }
         let clen = self.words.len() as u32 - cstart;
-        self.entries.push((start, key.len() as u32, cstart, clen, head, state.clone()));
+        self.entries
+            .push((start, key.len() as u32, cstart, clen, head, state.clone()));
         self.heads.insert(hash, self.entries.len() as u32 - 1);
         true
     }
@@ -564,6 +567,10 @@ struct Node<S> {
 
 const ROOT: u32 = u32::MAX;
 
+/// A memory cap that holds even when the caller set no budget, so that a
+/// search never exhausts the machine: beyond it the verdict is unknown.
+const MEMO_BYTES_MAX: usize = 2 << 30;
+
 /// Partial-order reduction: when a required candidate that never changes
 /// any state (a read, a CAS answering false) succeeds here, it is the only
 /// candidate kept. This is exact: in any completion from here, that
@@ -572,7 +579,13 @@ const ROOT: u32 = u32::MAX;
 /// changes no state, removing it from later leaves every other operation's
 /// state unchanged. (A write of the current value is not enough: later, in
 /// another state, it would change it.)
-fn force_invisible<M: DataModel>(model: &M, items: &[Item<M::Op>], state: &M::State, cands: &mut Vec<u32>, start: usize) {
+fn force_invisible<M: DataModel>(
+    model: &M,
+    items: &[Item<M::Op>],
+    state: &M::State,
+    cands: &mut Vec<u32>,
+    start: usize,
+) {
     for k in start..cands.len() {
         let c = cands[k];
         let item = &items[c as usize];
@@ -677,6 +690,13 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
         {
             return SearchEnd::OutOfBudget(format!(
                 "the search memoized more than {max} states (max_states)"
+            ));
+        }
+        if steps % 1024 == 0 && memo.bytes() > MEMO_BYTES_MAX {
+            return SearchEnd::OutOfBudget(format!(
+                "the memo reached {} MiB with {} states (the built-in memory cap)",
+                MEMO_BYTES_MAX >> 20,
+                memo.len()
             ));
         }
         let start = cands.len();
