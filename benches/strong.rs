@@ -16,6 +16,9 @@
 //!
 //! Histories for (b) and (c) come from `concord::generate` (linearizable by
 //! construction, seeded). Threads: rayon's default pool (one per core).
+//! Arguments `a`, `b`, `c`, `d` run only those; for (c) the environment
+//! variables `C_OPS`, `C_PENDING` (fraction) and `C_TIMEOUT` (seconds)
+//! change the size, the unknown-outcome fraction and the budget.
 
 use concord::check::{CheckConfig, Model, Verdict, linearizable};
 use concord::generate::{GenConfig, generate_register};

@@ -30,6 +30,10 @@
 //! (placing it never, it is invisible). Reads with unknown results are
 //! dropped.
 //!
+//! When a witness is asked for, the search decides instead (the zone
+//! method proves existence without building an order), and staleness is not
+//! computed.
+//!
 //! # Staleness
 //! * **Δ-atomicity** (Golab, Li & Shah 2011): the history is Δ-atomic when
 //!   it becomes linearizable after every read's invoke is moved Δ time units
