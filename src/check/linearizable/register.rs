@@ -329,9 +329,18 @@ pub fn check_fast(
         });
         return Some(r);
     }
+    // The search's evidence costs a pass over the history per key, so only
+    // the first few failing keys get it; the others keep the zone argument.
     let violations: Vec<Violation> = failing
         .iter()
-        .map(|kc| evidence(history, model, config, kc))
+        .enumerate()
+        .map(|(i, kc)| {
+            if i < SEARCHED_EVIDENCE_MAX {
+                evidence(history, model, config, kc)
+            } else {
+                zone_violation(history, kc)
+            }
+        })
         .collect();
     let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
     let (staleness, note) = staleness(history, config, &failing);
@@ -341,6 +350,9 @@ pub fn check_fast(
     ));
     Some(r)
 }
+
+/// How many failing keys get the search's evidence (longest prefix).
+const SEARCHED_EVIDENCE_MAX: usize = 8;
 
 /// Evidence for a failing key: the general search's partial linearization
 /// when it refutes the key within a small budget, else the zone argument.
