@@ -25,9 +25,11 @@
 pub mod check;
 pub mod generate;
 pub mod history;
+pub mod order;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod sim;
 
 pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
 pub use history::History;

@@ -347,6 +347,22 @@ fn semantic_flags_override_format_defaults() {
 }
 
 #[test]
+fn a_byte_order_mark_is_ignored() {
+    let cases = [
+        "\u{feff}[{:process 0, :type :invoke, :f :read, :value nil}]",
+        "\u{feff}INFO  jepsen.util - 0\t:invoke\t:read\tnil\n",
+        "\u{feff}{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"read\"}\n",
+        "\u{feff}{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n",
+    ];
+    for src in cases {
+        let format = concord::parse::detect(src, None);
+        let h = parse(src, format, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{src:?} ({format}): {e}"));
+        assert_eq!(h.len(), 1, "{src:?}");
+    }
+}
+
+#[test]
 fn retired_processes_and_tagged_records() {
     // After an :info, Jepsen continues the worker under a new process id.
     let h = parse_edn(
@@ -392,7 +408,7 @@ fn random_history(rng: &mut Rng) -> (String, Vec<Expected>) {
     let mut text = String::new();
     let vector = rng.below(2) == 0;
     if vector {
-        text.push_str("[");
+        text.push('[');
     }
     let mut expected: Vec<Expected> = Vec::new();
     // Per worker: current process id and its open operation.
@@ -506,4 +522,70 @@ fn random_jepsen_histories_parse_as_generated_and_round_trip() {
             assert_eq!(back.annotations.len(), h.annotations.len());
         }
     }
+}
+
+/// Mutated inputs (characters inserted, deleted or replaced in valid
+/// histories of every format) give a history or an error, never a panic,
+/// and every error points inside the input.
+#[test]
+fn mutated_inputs_never_panic() {
+    let seeds: [(&str, Format); 4] = [
+        (
+            "[{:process 0, :type :invoke, :f :cas, :value [1 2], :index 0}\n ; c\n {:process 0, :type :ok, :f :cas, :value [1 2]}\n {:process :nemesis, :type :info, :f :start, :value \"x\\\"y\"}]",
+            Format::JepsenEdn,
+        ),
+        (
+            "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\t3\n",
+            Format::JepsenLog,
+        ),
+        (
+            "{:process 0, :type :invoke, :f :put, :key \"1\", :value \"a\"}\n{:process 0, :type :ok, :f :put, :key \"1\", :value \"a\"}\n",
+            Format::PorcupineKv,
+        ),
+        (
+            "{\"concord\":1}\n{\"process\":\"p1\",\"f\":\"txn\",\"ops\":[[\"r\",\"x\",1]],\"invoke\":0,\"return\":2,\"type\":\"ok\"}\n",
+            Format::Jsonl,
+        ),
+    ];
+    const ALPHABET: &[char] = &[
+        '{', '}', '[', ']', '(', ')', '#', '_', ':', ';', '"', '\\', ' ', '\n', '\t', ',', '0',
+        '9', '-', 'N', 'x', 'é', '\u{feff}',
+    ];
+    let mut rng = Rng(7);
+    let (mut parsed, mut refused) = (0, 0);
+    for round in 0..3000 {
+        let (seed, format) = seeds[round % seeds.len()];
+        let mut chars: Vec<char> = seed.chars().collect();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(chars.len() as u64 + 1) as usize;
+            let c = ALPHABET[rng.below(ALPHABET.len() as u64) as usize];
+            match rng.below(3) {
+                0 => chars.insert(at, c),
+                1 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                _ if at < chars.len() => chars[at] = c,
+                _ => chars.push(c),
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        for f in [format, Format::JepsenEdn, Format::Jsonl] {
+            match parse(&text, f, &ParseOptions::default()) {
+                Ok(_) => parsed += 1,
+                Err(e) => {
+                    refused += 1;
+                    assert!(
+                        e.span.start <= e.span.end && e.span.end <= text.len(),
+                        "{text:?}: {e:?}"
+                    );
+                    assert!(e.line >= 1 && e.column >= 1, "{text:?}: {e:?}");
+                }
+            }
+        }
+    }
+    // Both outcomes occur, so the mutations reach past the first byte.
+    assert!(
+        parsed > 100 && refused > 3000,
+        "parsed {parsed}, refused {refused}"
+    );
 }

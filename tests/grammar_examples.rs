@@ -73,3 +73,62 @@ fn the_full_example_has_every_kind() {
     assert_eq!(h.annotations.len(), 1);
     assert_eq!(h.annotations[0].time, Some(40));
 }
+
+/// The example histories shipped in `examples/` parse, state what they show
+/// in their leading comment, and have the shape their comments promise.
+#[test]
+fn shipped_examples_parse() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("examples/ must exist") {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("hist") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        assert!(
+            text.starts_with(&format!("# {name}:")),
+            "{name}: the first line must be `# {name}: what it shows`"
+        );
+        let h = hist::parse(&text, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{name} does not parse: {e} {:?}", e.notes));
+        assert!(!h.is_empty(), "{name} has no operations");
+        // Its canonical text reads back as the same history.
+        let canonical = concord::render::hist::to_hist(&h);
+        let back = hist::parse(&canonical, &ParseOptions::default()).unwrap();
+        assert_eq!(
+            concord::render::hist::first_difference(&h, &back),
+            None,
+            "{name}"
+        );
+        match name.as_str() {
+            "untimed-sessions" => assert!(!h.has_real_time()),
+            "kv-events" => assert!(h.has_real_time() && h.key_count() == 3),
+            "cas-register" => {
+                assert!(h.ops().iter().any(|o| o.is_pending()));
+                assert!(h.ops().iter().any(|o| matches!(
+                    o.outcome,
+                    concord::history::Outcome::Ok(concord::history::Ret::Bool(false))
+                )));
+            }
+            _ => assert!(h.has_real_time()),
+        }
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bank-balance",
+            "cas-register",
+            "kv-events",
+            "monotonic-reads",
+            "monotonic-writes",
+            "read-your-writes",
+            "register-linearizable",
+            "register-stale-read",
+            "untimed-sessions"
+        ]
+    );
+}

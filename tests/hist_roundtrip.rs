@@ -289,7 +289,7 @@ fn parse(text: &str) -> History {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn print_then_parse_is_identity(g in hist_gen()) {
@@ -332,6 +332,9 @@ proptest! {
         if let Err(e) = hist::parse(&text, &ParseOptions::default()) {
             // Errors always point inside the input and render.
             prop_assert!(e.span.start <= e.span.end && e.span.end <= text.len());
+            // Every error says what was expected: no rule lets a bare nom
+            // error escape.
+            prop_assert!(!e.message.is_empty() && e.message != "malformed line", "{:?} for {:?}", e, text);
             let _ = concord::render::diagnostic::render_parse_error(&e, &text, "t.hist", false);
         }
     }

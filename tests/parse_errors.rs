@@ -279,6 +279,23 @@ fn header_after_first_operation() {
 }
 
 #[test]
+fn per_key_initial_errors() {
+    assert_error(
+        "%initial x nil\n",
+        1,
+        12,
+        "a per-key initial value cannot be nil",
+    );
+    assert_error(
+        "%initial x 0\np1 write 1 @ 0..1\n",
+        1,
+        1,
+        "%initial names a key, but the operations name no keys",
+    );
+    assert_ok("%initial '' 0\np1 write 1 @ 0..1\n");
+}
+
+#[test]
 fn duplicate_header() {
     assert_error(
         "%unit ms\n%unit s\n",
@@ -468,6 +485,7 @@ fn non_ascii_columns_count_characters() {
 fn invalid_initial_option() {
     let opts = ParseOptions {
         initial: Some("[1".to_string()),
+        ..ParseOptions::default()
     };
     let e = hist::parse("p1 read 1 @ 0..1", &opts).unwrap_err();
     assert!(e.message.contains("invalid initial value"), "{}", e.message);

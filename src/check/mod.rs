@@ -5,9 +5,16 @@
 //! The vocabulary ([`Guarantee`], [`Model`]) is the one users type on the
 //! command line and read in reports.
 
+pub mod causal;
+pub mod causal_convergence;
+pub mod convergence;
 pub mod linearizable;
 pub mod model;
+pub mod pram;
+pub mod sanity;
 pub mod sequential;
+pub mod session;
+pub mod weak_causal;
 
 use crate::history::{History, KeyId, OpId, Time};
 use std::fmt;
@@ -129,8 +136,8 @@ impl fmt::Display for Guarantee {
 }
 
 /// How a check is run. Built by the CLI from flags; library users fill it
-/// directly.
-#[derive(Clone, Debug)]
+/// directly. The default checks every applicable guarantee with no budget.
+#[derive(Clone, Debug, Default)]
 pub struct CheckConfig {
     /// Guarantees to check; empty means every guarantee the history allows.
     pub guarantees: Vec<Guarantee>,
@@ -149,20 +156,6 @@ pub struct CheckConfig {
     /// Stop reporting (not detecting) after this many violations per
     /// guarantee; `None` reports all.
     pub max_violations: Option<usize>,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        CheckConfig {
-            guarantees: Vec::new(),
-            model: None,
-            timeout: None,
-            max_states: None,
-            clock_skew: 0,
-            witness: false,
-            max_violations: None,
-        }
-    }
 }
 
 /// The verdict of one guarantee on one history.
@@ -340,10 +333,72 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         g.dedup();
         g
     };
-    wanted
-        .into_iter()
-        .map(|g| check_one(history, g, config))
-        .collect()
+    let mut results: Vec<GuaranteeResult> = Vec::with_capacity(wanted.len());
+    for g in wanted {
+        let result = match g {
+            // Sequential consistency is NP-complete; a violated weaker
+            // guarantee that it implies refutes it soundly and cheaply
+            // (DEFINITIONS.md: CCv violations are SC violations), so try
+            // that before the search.
+            Guarantee::Sequential => refuted_by_weaker(history, g, config, &results)
+                .unwrap_or_else(|| check_one(history, g, config)),
+            // Linearizability's own search gives the better evidence and is
+            // usually fast; the refutation only rescues an unknown.
+            Guarantee::Linearizable => {
+                let own = check_one(history, g, config);
+                if own.verdict == Verdict::Unknown {
+                    refuted_by_weaker(history, g, config, &results).unwrap_or(own)
+                } else {
+                    own
+                }
+            }
+            _ => check_one(history, g, config),
+        };
+        results.push(result);
+    }
+    results
+}
+
+/// The polynomial checks whose violation refutes a strong guarantee:
+/// `sequential ⇒ causal-convergence` and `sequential ⇒ causal`.
+const REFUTERS: [Guarantee; 3] = [
+    Guarantee::Sequential,
+    Guarantee::CausalConvergence,
+    Guarantee::Causal,
+];
+
+/// A `Violated` result for `strong` when a weaker guarantee it implies is
+/// violated, reusing that guarantee's evidence. Uses results computed
+/// already, and runs the cheap weak checks that were not requested.
+fn refuted_by_weaker(
+    history: &History,
+    strong: Guarantee,
+    config: &CheckConfig,
+    done: &[GuaranteeResult],
+) -> Option<GuaranteeResult> {
+    let implied = strong.implied_closure();
+    for weaker in REFUTERS.into_iter().filter(|g| implied.contains(g)) {
+        let computed;
+        let result = match done.iter().find(|r| r.guarantee == weaker) {
+            Some(r) => r,
+            // Sequential is never computed here: only reused.
+            None if weaker == Guarantee::Sequential => continue,
+            None => {
+                computed = check_one(history, weaker, config);
+                &computed
+            }
+        };
+        if result.verdict == Verdict::Violated {
+            return Some(GuaranteeResult {
+                guarantee: strong,
+                reason: Some(format!(
+                    "refuted because it implies {weaker}, which is violated"
+                )),
+                ..result.clone()
+            });
+        }
+    }
+    None
 }
 
 fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
@@ -356,7 +411,15 @@ fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> G
     match guarantee {
         Guarantee::Linearizable => linearizable::check(history, config),
         Guarantee::Sequential => sequential::check(history, config),
-        _ => GuaranteeResult::not_checked(guarantee, "this check is not implemented yet"),
+        Guarantee::ReadYourWrites
+        | Guarantee::MonotonicReads
+        | Guarantee::MonotonicWrites
+        | Guarantee::WritesFollowReads => session::check(history, guarantee, config),
+        Guarantee::Pram => pram::check(history, config),
+        Guarantee::Causal => causal::check(history, config),
+        Guarantee::WeakCausal => weak_causal::check(history, config),
+        Guarantee::CausalConvergence => causal_convergence::check(history, config),
+        Guarantee::Convergence => convergence::check(history, config),
     }
 }
 

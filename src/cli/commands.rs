@@ -2,8 +2,8 @@
 
 use super::input::{self, InputError, Loaded};
 use super::{
-    CheckArgs, ConvertArgs, EXIT_INPUT, OutputFormat, OutputKind, StatsArgs, use_color,
-    use_color_stderr, write_line,
+    CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, OutputKind, StatsArgs,
+    use_color, use_color_stderr, write_line,
 };
 use concord::check::{self, CheckConfig, Guarantee, Model};
 use concord::history::TimeUnit;
@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 /// A usage error detected after clap: printed, exit 2.
-fn usage_error(message: String) -> io::Result<i32> {
+pub fn usage_error(message: String) -> io::Result<i32> {
     eprintln!("error: {message}");
     Ok(EXIT_INPUT)
 }
@@ -74,11 +74,17 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
     Ok(CheckConfig {
         guarantees: parse_guarantees(&args.consistency)?,
         model,
-        timeout: args.timeout.as_deref().map(parse_duration).transpose()?,
-        max_states: args.max_states,
+        timeout: match args.timeout.as_str() {
+            "none" => None,
+            t => Some(parse_duration(t)?).filter(|d| !d.is_zero()),
+        },
+        max_states: Some(args.max_states).filter(|&n| n > 0),
         clock_skew: 0,
         witness: args.witness,
-        max_violations: args.max_violations,
+        max_violations: args.max_violations.or(match args.output {
+            OutputKind::Human => Some(3),
+            OutputKind::Json => None,
+        }),
     })
 }
 
@@ -114,6 +120,14 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         config.clock_skew =
             skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
         let results = check::check(&loaded.history, &config);
+        if let Some(dir) = &args.dot
+            && let Err(e) = write_dots(dir, &loaded.path, &loaded.history, &results)
+        {
+            return usage_error(format!(
+                "cannot write DOT files into {}: {e}",
+                dir.display()
+            ));
+        }
         let file_code = report::exit_code(&results, explicit);
         code = report::most_severe(code, file_code);
         let stats = report::stats(&loaded.history);
@@ -157,6 +171,28 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     Ok(code)
 }
 
+/// Writes `<stem>-<guarantee>-<n>.dot` for every reported violation.
+fn write_dots(
+    dir: &std::path::Path,
+    path: &str,
+    history: &concord::History,
+    results: &[concord::GuaranteeResult],
+) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| *s != "-")
+        .unwrap_or("stdin");
+    for r in results {
+        for (n, v) in r.violations.iter().enumerate() {
+            let file = dir.join(format!("{stem}-{}-{}.dot", r.guarantee.name(), n + 1));
+            std::fs::write(file, concord::render::dot::violation_to_dot(history, v))?;
+        }
+    }
+    Ok(())
+}
+
 fn report_input_error(
     e: &InputError,
     output: OutputKind,
@@ -189,12 +225,22 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
             return Ok(EXIT_INPUT);
         }
     };
-    let text = match args.to {
-        OutputFormat::Hist => concord::render::hist::to_hist(&loaded.history),
-        OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(&loaded.history, false),
-        OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(&loaded.history, true),
+    write_history(&loaded.history, args.to, args.output.as_deref(), out)
+}
+
+/// Writes a history in `format` to `path`, or to `out` when there is none.
+pub fn write_history(
+    history: &concord::History,
+    format: OutputFormat,
+    path: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> io::Result<i32> {
+    let text = match format {
+        OutputFormat::Hist => concord::render::hist::to_hist(history),
+        OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
+        OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
     };
-    match &args.output {
+    match path {
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
                 return usage_error(format!("cannot write {}: {e}", path.display()));
@@ -203,6 +249,36 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
         None => out.write_all(text.as_bytes())?,
     }
     Ok(0)
+}
+
+pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
+    for (name, f) in [
+        ("--read-fraction", args.read_fraction),
+        ("--cas-fraction", args.cas_fraction),
+        ("--pending-fraction", args.pending_fraction),
+        ("--stale-reads", args.stale_reads),
+    ] {
+        if !(0.0..=1.0).contains(&f) {
+            return usage_error(format!("{name} must be between 0 and 1, got {f}"));
+        }
+    }
+    if args.processes == 0 {
+        return usage_error("--processes must be at least 1".to_string());
+    }
+    let cfg = concord::generate::GenConfig {
+        ops: args.ops,
+        processes: args.processes,
+        keys: args.keys,
+        seed: args.seed,
+        read_fraction: args.read_fraction,
+        cas_fraction: args.cas_fraction,
+        unique_values: !args.repeat_values,
+        pending_fraction: args.pending_fraction,
+        stale_read_fraction: args.stale_reads,
+        ..concord::generate::GenConfig::default()
+    };
+    let history = concord::generate::generate_register(&cfg);
+    write_history(&history, args.to, args.output.as_deref(), out)
 }
 
 pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {

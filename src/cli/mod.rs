@@ -5,6 +5,7 @@
 
 mod commands;
 mod input;
+mod sim;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -36,6 +37,15 @@ enum Command {
     Convert(ConvertArgs),
     /// Print facts about histories: operations, processes, keys, pending, concurrency.
     Stats(StatsArgs),
+    /// Generate a random register history, linearizable by construction
+    /// unless --stale-reads makes some reads return overwritten values.
+    Generate(GenerateArgs),
+    /// Run a replication protocol in the deterministic simulator and write
+    /// the history it produced (optionally with named fault knobs).
+    Sim(SimArgs),
+    /// Run every protocol and knob over several seeds, check every history
+    /// with every guarantee, and compare with the expected verdicts.
+    Matrix(MatrixArgs),
 }
 
 /// How to read input files.
@@ -91,12 +101,13 @@ struct CheckArgs {
     /// queue, counter, mutex, multi-register (default: the header's, else inferred).
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
-    /// Time budget of each search, e.g. 10s, 500ms, 2m (bare number: seconds).
-    #[arg(long, value_name = "DURATION")]
-    timeout: Option<String>,
-    /// Budget of memoized search states per search (a memory limit).
-    #[arg(long, value_name = "N")]
-    max_states: Option<u64>,
+    /// Time budget of each search, e.g. 10s, 500ms, 2m (bare number:
+    /// seconds; `none` for no limit). When it runs out the verdict is unknown.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    timeout: String,
+    /// Budget of memoized states per search, a memory limit (`0` for none).
+    #[arg(long, value_name = "N", default_value_t = 10_000_000)]
+    max_states: u64,
     /// Widen every operation's interval by this many milliseconds before
     /// real-time order is built (clocks of several nodes).
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -104,7 +115,8 @@ struct CheckArgs {
     /// Show a witness order for guarantees that hold (when supported).
     #[arg(long)]
     witness: bool,
-    /// Report at most N violations per guarantee (detection is unaffected).
+    /// Report at most N violations per guarantee (detection is unaffected;
+    /// default: 3 in human output, all in JSON).
     #[arg(long, value_name = "N")]
     max_violations: Option<usize>,
     /// Output: human (default) or json (a versioned message stream).
@@ -113,6 +125,10 @@ struct CheckArgs {
     /// Colour: auto (default; off when piped or NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Write each reported violation as a Graphviz DOT file into DIR
+    /// (operations and labelled edges of the counterexample).
+    #[arg(long, value_name = "DIR")]
+    dot: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -152,6 +168,100 @@ struct StatsArgs {
     output: OutputKind,
 }
 
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Number of operations.
+    #[arg(long, default_value_t = 1000)]
+    ops: usize,
+    /// Number of concurrent processes.
+    #[arg(long, default_value_t = 4)]
+    processes: usize,
+    /// Number of keys (0: one implicit key).
+    #[arg(long, default_value_t = 1)]
+    keys: usize,
+    /// PRNG seed; the same flags and seed give the same bytes.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Fraction of reads.
+    #[arg(long, default_value_t = 0.5)]
+    read_fraction: f64,
+    /// Fraction of compare-and-set operations.
+    #[arg(long, default_value_t = 0.0)]
+    cas_fraction: f64,
+    /// Draw written values from 0..5 instead of making each one unique.
+    #[arg(long)]
+    repeat_values: bool,
+    /// Fraction of calls that never return.
+    #[arg(long, default_value_t = 0.0)]
+    pending_fraction: f64,
+    /// Fraction of reads that return an overwritten value (each one makes
+    /// the history non-linearizable).
+    #[arg(long, default_value_t = 0.0)]
+    stale_reads: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Hist)]
+    to: OutputFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct SimArgs {
+    /// The protocol (see --list).
+    #[arg(long, required_unless_present = "list", value_name = "NAME")]
+    protocol: Option<String>,
+    /// A fault knob of the protocol; repeat for several.
+    #[arg(long = "fault", value_name = "KNOB")]
+    faults: Vec<String>,
+    /// PRNG seed: the same seed gives the same bytes on every machine.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Client operations in the main phase (default: the protocol's scenario).
+    #[arg(long)]
+    ops: Option<usize>,
+    /// Number of clients (default: the protocol's scenario).
+    #[arg(long)]
+    clients: Option<usize>,
+    /// Number of keys (default: the protocol's scenario).
+    #[arg(long)]
+    keys: Option<usize>,
+    /// Clients stay with one replica.
+    #[arg(long, conflicts_with = "roaming")]
+    sticky: bool,
+    /// Clients pick any replica for each operation.
+    #[arg(long)]
+    roaming: bool,
+    /// Describe every protocol and knob, and exit.
+    #[arg(long)]
+    list: bool,
+    /// Print the run's counters (messages, bytes, Merkle savings) to stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Hist)]
+    to: OutputFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct MatrixArgs {
+    /// Number of seeds per row (seeds 1..=N).
+    #[arg(long, default_value_t = 10)]
+    seeds: u64,
+    /// Only rows of this protocol.
+    #[arg(long, value_name = "NAME")]
+    protocol: Option<String>,
+    /// Time budget of each strong-consistency search.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    timeout: String,
+    /// Output: human (default) or json.
+    #[arg(long, value_enum, default_value_t = OutputKind::Human)]
+    output: OutputKind,
+}
+
 /// Runs the command line and returns the exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -168,6 +278,9 @@ pub fn run() -> i32 {
         Command::Check(args) => commands::check(&args, &mut out),
         Command::Convert(args) => commands::convert(&args, &mut out),
         Command::Stats(args) => commands::stats(&args, &mut out),
+        Command::Generate(args) => commands::generate(&args, &mut out),
+        Command::Sim(args) => sim::sim(&args, &mut out),
+        Command::Matrix(args) => sim::matrix(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

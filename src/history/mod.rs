@@ -663,6 +663,9 @@ impl History {
 
     /// Re-interns nothing: builds a history from validated parts. Only the
     /// builder calls this.
+    // The builder owns exactly these parts; a struct just to pass them once
+    // would add a type without adding meaning.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_parts(
         ops: Vec<Operation>,
         processes: Vec<Box<str>>,

@@ -56,7 +56,7 @@ fn detect_content(source: &str) -> Option<Format> {
     for raw in source.split_inclusive('\n') {
         let line_start = offset;
         offset += raw.len();
-        let line = raw.trim();
+        let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         if line.is_empty() || is_comment(line) {
             continue;
         }

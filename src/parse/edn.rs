@@ -153,7 +153,7 @@ pub fn read_records<'a>(
                         r.line_col_text(open)
                     )));
             }
-            if rest.starts_with(closer) {
+            if rest.as_bytes()[0] == closer as u8 {
                 rest = r.skip_ws(&rest[1..]).map_err(err)?;
                 break;
             }
@@ -190,11 +190,13 @@ pub struct EdnErr {
 }
 
 impl<'a> nom::error::ParseError<&'a str> for EdnErr {
-    fn from_error_kind(input: &'a str, kind: nom::error::ErrorKind) -> Self {
+    fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
+        // Recoverable errors are made on every `opt(...)` that does not
+        // match (a number without a fraction), so this must not allocate.
         EdnErr {
             rest_len: input.len(),
             len: 0,
-            message: Cow::Owned(format!("malformed EDN ({})", kind.description())),
+            message: Cow::Borrowed("malformed EDN"),
         }
     }
 
@@ -233,11 +235,32 @@ fn found(rest: &str) -> String {
 }
 
 fn is_symbol_char(c: char) -> bool {
-    c.is_alphanumeric() || "*+!-_?<>=./&$%:#'".contains(c)
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '*' | '+'
+                | '!'
+                | '-'
+                | '_'
+                | '?'
+                | '<'
+                | '>'
+                | '='
+                | '.'
+                | '/'
+                | '&'
+                | '$'
+                | '%'
+                | ':'
+                | '#'
+                | '\''
+        )
 }
 
+/// Whitespace, commas, and a byte-order mark (editors on Windows put one at
+/// the start of UTF-8 files).
 fn is_ws(c: char) -> bool {
-    c.is_whitespace() || c == ','
+    c.is_whitespace() || c == ',' || c == '\u{feff}'
 }
 
 struct Reader<'a> {
@@ -310,7 +333,8 @@ impl<'a> Reader<'a> {
             i = i.trim_start_matches(is_ws);
             if let Some(comment) = i.strip_prefix(';') {
                 i = comment.find('\n').map_or("", |n| &comment[n..]);
-            } else if let Some(discarded) = i.strip_prefix("#_") {
+            } else if i.as_bytes().starts_with(b"#_") {
+                let discarded = &i[2..];
                 if depth > DEPTH_MAX {
                     return Err(nom::Err::Failure(EdnErr {
                         rest_len: i.len(),
@@ -338,19 +362,19 @@ impl<'a> Reader<'a> {
         let start = i;
         let (rest, kind) = match c {
             '{' => {
-                let (rest, items) = self.items(&i[1..], '}', depth)?;
-                if items.len() % 2 == 1 {
-                    let key = &items[items.len() - 1];
+                // Jepsen operation maps have four to eight entries.
+                let mut pairs = Vec::with_capacity(8);
+                let mut key: Option<Edn<'a>> = None;
+                let (rest, ()) = self.items_with(&i[1..], '}', depth, |item| match key.take() {
+                    None => key = Some(item),
+                    Some(k) => pairs.push((k, item)),
+                })?;
+                if let Some(key) = key {
                     return fail(
                         &self.src[key.span.start..],
                         key.span.end - key.span.start,
                         "map has a key without a value",
                     );
-                }
-                let mut pairs = Vec::with_capacity(items.len() / 2);
-                let mut it = items.into_iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    pairs.push((k, v));
                 }
                 (rest, EdnKind::Map(pairs))
             }
@@ -385,8 +409,21 @@ impl<'a> Reader<'a> {
 
     /// Values up to the closing delimiter (which is consumed).
     fn items(&self, i: &'a str, close: char, depth: u32) -> Res<'a, Vec<Edn<'a>>> {
-        let open = &self.src[self.offset(i) - 1..];
         let mut items = Vec::new();
+        let (rest, ()) = self.items_with(i, close, depth, |item| items.push(item))?;
+        Ok((rest, items))
+    }
+
+    /// Calls `item` on each value up to the closing delimiter (which is
+    /// consumed); returns the rest of the input.
+    fn items_with(
+        &self,
+        i: &'a str,
+        close: char,
+        depth: u32,
+        mut item: impl FnMut(Edn<'a>),
+    ) -> Res<'a, ()> {
+        let open = &self.src[self.offset(i) - 1..];
         let mut rest = self.skip_ws(i)?;
         loop {
             if rest.is_empty() {
@@ -399,10 +436,13 @@ impl<'a> Reader<'a> {
                     ),
                 );
             }
-            if let Some(after) = rest.strip_prefix(close) {
-                return Ok((after, items));
+            // Delimiters are ASCII: compare bytes (a `char` pattern would
+            // encode the char and call `bcmp` for every element).
+            let first = rest.as_bytes()[0];
+            if first == close as u8 {
+                return Ok((&rest[1..], ()));
             }
-            if rest.starts_with([']', '}', ')']) {
+            if matches!(first, b']' | b'}' | b')') {
                 let (l, c) = super::line_column(self.src, self.offset(open));
                 return fail(
                     rest,
@@ -415,7 +455,9 @@ impl<'a> Reader<'a> {
             }
             let (after, v) = self.value(rest, depth + 1)?;
             if !after.is_empty()
-                && !after.starts_with(|c: char| is_ws(c) || "[]{}()\";#".contains(c))
+                && !after.starts_with(|c: char| {
+                    is_ws(c) || matches!(c, '[' | ']' | '{' | '}' | '(' | ')' | '"' | ';' | '#')
+                })
             {
                 return fail(
                     after,
@@ -423,7 +465,7 @@ impl<'a> Reader<'a> {
                     format!("expected whitespace or a delimiter, found {}", found(after)),
                 );
             }
-            items.push(v);
+            item(v);
             rest = self.skip_ws(after)?;
         }
     }
@@ -431,8 +473,8 @@ impl<'a> Reader<'a> {
     /// `#{...}` sets and `#tag value`.
     fn dispatch(&self, i: &'a str, depth: u32) -> Res<'a, EdnKind<'a>> {
         let body = &i[1..];
-        if body.starts_with('{') {
-            let (rest, items) = self.items(&body[1..], '}', depth)?;
+        if let Some(set) = body.strip_prefix('{') {
+            let (rest, items) = self.items(set, '}', depth)?;
             return Ok((rest, EdnKind::Set(items)));
         }
         if !body.starts_with(|c: char| c.is_alphabetic()) {
@@ -479,6 +521,27 @@ fn symbol(i: &str) -> Res<'_, EdnKind<'_>> {
 }
 
 fn number(i: &str) -> Res<'_, EdnKind<'_>> {
+    // Fast path for the common case, a plain decimal integer followed by a
+    // delimiter; everything else goes through the general parser below.
+    let bytes = i.as_bytes();
+    let digits_from = usize::from(matches!(bytes[0], b'+' | b'-'));
+    let digits_end = bytes[digits_from..]
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .map_or(bytes.len(), |n| digits_from + n);
+    let plain_end = bytes.get(digits_end).is_none_or(|&b| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b']' | b',' | b'}' | b')' | b'(' | b'"' | b'[' | b'{' | b';'
+            )
+    });
+    if digits_end > digits_from
+        && plain_end
+        && let Ok(n) = i[..digits_end].parse::<i64>()
+    {
+        return Ok((&i[digits_end..], EdnKind::Int(n)));
+    }
     let sign = opt(one_of::<_, _, EdnErr>("+-"));
     let fraction = (char('.'), take_while(|c: char| c.is_ascii_digit()));
     let exponent = (one_of("eE"), opt(one_of("+-")), digit1);

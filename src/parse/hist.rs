@@ -29,7 +29,7 @@ use crate::history::{
 use nom::IResult;
 use nom::Parser;
 use nom::bytes::complete::{tag, take_while1};
-use nom::character::complete::{char, digit1, space0, space1};
+use nom::character::complete::{char, digit1, space1};
 use nom::error::ErrorKind;
 use std::borrow::Cow;
 
@@ -176,7 +176,7 @@ fn expected(rest: &str, what: &str, after: &str) -> LineError {
         format!("expected {what} after \"{after}\", found {}", found(rest))
     };
     let mut e = error_at(tok(rest, t.len()), message);
-    if RESERVED.contains(&t) {
+    if is_reserved(t) {
         e = e.note(format!(
             "help: `{t}` is a reserved word; quote it ('{t}') to use it as a key"
         ));
@@ -240,13 +240,32 @@ fn peek_word(rest: &str) -> &str {
 // Lexical rules.
 
 /// `ws ::= [ #x9]*`
+///
+/// A byte loop rather than nom's `space0`: whitespace is skipped several
+/// times per line, and this is the hot path of the reader.
 fn ws(input: &str) -> PResult<'_, &str> {
-    space0(input)
+    let n = input
+        .bytes()
+        .position(|b| b != b' ' && b != b'\t')
+        .unwrap_or(input.len());
+    Ok((&input[n..], &input[..n]))
 }
 
 /// `sp ::= [ #x9]+`
 fn sp(input: &str) -> PResult<'_, &str> {
-    space1(input)
+    match ws(input)? {
+        (_, "") => space1(input),
+        ok => Ok(ok),
+    }
+}
+
+/// True for the words of `reserved` (a `match` compiles to a length switch,
+/// cheaper than scanning a list).
+fn is_reserved(w: &str) -> bool {
+    matches!(
+        w,
+        "nil" | "ok" | "fail" | "info" | "pending" | "invoke" | "true" | "false"
+    )
 }
 
 /// `comment ::= '#' [^#xA]*`
@@ -422,7 +441,14 @@ fn integer(input: &str) -> PResult<'_, i64> {
 
 /// `time ::= [0-9]+`
 fn time(input: &str) -> PResult<'_, Time> {
-    let (rest, digits) = digit1(input)?;
+    let len = input
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(input.len());
+    if len == 0 {
+        return Err(nom::Err::Error(error_at(tok(input, 0), "")));
+    }
+    let (digits, rest) = input.split_at(len);
     let mut n: u64 = 0;
     for &d in digits.as_bytes() {
         match n
@@ -548,7 +574,7 @@ fn key(input: &str) -> PResult<'_, Cow<'_, str>> {
         return quoted_name(input);
     }
     let (rest, name) = identifier(input)?;
-    if RESERVED.contains(&name) {
+    if is_reserved(name) {
         let after = rest.trim_start_matches([' ', '\t']);
         if rest.len() != after.len() && starts_result(after) && name != "nil" {
             return failure(
@@ -616,7 +642,20 @@ fn kind_names() -> Vec<&'static str> {
 /// The kind keyword of a call (the first word of `call`).
 fn kind(input: &str) -> PResult<'_, OpKind> {
     let w = peek_word(input);
-    if let Some(k) = OpKind::from_name(w) {
+    let k = match w {
+        "read" => Some(OpKind::Read),
+        "write" => Some(OpKind::Write),
+        "cas" => Some(OpKind::Cas),
+        "append" => Some(OpKind::Append),
+        "add" => Some(OpKind::Add),
+        "enqueue" => Some(OpKind::Enqueue),
+        "dequeue" => Some(OpKind::Dequeue),
+        "acquire" => Some(OpKind::Acquire),
+        "release" => Some(OpKind::Release),
+        "txn" => Some(OpKind::Txn),
+        _ => None,
+    };
+    if let Some(k) = k {
         return Ok((&input[w.len()..], k));
     }
     let t = if w.is_empty() { found_token(input) } else { w };
@@ -1196,44 +1235,12 @@ fn header(input: &str) -> PResult<'_, (&str, HeaderSyn<'_>)> {
     let ctx = format!("%{name}");
     let (rest, h) = match name {
         "concord" => concord_dir(r, &ctx)?,
-        "model" => {
-            let (rest, m) = text_atom(r)?;
-            (rest, HeaderSyn::Model(m))
-        }
+        "model" => model_dir(r)?,
         "initial" => initial_dir(r)?,
-        "unit" => {
-            let w = peek_word(r);
-            match TimeUnit::from_name(w) {
-                Some(u) => (&r[w.len()..], HeaderSyn::Unit(u)),
-                None => {
-                    return failure(
-                        expected(r, "a time unit", &ctx)
-                            .note("note: the units are ticks, ns, us, ms and s"),
-                    );
-                }
-            }
-        }
-        "quiescent" => {
-            let (rest, t) = cut_with(time(r), |_| expected(r, "a time", &ctx))?;
-            (rest, HeaderSyn::Quiescent(t))
-        }
-        "meta" => {
-            let (after, w) = text_atom(r)?;
-            let (t, _) = cut_with(sp(after), |_| {
-                expected(after, "a space and a text", context(input, after))
-            })?;
-            let (rest, body) = text(t)?;
-            (rest, HeaderSyn::Meta(w, body))
-        }
-        _ => {
-            // "form"
-            let w = peek_word(r);
-            match w {
-                "intervals" => (&r[w.len()..], HeaderSyn::Form(false)),
-                "events" => (&r[w.len()..], HeaderSyn::Form(true)),
-                _ => return failure(expected(r, "`intervals` or `events`", &ctx)),
-            }
-        }
+        "unit" => unit_dir(r, &ctx)?,
+        "quiescent" => quiescent_dir(r, &ctx)?,
+        "meta" => meta_dir(r)?,
+        _ => form_dir(r, &ctx)?,
     };
     let (rest, _) = line_end(rest, "end of line", context(input, rest))?;
     Ok((rest, (name, h)))
@@ -1249,6 +1256,49 @@ fn concord_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
         ));
     }
     Ok((rest, HeaderSyn::Concord))
+}
+
+/// `model_dir ::= 'model' sp text_atom` (the argument part)
+fn model_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
+    let (rest, m) = text_atom(input)?;
+    Ok((rest, HeaderSyn::Model(m)))
+}
+
+/// `unit_dir ::= 'unit' sp ( 'ticks' | 'ns' | 'us' | 'ms' | 's' )`
+fn unit_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let w = peek_word(input);
+    match TimeUnit::from_name(w) {
+        Some(u) => Ok((&input[w.len()..], HeaderSyn::Unit(u))),
+        None => failure(
+            expected(input, "a time unit", ctx).note("note: the units are ticks, ns, us, ms and s"),
+        ),
+    }
+}
+
+/// `quiescent_dir ::= 'quiescent' sp time`
+fn quiescent_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let (rest, t) = cut_with(time(input), |_| expected(input, "a time", ctx))?;
+    Ok((rest, HeaderSyn::Quiescent(t)))
+}
+
+/// `meta_dir ::= 'meta' sp text_atom sp text`
+fn meta_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
+    let (after, name) = text_atom(input)?;
+    let (t, _) = cut_with(sp(after), |_| {
+        expected(after, "a space and a text", context(input, after))
+    })?;
+    let (rest, body) = text(t)?;
+    Ok((rest, HeaderSyn::Meta(name, body)))
+}
+
+/// `form_dir ::= 'form' sp ( 'intervals' | 'events' )`
+fn form_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
+    let w = peek_word(input);
+    match w {
+        "intervals" => Ok((&input[w.len()..], HeaderSyn::Form(false))),
+        "events" => Ok((&input[w.len()..], HeaderSyn::Form(true))),
+        _ => failure(expected(input, "`intervals` or `events`", ctx)),
+    }
 }
 
 /// `initial_dir ::= 'initial' sp ( key sp )? ( value | 'nil' )`
@@ -1267,7 +1317,20 @@ fn initial_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
         Err(e) => return Err(e),
     }
     if word_is(rest, "nil") {
-        return Ok((&rest[3..], HeaderSyn::Initial(key_syn, None)));
+        if let Some((k, _)) = &key_syn {
+            // The model keeps one value per key, so "absent for this key
+            // but not the others" has no representation.
+            return failure(
+                error_at(
+                    tok(rest, 3),
+                    format!("a per-key initial value cannot be nil (key {k})"),
+                )
+                .note(
+                    "note: a key without its own %initial takes the global one, absent by default",
+                ),
+            );
+        }
+        return Ok((&rest[3..], HeaderSyn::Initial(None, None)));
     }
     let after = if key_syn.is_some() {
         context(input, rest).to_string()
@@ -1431,6 +1494,9 @@ struct Driver {
     first_op_line: Option<u32>,
     /// Directives given so far (with the key for per-key %initial).
     headers_seen: Vec<(String, u32)>,
+    /// The first `%initial KEY VALUE` with a named key: an error if the
+    /// operations turn out to name no keys.
+    per_key_initial_line: Option<u32>,
     /// Event form: number of events so far, and the last stamp.
     events: u64,
     last_stamp: Option<Time>,
@@ -1447,6 +1513,9 @@ fn line_error(source: &str, line_start: usize, line: &str, e: LineError) -> Pars
     pe
 }
 
+/// `history ::= bom? ( line eol )* line?`, with `eol ::= #xD? #xA`: splits
+/// the input into lines (see [`lines`]), hands each to [`Driver::line`],
+/// then validates the whole history.
 fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<History, ParseError> {
     let mut d = Driver {
         b: HistoryBuilder::new(),
@@ -1455,6 +1524,7 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         timed: None,
         first_op_line: None,
         headers_seen: Vec::new(),
+        per_key_initial_line: None,
         events: 0,
         last_stamp: None,
         ops: 0,
@@ -1464,6 +1534,17 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         line_no += 1;
         d.line(line_no, line_start, line)
             .map_err(|e| line_error(source, line_start, line, e))?;
+    }
+    if let (Some((false, op_line)), Some(line)) = (d.keyed, d.per_key_initial_line) {
+        return Err(ParseError::at(
+            source,
+            super::line_span(source, line),
+            "%initial names a key, but the operations name no keys",
+        )
+        .with_note(format!(
+            "note: line {op_line} has no key; a keyless history has one implicit key"
+        ))
+        .with_note("help: write `%initial VALUE` for the initial value of a keyless history"));
     }
     if matches!(d.timed, Some((false, _))) && form == Form::Intervals {
         d.b.set_real_time(false);
@@ -1483,6 +1564,11 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
 }
 
 impl Driver {
+    /// `line ::= ws ( header | annotation | operation | event )? ws comment?`
+    ///
+    /// The first non-blank character decides: `#` a comment, `%` a header,
+    /// `!` an annotation, anything else an operation (interval form) or an
+    /// event (event form).
     fn line(&mut self, line_no: u32, _line_start: usize, line: &str) -> Result<(), LineError> {
         let body = line.trim_start_matches([' ', '\t']);
         match body.as_bytes().first() {
@@ -1534,15 +1620,18 @@ impl Driver {
             HeaderSyn::Initial(k, v) => match k {
                 None => self.b.metadata.initial = v.map(|v| self.b.value(v)),
                 Some((k, _)) => {
+                    // `initial_dir` rejects a per-key nil.
+                    let Some(v) = v else {
+                        return Ok(());
+                    };
                     let key = if k.is_empty() {
                         self.b.implicit_key()
                     } else {
+                        self.per_key_initial_line.get_or_insert(line_no);
                         self.b.key(&k)
                     };
-                    if let Some(v) = v {
-                        let v = self.b.value(v);
-                        self.b.metadata.initial_by_key.push((key, v));
-                    }
+                    let v = self.b.value(v);
+                    self.b.metadata.initial_by_key.push((key, v));
                 }
             },
             HeaderSyn::Unit(u) => self.b.metadata.time_unit = u,
@@ -2082,6 +2171,17 @@ mod tests {
         );
         assert!(parse_value("99999999999999999999").is_err());
         assert_eq!(parse_value("\"\\u{41}\"").unwrap(), Value::Str("A".into()));
+    }
+
+    #[test]
+    fn keyword_tables_agree() {
+        for k in OpKind::ALL {
+            assert_eq!(kind(k.name()).unwrap().1, k);
+        }
+        for w in RESERVED {
+            assert!(is_reserved(w));
+        }
+        assert!(!is_reserved("x") && !is_reserved("nil2"));
     }
 
     #[test]

@@ -20,7 +20,10 @@
 //! text logs of [`super::jepsen_log`] and [`super::porcupine_kv`]):
 //!
 //! * `:type` `:invoke` / `:ok` / `:fail` / `:info`. `:fail` follows
-//!   [`FailSemantics`]; `:info` is an unknown outcome. After an `:info`
+//!   [`FailSemantics`]; `:info` is an unknown outcome (`Outcome::Info`,
+//!   whose return time is the `:info` line's position: the moment the
+//!   client gave up, kept for reports; by the history's semantics the
+//!   operation may still take effect later). After an `:info`
 //!   Jepsen retires the process and continues under a new id: nothing
 //!   special is needed, the old id simply never appears again.
 //! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value
@@ -30,6 +33,8 @@
 //!   micro-operations) need a transactional checker and are rejected with a
 //!   "not supported yet" error, never skipped. A completion whose `:f`
 //!   differs from its invoke is an error.
+//! * Values: integers, strings, keywords (as the string `:name`), vectors
+//!   and lists (as lists), sets (as sorted lists).
 //! * Reads take their value from the completion (the invoke's value is
 //!   ignored, as Knossos does); `nil` follows [`NilRead`].
 //! * Keys: a `:key` field, or independent `[key value]` tuples (Jepsen's
@@ -277,16 +282,13 @@ fn event_from_record<'a>(
             "f" => f = Some(v),
             "value" => value = Some(v),
             "key" => key = Some(v),
-            "time" if matches!(v.kind, EdnKind::Int(_)) => {
-                if let EdnKind::Int(t) = v.kind {
-                    time = Some(t);
-                }
-            }
-            "index" if matches!(v.kind, EdnKind::Int(_)) => {
-                if let EdnKind::Int(i) = v.kind {
-                    index = Some(i);
-                }
-            }
+            // A `:time` or `:index` that is not an integer is not Jepsen's:
+            // it is kept like any unknown field.
+            "time" | "index" => match (name, &v.kind) {
+                ("time", EdnKind::Int(t)) => time = Some(*t),
+                ("index", EdnKind::Int(i)) => index = Some(*i),
+                _ => extra.push((name, v.span)),
+            },
             _ => extra.push((name, v.span)),
         }
     }
@@ -375,6 +377,8 @@ pub(crate) struct Mapper<'a> {
     config: MapConfig,
     builder: HistoryBuilder,
     int_processes: FxHashMap<i64, ProcessId>,
+    /// The implicit key, once interned (asked for on every keyless invoke).
+    implicit_key: Option<KeyId>,
     open: Vec<Option<Open<'a>>>,
     /// Position of the next record (all records, nemesis included).
     position: u64,
@@ -391,6 +395,7 @@ impl<'a> Mapper<'a> {
             config,
             builder: HistoryBuilder::new(),
             int_processes: FxHashMap::default(),
+            implicit_key: None,
             open: Vec::new(),
             position: 0,
             ops_invoked: 0,
@@ -547,11 +552,22 @@ impl<'a> Mapper<'a> {
                     .map(|i| self.edn_value(i))
                     .collect::<Result<_, _>>()?,
             ),
+            // A set (a Jepsen set test's final read) has no order: it
+            // becomes a sorted list, so equal sets are equal values.
+            EdnKind::Set(items) => {
+                let mut list = items
+                    .iter()
+                    .map(|i| self.edn_value(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                list.sort();
+                list.dedup();
+                Value::List(list)
+            }
             _ => {
                 return Err(self.err(
                     v.span,
                     format!(
-                        "expected an integer, string, keyword or vector as a value, found {}",
+                        "expected an integer, string, keyword, vector or set as a value, found {}",
                         v.kind_name()
                     ),
                 ));
@@ -642,7 +658,9 @@ impl<'a> Mapper<'a> {
         };
         let key = match key {
             Some(k) => k,
-            None => self.builder.implicit_key(),
+            None => *self
+                .implicit_key
+                .get_or_insert_with(|| self.builder.implicit_key()),
         };
         let op = self
             .builder
@@ -950,6 +968,18 @@ mod tests {
         assert_eq!(h.describe(h.ops()[4].id), "4 read -> 2");
         assert_eq!((h.ops()[4].invoke, h.ops()[4].ret), (9, Some(10)));
         assert_eq!(h.metadata.initial, None);
+    }
+
+    #[test]
+    fn set_reads_are_sorted_lists() {
+        let h = parse_default(
+            "[{:process 0, :type :invoke, :f :add, :value 3}
+              {:process 0, :type :ok, :f :add, :value 3}
+              {:process 1, :type :invoke, :f :read, :value nil}
+              {:process 1, :type :ok, :f :read, :value #{3 1 2}}]",
+        )
+        .unwrap();
+        assert_eq!(h.describe(h.ops()[1].id), "1 read -> [1 2 3]");
     }
 
     #[test]

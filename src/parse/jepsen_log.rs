@@ -3,12 +3,12 @@
 //!
 //! Each operation event is one line: the prefix `INFO  jepsen.util - `
 //! (two spaces after `INFO`), then four TAB-separated fields `PROCESS TYPE
-//! F VALUE`, each an EDN value:
+//! F VALUE`, each an EDN value (TABs shown as `→`):
 //!
 //! ```text
-//! INFO  jepsen.util - 2	:invoke	:cas	[3 0]
-//! INFO  jepsen.util - 1	:fail	:cas	[0 3]
-//! INFO  jepsen.util - 7	:info	:cas	:timed-out
+//! INFO  jepsen.util - 2→:invoke→:cas→[3 0]
+//! INFO  jepsen.util - 1→:fail→:cas→[0 3]
+//! INFO  jepsen.util - 7→:info→:cas→:timed-out
 //! ```
 //!
 //! The events are mapped exactly as Jepsen EDN events are (see
@@ -41,9 +41,17 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     let mut start = 0;
     for (i, raw) in source.split_inclusive('\n').enumerate() {
         let line_no = i as u32 + 1;
-        let text = raw.trim_end_matches(['\n', '\r']);
+        let mut text = raw.trim_end_matches(['\n', '\r']);
+        let mut line_start = start;
+        // A byte-order mark before the first line is not part of it.
+        if i == 0
+            && let Some(rest) = text.strip_prefix('\u{feff}')
+        {
+            text = rest;
+            line_start += '\u{feff}'.len_utf8();
+        }
         if !text.trim().is_empty() {
-            events.push(event(source, start, text, line_no)?);
+            events.push(event(source, line_start, text, line_no)?);
         }
         start += raw.len();
     }

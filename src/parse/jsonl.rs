@@ -42,7 +42,9 @@
 //! * `{"annotation": TEXT, "time": T}` lines are annotations (fault
 //!   events) in either form; `time` is optional.
 //! * Unknown fields are kept in `metadata.extra` as `("line N field",
-//!   json)`; they are never an error. Blank lines are allowed.
+//!   json)`; they are never an error. A field given twice in one line is
+//!   an error, and so is a header anywhere but on the first line. Blank
+//!   lines are allowed.
 //!
 //! Errors carry the line and column: JSON syntax errors at the column
 //! serde_json reports, schema errors at the offending field.
@@ -53,7 +55,10 @@ use crate::history::{
     Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
     Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
 };
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
+use std::fmt;
 
 /// The schema version this module reads and [`crate::render::jsonl`]
 /// writes.
@@ -99,9 +104,16 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     let mut start = 0;
     let mut first = true;
     for (i, raw) in source.split_inclusive('\n').enumerate() {
-        let line_start = start;
+        let mut line_start = start;
         start += raw.len();
-        let text = raw.trim_end_matches(['\n', '\r']);
+        let mut text = raw.trim_end_matches(['\n', '\r']);
+        // A byte-order mark before the first line is not part of it.
+        if i == 0
+            && let Some(rest) = text.strip_prefix('\u{feff}')
+        {
+            text = rest;
+            line_start += '\u{feff}'.len_utf8();
+        }
         if text.trim().is_empty() {
             continue;
         }
@@ -160,14 +172,18 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn object(&self, line: &Line<'_>) -> Result<Map<String, Json>, ParseError> {
-        match serde_json::from_str::<Json>(line.text) {
-            Ok(Json::Object(map)) => Ok(map),
-            Ok(other) => Err(self.err(
+    fn object<'l>(&self, line: &Line<'l>) -> Result<Obj<'l>, ParseError> {
+        if !line.text.trim_start().starts_with('{')
+            && let Ok(other) = serde_json::from_str::<Json>(line.text)
+        {
+            return Err(self.err(
                 line,
                 None,
                 format!("expected a JSON object, found {}", json_kind(&other)),
-            )),
+            ));
+        }
+        match serde_json::from_str::<Obj<'l>>(line.text) {
+            Ok(obj) => Ok(obj),
             Err(e) => {
                 // serde_json counts columns in bytes from 1 within the line.
                 let at = (e.column().max(1) - 1).min(line.text.len());
@@ -187,7 +203,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn header(&mut self, line: &Line<'_>, h: Map<String, Json>) -> Result<(), ParseError> {
+    fn header(&mut self, line: &Line<'_>, h: Obj<'_>) -> Result<(), ParseError> {
+        let h = h.into_map();
         match h.get("concord").and_then(Json::as_u64) {
             Some(SCHEMA_VERSION) => {}
             _ => {
@@ -288,14 +305,19 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn line(&mut self, line: &Line<'_>, obj: Map<String, Json>) -> Result<(), ParseError> {
-        for (name, v) in &obj {
-            if !KNOWN.contains(&name.as_str()) {
-                self.b
-                    .metadata
-                    .extra
-                    .push((format!("line {} {name}", line.no), v.to_string()));
-            }
+    fn line(&mut self, line: &Line<'_>, obj: Obj<'_>) -> Result<(), ParseError> {
+        if obj.contains_key("concord") {
+            return Err(self.err(
+                line,
+                Some("concord"),
+                "a header (a line with \"concord\") may only be the first line",
+            ));
+        }
+        for (name, v) in &obj.unknown {
+            self.b
+                .metadata
+                .extra
+                .push((format!("line {} {name}", line.no), v.to_string()));
         }
         if let Some(text) = obj.get("annotation") {
             let text = text.as_str().ok_or_else(|| {
@@ -350,11 +372,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn process(
-        &mut self,
-        line: &Line<'_>,
-        obj: &Map<String, Json>,
-    ) -> Result<ProcessId, ParseError> {
+    fn process(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<ProcessId, ParseError> {
         match obj.get("process") {
             Some(Json::String(s)) => Ok(self.b.process(s)),
             Some(Json::Number(n)) if n.is_i64() => Ok(self.b.process(&n.to_string())),
@@ -367,7 +385,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn key(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<KeyId, ParseError> {
+    fn key(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<KeyId, ParseError> {
         match obj.get("key") {
             None => Ok(self.b.implicit_key()),
             Some(Json::String(s)) => Ok(self.b.key(s)),
@@ -376,7 +394,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn kind(&self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<OpKind, ParseError> {
+    fn kind(&self, line: &Line<'_>, obj: &Obj<'_>) -> Result<OpKind, ParseError> {
         match obj.get("f") {
             Some(Json::String(s)) => OpKind::from_name(s).ok_or_else(|| {
                 self.err(
@@ -425,7 +443,7 @@ impl<'a> Reader<'a> {
     fn required(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         field: &str,
         f: OpKind,
     ) -> Result<ValueId, ParseError> {
@@ -440,7 +458,7 @@ impl<'a> Reader<'a> {
     fn call(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         f: OpKind,
         results: bool,
     ) -> Result<Call, ParseError> {
@@ -527,7 +545,7 @@ impl<'a> Reader<'a> {
     fn outcome(
         &mut self,
         line: &Line<'_>,
-        obj: &Map<String, Json>,
+        obj: &Obj<'_>,
         f: OpKind,
         ty: &str,
     ) -> Result<Outcome, ParseError> {
@@ -597,12 +615,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn time(
-        &self,
-        line: &Line<'_>,
-        obj: &Map<String, Json>,
-        field: &str,
-    ) -> Result<Option<u64>, ParseError> {
+    fn time(&self, line: &Line<'_>, obj: &Obj<'_>, field: &str) -> Result<Option<u64>, ParseError> {
         match obj.get(field) {
             None | Some(Json::Null) => Ok(None),
             Some(v) => v.as_u64().map(Some).ok_or_else(|| {
@@ -615,7 +628,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn operation(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<(), ParseError> {
+    fn operation(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<(), ParseError> {
         let process = self.process(line, obj)?;
         let key = self.key(line, obj)?;
         let f = self.kind(line, obj)?;
@@ -658,7 +671,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn event(&mut self, line: &Line<'_>, obj: &Map<String, Json>) -> Result<(), ParseError> {
+    fn event(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<(), ParseError> {
         let ty = match obj.get("type") {
             Some(Json::String(s)) => s.clone(),
             Some(_) => return Err(self.err(line, Some("type"), "expected a string as type")),
@@ -794,6 +807,121 @@ impl<'a> Reader<'a> {
             })
             .map_err(|e| self.err(line, None, e.kind.to_string()))?;
         Ok(())
+    }
+}
+
+/// A JSON object split into the schema's fields (by position in
+/// [`KNOWN`], plus `concord` last) and the others in input order. Lines are
+/// small and the field names are known, so this beats a map: looking a
+/// field up by a literal name folds to an array index. Field names borrow
+/// from the input unless they contain escapes. Duplicate fields are an
+/// error.
+struct Obj<'a> {
+    known: [Option<Json>; KNOWN.len() + 1],
+    unknown: Vec<(Cow<'a, str>, Json)>,
+}
+
+/// The slot of a schema field in [`Obj::known`].
+#[inline]
+fn known_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "process" => 0,
+        "f" => 1,
+        "key" => 2,
+        "value" => 3,
+        "expected" => 4,
+        "new" => 5,
+        "result" => 6,
+        "ops" => 7,
+        "invoke" => 8,
+        "return" => 9,
+        "type" => 10,
+        "time" => 11,
+        "annotation" => 12,
+        "concord" => KNOWN.len(),
+        _ => return None,
+    })
+}
+
+impl<'a> Obj<'a> {
+    #[inline]
+    fn get(&self, name: &str) -> Option<&Json> {
+        match known_index(name) {
+            Some(i) => self.known[i].as_ref(),
+            None => self.unknown.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        }
+    }
+
+    #[inline]
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// All fields, schema fields first (for the header, read as a map).
+    fn into_map(self) -> Map<String, Json> {
+        let names = KNOWN.iter().chain(std::iter::once(&"concord"));
+        let known = names
+            .zip(self.known)
+            .filter_map(|(name, v)| v.map(|v| (name.to_string(), v)));
+        known
+            .chain(self.unknown.into_iter().map(|(k, v)| (k.into_owned(), v)))
+            .collect()
+    }
+}
+
+/// A field name, borrowed when possible.
+struct FieldName<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Obj<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Obj<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut obj = Obj {
+                    known: Default::default(),
+                    unknown: Vec::new(),
+                };
+                while let Some(FieldName(name)) = map.next_key()? {
+                    let duplicate = || de::Error::custom(format!("duplicate field `{name}`"));
+                    match known_index(&name) {
+                        Some(i) if obj.known[i].is_some() => return Err(duplicate()),
+                        Some(i) => obj.known[i] = Some(map.next_value()?),
+                        None if obj.unknown.iter().any(|(k, _)| *k == name) => {
+                            return Err(duplicate());
+                        }
+                        None => {
+                            let value = map.next_value()?;
+                            obj.unknown.push((name, value));
+                        }
+                    }
+                }
+                Ok(obj)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

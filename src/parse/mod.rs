@@ -34,7 +34,7 @@ pub enum Format {
     Jsonl,
     /// Jepsen EDN history (`history.edn`).
     JepsenEdn,
-    /// Jepsen text log (`INFO  jepsen.util - 2	:invoke	:write	4`).
+    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`, TAB-separated).
     JepsenLog,
     /// Porcupine-style key-value log (one EDN map per line with `:key`).
     PorcupineKv,

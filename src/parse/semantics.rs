@@ -174,7 +174,7 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
                 format!("a :fail operation did not take effect{flag}")
             }
             FailSemantics::DefiniteAnswer => format!(
-                "a :fail cas is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
+                "a :fail cas (or acquire, release) is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
             ),
         });
         out.push(
@@ -205,8 +205,12 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
             out.push("get returns the key's string, put sets it, append concatenates".to_string());
         }
     } else {
+        let (absent, unknown) = match format {
+            Format::Jsonl => ("\"value\": null", "\"result\": \"unknown\""),
+            _ => ("nil", "?"),
+        };
         out.push(format!(
-            "outcomes and read results are explicit in the {format} input (fail = did not take effect, info or no return = unknown, nil = absent, ? / \"unknown\" = not recorded)"
+            "outcomes and read results are explicit in the {format} input: fail = did not take effect, info or no return = unknown outcome, {absent} = absent, {unknown} = not recorded"
         ));
     }
     out.push(match &options.initial {
@@ -228,6 +232,7 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
 
 #[cfg(test)]
 mod tests {
+    use super::super::hist::parse_initial;
     use super::*;
 
     #[test]

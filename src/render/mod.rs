@@ -1,10 +1,12 @@
 //! Text renderings of histories and errors: the concord language itself
 //! ([`hist`], the inverse of [`crate::parse::hist`]) and rustc-like
-//! diagnostics for parse errors ([`diagnostic`]) and JSON Lines ([`jsonl`]).
+//! diagnostics for parse errors ([`diagnostic`]) JSON Lines ([`jsonl`]) and DOT
+//! graphs of violations ([`dot`]).
 //!
 //! Renderers only format: they never print and never fail on a valid
 //! [`History`](crate::history::History).
 
 pub mod diagnostic;
+pub mod dot;
 pub mod hist;
 pub mod jsonl;

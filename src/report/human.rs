@@ -108,7 +108,7 @@ pub fn results(
                     plural(r.violation_count)
                 );
                 if shown < r.violation_count {
-                    let _ = write!(out, " ({shown} shown)");
+                    let _ = write!(out, " ({shown} shown; --max-violations N shows more)");
                 }
             }
             _ => {

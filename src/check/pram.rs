@@ -1,0 +1,237 @@
+//! PRAM / FIFO consistency (Lipton & Sandberg, "PRAM: a scalable shared
+//! memory", 1988), and the per-session view engine it shares with causal
+//! memory (`check::causal`).
+//!
+//! # Definition
+//!
+//! For every session `s` there is a view: a total order of the counted
+//! writes of every session plus the reads of `s` that respects every
+//! session's order (restricted to those operations) and is legal (each read
+//! returns the last write to its key before it, or the initial value when
+//! there is none). Different sessions may order concurrent writes
+//! differently. This equals RYW ∧ MR ∧ MW checked *jointly* over the same
+//! views (`check::session` gives the definitions and the counterexamples
+//! showing that separate verdicts are weaker).
+//!
+//! # Algorithm
+//!
+//! For each observing session `s`, the constraint graph is: every session's
+//! order, plus rf edges into the reads of `s` (for causal memory: every rf
+//! edge, so that views respect (so ∪ rf)⁺). It is saturated with the one
+//! forced rule of a legal view: when a read `r` of `x` reads from `w`, every
+//! other write of `x` that must precede `r` must also precede `w` (it cannot
+//! sit between `w` and `r`). A read of the initial value with a write of its
+//! key that must precede it, or a cycle, is a violation ("WriteHBInitRead",
+//! "CyclicHB": Bouajjani et al.'s happens-before patterns for causal memory,
+//! here with each model's own base order). Because every session is a chain,
+//! reachability is a vector clock per operation; each round recomputes the
+//! clocks in topological order and adds, per read and writing session, the
+//! edge from the last write of `x` that must precede the read (a pointer
+//! that only moves forward, as in `check::weak_causal`).
+//!
+//! Cost: O(k · R · (n + e) · k) for k sessions, n operations, e edges and R
+//! saturation rounds per session (R is small in practice; it is capped by
+//! [`ROUNDS_MAX`], beyond which the verdict is *unknown*), against O(n⁴) for
+//! Wei et al. (TPDS 2016). Values written twice are handled as in
+//! `order::relations` (violations hold for every choice of writer, else
+//! *unknown*).
+
+use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
+use crate::check::weak_causal::{WriteLists, cyclic, scan_last_writes, write_lists};
+use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
+use crate::history::{History, OpId};
+use crate::order::relations::{ReadFrom, Registers};
+use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
+
+/// Most saturation rounds per session before the engine gives up with an
+/// honest *unknown*.
+pub const ROUNDS_MAX: usize = 64;
+
+/// Which base order views must respect.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ViewBase {
+    /// Every session's order (PRAM).
+    SessionOrder,
+    /// Causal order (so ∪ rf)⁺ (causal memory).
+    Causal,
+}
+
+/// Runs the per-session view engine. `co` may pass the causal clocks
+/// (round 0 of [`ViewBase::Causal`]) to save one computation per session.
+/// `Err` carries the reason for an *unknown* verdict.
+pub fn view_engine(
+    history: &History,
+    reg: &Registers,
+    wl: &WriteLists,
+    base: ViewBase,
+    co: Option<&Clocks>,
+) -> Result<Vec<Violation>, String> {
+    let mut out = Vec::new();
+    let all_rf = rf_pairs(history, reg, |_| true);
+    let mut ptr = vec![0u32; wl.lists.len()];
+    for (s, session) in reg.sessions.iter().enumerate() {
+        let reads: Vec<OpId> = session
+            .iter()
+            .copied()
+            .filter(|o| !reg.is_write(*o))
+            .collect();
+        if reads.is_empty() {
+            continue;
+        }
+        let base_rf: Vec<(OpId, OpId)> = match base {
+            ViewBase::Causal => all_rf.clone(),
+            ViewBase::SessionOrder => all_rf
+                .iter()
+                .copied()
+                .filter(|(r, _)| history.op(*r).process.index() == s)
+                .collect(),
+        };
+        let mut forced: Vec<(OpId, OpId)> = Vec::new();
+        let mut settled = false;
+        for round in 0..ROUNDS_MAX {
+            let owned;
+            let clk: &Clocks = match (round, base, co) {
+                (0, ViewBase::Causal, Some(c)) => c,
+                _ => {
+                    let mut pairs = base_rf.clone();
+                    pairs.extend_from_slice(&forced);
+                    match clocks(history, reg, &Preds::from_pairs(history.len(), &pairs)) {
+                        Ok(c) => {
+                            owned = c;
+                            &owned
+                        }
+                        Err(left) => {
+                            let f: Vec<(OpId, OpId, &str)> = forced
+                                .iter()
+                                .map(|(t, src)| (*t, *src, "legal view"))
+                                .collect();
+                            out.extend(cyclic(history, reg, &base_rf, &f, &left, "CyclicHB"));
+                            settled = true;
+                            break;
+                        }
+                    }
+                }
+            };
+            ptr.iter_mut().for_each(|p| *p = 0);
+            let mut bad: Option<Violation> = None;
+            let mut added = 0usize;
+            scan_last_writes(history, reg, wl, clk, &reads, &mut ptr, |r, lw| {
+                if bad.is_some() {
+                    return;
+                }
+                match reg.read_from(r) {
+                    Some(ReadFrom::Initial) => {
+                        bad = Some(violation(history, s, base, "WriteHBInitRead", lw, None, r));
+                    }
+                    Some(ReadFrom::Write(w)) if w != lw => {
+                        if clk.before_or_eq(history, reg, lw, w) {
+                            return;
+                        }
+                        if clk.before_or_eq(history, reg, w, lw) {
+                            bad = Some(violation(history, s, base, "CyclicHB", lw, Some(w), r));
+                        } else {
+                            forced.push((w, lw));
+                            added += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            });
+            if let Some(v) = bad {
+                out.push(v);
+                settled = true;
+                break;
+            }
+            if added == 0 {
+                settled = true;
+                break;
+            }
+        }
+        if !settled {
+            return Err(format!(
+                "the view of session {} needed more than {ROUNDS_MAX} saturation rounds",
+                history.process_name(crate::history::ProcessId(s as u32))
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn violation(
+    history: &History,
+    s: usize,
+    base: ViewBase,
+    pattern: &str,
+    lw: OpId,
+    w: Option<OpId>,
+    r: OpId,
+) -> Violation {
+    let who = history.process_name(crate::history::ProcessId(s as u32));
+    let base_text = match base {
+        ViewBase::SessionOrder => "every session's order",
+        ViewBase::Causal => "causal order",
+    };
+    let mut edges = vec![Edge {
+        from: lw,
+        to: r,
+        label: EdgeLabel::Causal,
+    }];
+    let mut ops = vec![lw, r];
+    let explanation = match w {
+        None => format!(
+            "in {who}'s view, which must respect {base_text} and what {who} read, {} comes before the read, yet {}",
+            describe_write(history, lw),
+            describe_read(history, r)
+        ),
+        Some(w) => {
+            ops.insert(0, w);
+            edges.push(Edge {
+                from: w,
+                to: r,
+                label: EdgeLabel::ReadsFrom,
+            });
+            edges.push(Edge {
+                from: w,
+                to: lw,
+                label: EdgeLabel::Causal,
+            });
+            format!(
+                "in {who}'s view, which must respect {base_text} and what {who} read, {} comes after {} and before the read, yet {}",
+                describe_write(history, lw),
+                describe_write(history, w),
+                describe_read(history, r)
+            )
+        }
+    };
+    Violation {
+        pattern: pattern.to_string(),
+        key: Some(history.op(r).key),
+        ops,
+        edges,
+        explanation,
+        partial_order: Vec::new(),
+    }
+}
+
+/// Checks PRAM.
+pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
+    check_prepared(history, &prepare(history), config)
+}
+
+/// Like [`check`], from a shared preparation.
+pub fn check_prepared(
+    history: &History,
+    prepared: &Prepared,
+    config: &CheckConfig,
+) -> GuaranteeResult {
+    let g = Guarantee::Pram;
+    if prepared.reg.unsupported.is_some() {
+        return finish(g, prepared, history, Vec::new(), config);
+    }
+    let wl = write_lists(history, &prepared.reg);
+    match view_engine(history, &prepared.reg, &wl, ViewBase::SessionOrder, None) {
+        Ok(found) => finish(g, prepared, history, found, config),
+        Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
+        Err(_) => finish(g, prepared, history, Vec::new(), config),
+    }
+}

@@ -1,0 +1,283 @@
+//! A labelled graph of the operations that matter for a violation: petgraph
+//! nodes are operations, edges carry an [`EdgeLabel`] (so, rf, rt, co, or a
+//! forced write order with its rule). Used to find the shortest cycle inside
+//! a strongly connected component (the smallest evidence that no order of
+//! the operations exists) and to export DOT.
+//!
+//! Only small graphs are built here: the operations a topological sort
+//! could not order, or the operations of one violation. Whole histories are
+//! never turned into explicit edge lists beyond so and rf (O(n) edges).
+
+use crate::check::{Edge, EdgeLabel};
+use crate::history::{History, OpId};
+use crate::order::relations::{ReadFrom, registers};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+/// Most BFS sources tried per strongly connected component; beyond it the
+/// cycle returned is short but not guaranteed shortest (a budget, so that a
+/// huge component cannot make evidence quadratic).
+const BFS_SOURCES_MAX: usize = 64;
+
+/// A petgraph graph of operations with labelled edges.
+pub struct OpGraph {
+    pub graph: DiGraph<OpId, EdgeLabel>,
+    index: FxHashMap<OpId, NodeIndex>,
+}
+
+impl OpGraph {
+    /// Builds the graph of `edges` (nodes are their endpoints).
+    pub fn new(edges: &[Edge]) -> OpGraph {
+        let mut graph = DiGraph::new();
+        let mut index = FxHashMap::default();
+        for e in edges {
+            let a = *index
+                .entry(e.from)
+                .or_insert_with(|| graph.add_node(e.from));
+            let b = *index.entry(e.to).or_insert_with(|| graph.add_node(e.to));
+            graph.add_edge(a, b, e.label.clone());
+        }
+        OpGraph { graph, index }
+    }
+
+    /// The node of an operation, if it is in the graph.
+    pub fn node(&self, op: OpId) -> Option<NodeIndex> {
+        self.index.get(&op).copied()
+    }
+
+    /// The shortest cycle found (see [`BFS_SOURCES_MAX`]) inside the
+    /// smallest non-trivial strongly connected component, as its edges in
+    /// order. `None` when the graph is acyclic.
+    pub fn shortest_cycle(&self) -> Option<Vec<Edge>> {
+        let g = &self.graph;
+        let mut sccs: Vec<Vec<NodeIndex>> = tarjan_scc(g)
+            .into_iter()
+            .filter(|c| c.len() > 1 || g.contains_edge(c[0], c[0]))
+            .collect();
+        sccs.sort_by_key(Vec::len);
+        let mut best: Option<Vec<Edge>> = None;
+        for scc in sccs.iter().take(4) {
+            let members: rustc_hash::FxHashSet<NodeIndex> = scc.iter().copied().collect();
+            for &src in scc.iter().take(BFS_SOURCES_MAX) {
+                if let Some(c) = self.bfs_cycle(src, &members)
+                    && best.as_ref().is_none_or(|b| c.len() < b.len())
+                {
+                    best = Some(c);
+                }
+            }
+        }
+        best
+    }
+
+    /// Shortest cycle through `src` staying inside `members`.
+    fn bfs_cycle(
+        &self,
+        src: NodeIndex,
+        members: &rustc_hash::FxHashSet<NodeIndex>,
+    ) -> Option<Vec<Edge>> {
+        use petgraph::visit::EdgeRef;
+        let g = &self.graph;
+        let mut parent: FxHashMap<NodeIndex, petgraph::graph::EdgeIndex> = FxHashMap::default();
+        let mut queue = VecDeque::from([src]);
+        let mut seen = rustc_hash::FxHashSet::default();
+        seen.insert(src);
+        while let Some(u) = queue.pop_front() {
+            for e in g.edges(u) {
+                let v = e.target();
+                if !members.contains(&v) {
+                    continue;
+                }
+                if v == src {
+                    let mut path = vec![e.id()];
+                    let mut cur = u;
+                    while cur != src {
+                        let pe = parent[&cur];
+                        path.push(pe);
+                        cur = g.edge_endpoints(pe).map(|(a, _)| a)?;
+                    }
+                    path.reverse();
+                    return Some(
+                        path.into_iter()
+                            .filter_map(|id| {
+                                let (a, b) = g.edge_endpoints(id)?;
+                                Some(Edge {
+                                    from: g[a],
+                                    to: g[b],
+                                    label: g[id].clone(),
+                                })
+                            })
+                            .collect(),
+                    );
+                }
+                if seen.insert(v) {
+                    parent.insert(v, e.id());
+                    queue.push_back(v);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// DOT text of operations and labelled edges. Nodes show the operation and
+/// its input line; `highlight` operations are drawn bold.
+pub fn to_dot(
+    history: &History,
+    title: &str,
+    ops: &[OpId],
+    edges: &[Edge],
+    highlight: &[OpId],
+) -> String {
+    let mut nodes: Vec<OpId> = ops.to_vec();
+    for e in edges {
+        nodes.push(e.from);
+        nodes.push(e.to);
+    }
+    nodes.sort();
+    nodes.dedup();
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph {} {{", quote(title));
+    let _ = writeln!(out, "  rankdir=LR;");
+    let _ = writeln!(out, "  node [shape=box, fontname=\"monospace\"];");
+    for op in &nodes {
+        let o = history.op(*op);
+        let mut label = history.describe(*op);
+        if o.source.line > 0 {
+            let _ = write!(label, "\\nline {}", o.source.line);
+        }
+        let style = if highlight.contains(op) {
+            ", style=bold, color=red"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  op{} [label={}{}];",
+            op.0,
+            quote_keep_newlines(&label),
+            style
+        );
+    }
+    for e in edges {
+        let text = match &e.label {
+            EdgeLabel::ForcedWriteOrder { rule } => format!("ar ({rule})"),
+            other => other.short().to_string(),
+        };
+        let style = match e.label {
+            EdgeLabel::SessionOrder => "",
+            EdgeLabel::ReadsFrom => ", color=blue",
+            EdgeLabel::RealTime => ", style=dotted",
+            EdgeLabel::Causal => ", style=dashed",
+            EdgeLabel::ForcedWriteOrder { .. } => ", color=red",
+            EdgeLabel::Linearization => ", color=gray",
+        };
+        let _ = writeln!(
+            out,
+            "  op{} -> op{} [label={}{}];",
+            e.from.0,
+            e.to.0,
+            quote(&text),
+            style
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The happens-before graph of a register history as DOT: every counted
+/// operation, session-order edges between consecutive operations of a
+/// session and reads-from edges (their transitive closure is co).
+pub fn happens_before_dot(history: &History) -> String {
+    let reg = registers(history);
+    let mut edges = Vec::new();
+    for s in &reg.sessions {
+        for w in s.windows(2) {
+            edges.push(Edge {
+                from: w[0],
+                to: w[1],
+                label: EdgeLabel::SessionOrder,
+            });
+        }
+    }
+    for op in history.ops() {
+        if let Some(ReadFrom::Write(w)) = reg.read_from(op.id) {
+            edges.push(Edge {
+                from: w,
+                to: op.id,
+                label: EdgeLabel::ReadsFrom,
+            });
+        }
+    }
+    let ops: Vec<OpId> = reg.sessions.iter().flatten().copied().collect();
+    to_dot(history, "happens_before", &ops, &edges, &[])
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Like [`quote`] but keeps `\n` sequences already escaped for DOT.
+fn quote_keep_newlines(s: &str) -> String {
+    quote(s).replace("\\\\n", "\\n")
+}
+
+/// Kahn's algorithm on an explicit edge list over `n` nodes: returns, for
+/// each node, whether it was left over (it lies on or after a cycle). All
+/// `false` means the graph is acyclic.
+pub fn kahn_leftover(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
+    let mut indeg = vec![0u32; n];
+    let mut start = vec![0u32; n + 1];
+    for &(a, b) in edges {
+        indeg[b as usize] += 1;
+        start[a as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut succ = vec![0u32; edges.len()];
+    for &(a, b) in edges {
+        succ[fill[a as usize] as usize] = b;
+        fill[a as usize] += 1;
+    }
+    let mut stack: Vec<u32> = (0..n as u32).filter(|&i| indeg[i as usize] == 0).collect();
+    let mut done = vec![false; n];
+    while let Some(u) = stack.pop() {
+        done[u as usize] = true;
+        for &v in &succ[start[u as usize] as usize..start[u as usize + 1] as usize] {
+            indeg[v as usize] -= 1;
+            if indeg[v as usize] == 0 {
+                stack.push(v);
+            }
+        }
+    }
+    done.into_iter().map(|d| !d).collect()
+}
+
+/// The shortest cycle among labelled edges, looking only at edges whose
+/// endpoints both satisfy `keep` (typically: left over by a topological
+/// sort).
+pub fn cycle_among(
+    edges: impl IntoIterator<Item = Edge>,
+    keep: impl Fn(OpId) -> bool,
+) -> Option<Vec<Edge>> {
+    let kept: Vec<Edge> = edges
+        .into_iter()
+        .filter(|e| keep(e.from) && keep(e.to))
+        .collect();
+    OpGraph::new(&kept).shortest_cycle()
+}

@@ -1,0 +1,316 @@
+//! The relations the register checks are built from.
+//!
+//! * **Which operations count.** The weak checks reason about read/write
+//!   registers. A write counts when it completed (`ok`), or when its outcome
+//!   is unknown (`info`, pending) *and* some read returned its value (then it
+//!   took effect). An `info` write that nobody read is dropped: it may never
+//!   have taken effect, and a write nobody reads only adds constraints, so
+//!   dropping it can hide nothing that it alone would make consistent and
+//!   never raises a false alarm. `fail` writes never count. A read counts
+//!   when it completed with a value or with *absent*; a read whose value was
+//!   not recorded ([`Observed::Unknown`]) constrains nothing and is dropped.
+//! * **Session order** (so): the order of a process's counted operations
+//!   (by invoke time, then input order).
+//! * **Reads-from** (rf): write `w` → read `r` when `r` returned the value
+//!   `w` wrote to the same key. A read of the key's initial value (absent,
+//!   or `%initial`) reads from the initial state, which no operation wrote.
+//!   When a value is written twice to a key (or written and also the initial
+//!   value), a read of it has several possible writers: it is marked
+//!   [`Role::AmbiguousRead`] and the key is reported, so that every check
+//!   can either prove a violation without that read or answer *unknown*.
+//!   Dropping a read only removes constraints from every model checked here,
+//!   so a violation found without it holds for every choice of writer.
+//! * **Sanity** (DEFINITIONS.md, "always first"): a read of a value no write
+//!   wrote (`ThinAirRead`), only written by failed writes (`AbortedRead`),
+//!   or only by writes invoked after the read returned or later in the
+//!   reader's own session (`FutureRead`) is marked [`Role::BadRead`]; the
+//!   checks report it and leave it out of every other relation.
+//! * **Real-time order** (rt): `a` → `b` when `a` returned strictly before
+//!   `b` was invoked. [`RealTimePoints`] represents it with an interval
+//!   sweep over O(n) time points instead of Θ(n²) explicit edges.
+
+use crate::history::{Call, History, KeyId, Observed, OpId, OpKind, Outcome, Time, ValueId};
+use rustc_hash::FxHashMap;
+
+/// Where a counted read got its value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ReadFrom {
+    /// The key's initial value, which no operation wrote.
+    Initial,
+    /// The one write that wrote the value.
+    Write(OpId),
+}
+
+/// Why a read is impossible in every model (see the module docs).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BadRead {
+    /// No write wrote the value (and it is not the initial value).
+    ThinAir,
+    /// Only failed writes wrote the value; the field is one of them.
+    Aborted(OpId),
+    /// Every write of the value was invoked after the read returned, or
+    /// comes later in the reader's own session; the field is one of them.
+    Future(OpId),
+}
+
+/// What an operation is to the register checks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Not counted: a failed operation, an unread `info` write, a read
+    /// without a recorded value, or a pending read.
+    Skip,
+    /// A counted write of its key.
+    Write,
+    /// A counted read with a unique source.
+    Read(ReadFrom),
+    /// A read of a value with several possible writers; left out.
+    AmbiguousRead,
+    /// A read no model allows; reported by the sanity check, left out.
+    BadRead(BadRead),
+}
+
+/// The counted operations of a register history and their relations.
+#[derive(Clone, Debug)]
+pub struct Registers {
+    /// Role of every operation, indexed by [`OpId`].
+    pub roles: Vec<Role>,
+    /// Counted operations (writes and reads with a unique source) of each
+    /// session, in session order.
+    pub sessions: Vec<Vec<OpId>>,
+    /// Position of each counted operation in its session (`u32::MAX` for
+    /// operations not counted).
+    pub pos: Vec<u32>,
+    /// Keys and values read by ambiguous reads, sorted and deduplicated.
+    pub ambiguous: Vec<(KeyId, ValueId)>,
+    /// Set when the history has operations the register checks do not
+    /// model (cas, append, transactions, ...): a sentence saying which.
+    pub unsupported: Option<String>,
+}
+
+impl Registers {
+    /// True when the operation is a counted write or counted read.
+    #[inline]
+    pub fn counted(&self, op: OpId) -> bool {
+        self.pos[op.index()] != u32::MAX
+    }
+
+    /// The source of a counted read, `None` for other operations.
+    #[inline]
+    pub fn read_from(&self, op: OpId) -> Option<ReadFrom> {
+        match self.roles[op.index()] {
+            Role::Read(rf) => Some(rf),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub fn is_write(&self, op: OpId) -> bool {
+        self.roles[op.index()] == Role::Write
+    }
+
+    /// The session-order predecessor of a counted operation.
+    pub fn so_pred(&self, history: &History, op: OpId) -> Option<OpId> {
+        let p = self.pos[op.index()];
+        if p == 0 || p == u32::MAX {
+            return None;
+        }
+        Some(self.sessions[history.op(op).process.index()][p as usize - 1])
+    }
+
+    /// Bad reads (sanity violations), in operation order.
+    pub fn bad_reads(&self) -> impl Iterator<Item = (OpId, BadRead)> + '_ {
+        self.roles.iter().enumerate().filter_map(|(i, r)| match r {
+            Role::BadRead(b) => Some((OpId(i as u32), *b)),
+            _ => None,
+        })
+    }
+
+    /// Distinct keys with ambiguous reads.
+    pub fn ambiguous_keys(&self) -> Vec<KeyId> {
+        let mut keys: Vec<KeyId> = self.ambiguous.iter().map(|(k, _)| *k).collect();
+        keys.dedup();
+        keys
+    }
+}
+
+/// Classifies every operation of `history` and builds session order and
+/// reads-from. O(n log n) (the session sort).
+pub fn registers(history: &History) -> Registers {
+    let n = history.len();
+    let unsupported = history
+        .ops()
+        .iter()
+        .find(|op| !matches!(op.call, Call::Read | Call::Write(_)))
+        .map(|op| {
+            let line = match op.source.line {
+                0 => String::new(),
+                l => format!(" (line {l})"),
+            };
+            format!(
+                "the weak checks model read/write registers, and the history has a {} operation{line}",
+                op.kind()
+            )
+        });
+    // Session positions of all operations, to tell "later in the reader's
+    // own session" without counting yet.
+    let all_sessions = history.sessions();
+    let mut raw_pos = vec![0u32; n];
+    for s in &all_sessions {
+        for (i, op) in s.iter().enumerate() {
+            raw_pos[op.index()] = i as u32;
+        }
+    }
+    // Writers of each (key, value): effective (ok or info) and failed.
+    let mut writers: FxHashMap<(KeyId, ValueId), (Vec<OpId>, Vec<OpId>)> = FxHashMap::default();
+    for op in history.ops() {
+        if let Call::Write(v) = op.call {
+            let entry = writers.entry((op.key, v)).or_default();
+            if op.is_fail() {
+                entry.1.push(op.id);
+            } else {
+                entry.0.push(op.id);
+            }
+        }
+    }
+    let mut roles = vec![Role::Skip; n];
+    let mut used = vec![false; n];
+    let mut ambiguous = Vec::new();
+    for op in history.ops() {
+        if !matches!(op.call, Call::Read) {
+            continue;
+        }
+        let observed = match op.observed() {
+            Some(Observed::Unknown) | None => continue,
+            Some(o) => o,
+        };
+        let initial = history.initial(op.key);
+        let value = match observed {
+            Observed::Value(v) => v,
+            Observed::Absent => {
+                roles[op.id.index()] = if initial.is_none() {
+                    Role::Read(ReadFrom::Initial)
+                } else {
+                    // The key starts with a value and no write removes it.
+                    Role::BadRead(BadRead::ThinAir)
+                };
+                continue;
+            }
+            Observed::Unknown => unreachable!("filtered above"),
+        };
+        let (effective, failed) = writers
+            .get(&(op.key, value))
+            .map(|(e, f)| (e.as_slice(), f.as_slice()))
+            .unwrap_or((&[], &[]));
+        let is_initial = initial == Some(value);
+        let future = |w: OpId| {
+            let wo = history.op(w);
+            let after_return = history.has_real_time() && op.ret.is_some_and(|r| wo.invoke > r);
+            let later_in_session =
+                wo.process == op.process && raw_pos[w.index()] > raw_pos[op.id.index()];
+            after_return || later_in_session
+        };
+        roles[op.id.index()] = match (effective, is_initial) {
+            ([], false) => match failed.first() {
+                Some(&f) => Role::BadRead(BadRead::Aborted(f)),
+                None => Role::BadRead(BadRead::ThinAir),
+            },
+            ([], true) => Role::Read(ReadFrom::Initial),
+            ([w], false) if future(*w) => Role::BadRead(BadRead::Future(*w)),
+            ([w], false) => {
+                used[w.index()] = true;
+                Role::Read(ReadFrom::Write(*w))
+            }
+            (ws, false) if ws.iter().all(|w| future(*w)) => Role::BadRead(BadRead::Future(ws[0])),
+            _ => {
+                ambiguous.push((op.key, value));
+                Role::AmbiguousRead
+            }
+        };
+    }
+    for op in history.ops() {
+        if let Call::Write(_) = op.call {
+            let counted = match op.outcome {
+                Outcome::Ok(_) => true,
+                Outcome::Info => used[op.id.index()],
+                Outcome::Fail => false,
+            };
+            if counted {
+                roles[op.id.index()] = Role::Write;
+            }
+        }
+    }
+    ambiguous.sort();
+    ambiguous.dedup();
+    let mut pos = vec![u32::MAX; n];
+    let sessions: Vec<Vec<OpId>> = all_sessions
+        .into_iter()
+        .map(|s| {
+            let kept: Vec<OpId> = s
+                .into_iter()
+                .filter(|op| matches!(roles[op.index()], Role::Write | Role::Read(_)))
+                .collect();
+            for (i, op) in kept.iter().enumerate() {
+                pos[op.index()] = i as u32;
+            }
+            kept
+        })
+        .collect();
+    Registers {
+        roles,
+        sessions,
+        pos,
+        ambiguous,
+        unsupported,
+    }
+}
+
+/// Real-time order without Θ(n²) edges: operations are linked through the
+/// sorted distinct return times ("time points"). `a` precedes `b` iff the
+/// point of `a`'s return reaches a point strictly before `b`'s invoke, so
+/// the edges `a → point(ret a)`, `point i → point i+1` and
+/// `last point < invoke b → b` give exactly rt as reachability, with at most
+/// 2n + p edges for p ≤ n points.
+#[derive(Clone, Debug)]
+pub struct RealTimePoints {
+    /// Distinct return times, ascending.
+    pub points: Vec<Time>,
+}
+
+impl RealTimePoints {
+    /// Builds the points of a history; empty without real time.
+    pub fn new(history: &History) -> RealTimePoints {
+        if !history.has_real_time() {
+            return RealTimePoints { points: Vec::new() };
+        }
+        let mut points: Vec<Time> = history.ops().iter().filter_map(|op| op.ret).collect();
+        points.sort_unstable();
+        points.dedup();
+        RealTimePoints { points }
+    }
+
+    /// Index of the point an operation that returned at `ret` links to.
+    pub fn point_of_return(&self, ret: Time) -> Option<usize> {
+        self.points.binary_search(&ret).ok()
+    }
+
+    /// Index of the last point strictly before `invoke`: the operation
+    /// invoked then follows every operation returning at or before it.
+    pub fn point_before_invoke(&self, invoke: Time) -> Option<usize> {
+        self.points.partition_point(|&t| t < invoke).checked_sub(1)
+    }
+
+    /// `a` precedes `b` in real time, answered through the points.
+    pub fn precedes(&self, history: &History, a: OpId, b: OpId) -> bool {
+        let (a, b) = (history.op(a), history.op(b));
+        match (
+            a.ret.and_then(|r| self.point_of_return(r)),
+            self.point_before_invoke(b.invoke),
+        ) {
+            (Some(pa), Some(pb)) => pa <= pb,
+            _ => false,
+        }
+    }
+}
+
+/// Kinds the register checks accept, for messages.
+pub const REGISTER_KINDS: [OpKind; 2] = [OpKind::Read, OpKind::Write];

@@ -1,0 +1,110 @@
+//! Replication models behind one small trait: a protocol reacts to client
+//! requests, messages and timers, and may hear about crashes and restarts
+//! (from a perfect failure detector, which is how a view service or a
+//! configuration master is modelled here).
+//!
+//! Each protocol keeps the state of all its replicas in one value, indexed by
+//! node, but a handler for node `n` only touches node `n`'s state, except
+//! where the doc of the protocol says it models a global service (the view
+//! service of primary-backup).
+//!
+//! Fault knobs ([`super::Fault`]) change protocol code only, never how the
+//! history is recorded: the engine records what clients saw.
+
+pub mod causal;
+pub mod chain;
+pub mod eventual;
+pub mod primary_backup;
+pub mod quorum;
+pub mod single;
+pub mod smr;
+
+use super::engine::{Ctx, Message, NodeId, Request};
+
+/// Counters a protocol may expose beyond the engine's message counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProtocolCounters {
+    /// Anti-entropy sessions started (eventual consistency).
+    pub anti_entropy_sessions: u64,
+    /// Messages sent by Merkle anti-entropy.
+    pub anti_entropy_messages: u64,
+    /// Bytes sent by Merkle anti-entropy.
+    pub anti_entropy_bytes: u64,
+    /// Bytes the same sessions would have sent by shipping both replicas'
+    /// whole state (the baseline the Merkle tree is compared against).
+    pub full_state_bytes: u64,
+    /// `full_state_bytes - anti_entropy_bytes`, summed per session (never
+    /// negative per session: a session that saves nothing adds zero).
+    pub merkle_bytes_saved: u64,
+    /// Entries shipped by anti-entropy (repairs and no-op refreshes).
+    pub entries_shipped: u64,
+    /// Primary changes (failovers) performed.
+    pub failovers: u64,
+}
+
+/// A replication protocol. See the module docs.
+pub trait Protocol {
+    type Msg: Message;
+
+    /// Called once before the first event: set up periodic timers.
+    fn start(&mut self, _ctx: &mut Ctx<Self::Msg>) {}
+
+    /// A client request arrived at `node`.
+    fn on_request(&mut self, ctx: &mut Ctx<Self::Msg>, node: NodeId, req: Request);
+
+    /// A message from `from` arrived at `node`.
+    fn on_message(&mut self, ctx: &mut Ctx<Self::Msg>, node: NodeId, from: NodeId, msg: Self::Msg);
+
+    /// A timer set by `node` fired.
+    fn on_timer(&mut self, _ctx: &mut Ctx<Self::Msg>, _node: NodeId, _timer: u64) {}
+
+    /// `node` crashed: its volatile state is gone, its timers cancelled.
+    /// Stores are modelled as durable: they survive the crash.
+    fn on_crash(&mut self, _ctx: &mut Ctx<Self::Msg>, _node: NodeId) {}
+
+    /// `node` restarted.
+    fn on_restart(&mut self, _ctx: &mut Ctx<Self::Msg>, _node: NodeId) {}
+
+    /// The value of every key at `node` (for convergence tests); `None`
+    /// for a node that holds no copy.
+    fn replica_values(&self, node: NodeId) -> Option<Vec<Option<i64>>>;
+
+    fn counters(&self) -> ProtocolCounters {
+        ProtocolCounters::default()
+    }
+}
+
+/// Offset that a nondeterministic operation may add to the value it writes:
+/// large enough never to collide with the run's counter of unique values.
+pub const NONDETERMINISTIC_OFFSET: i64 = 1 << 40;
+
+/// Executes a write the way a nondeterministic operation would: the value
+/// depends on a local coin (think `x := random()` or `x := now()`).
+pub fn nondeterministic_value<M: Message>(ctx: &mut Ctx<M>, v: i64) -> i64 {
+    if ctx.rng().chance(0.5) {
+        v + NONDETERMINISTIC_OFFSET
+    } else {
+        v
+    }
+}
+
+/// A timestamp for last-writer-wins: `(clock, node)` ordered
+/// lexicographically, so that ties between nodes are broken the same way
+/// everywhere.
+pub type Stamp = (u64, u32);
+
+/// Last-writer-wins merge: keeps the entry with the larger stamp.
+pub fn lww_merge(slot: &mut Option<(Stamp, i64)>, incoming: (Stamp, i64)) -> bool {
+    match slot {
+        Some((ts, _)) if *ts >= incoming.0 => false,
+        _ => {
+            *slot = Some(incoming);
+            true
+        }
+    }
+}
+
+/// Size of a message header on the wire (type, ids), in bytes.
+pub const HEADER_BYTES: usize = 16;
+/// Size of one `(key, stamp, value)` entry on the wire.
+pub const ENTRY_BYTES: usize = 8 + 12 + 8;

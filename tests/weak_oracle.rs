@@ -1,0 +1,377 @@
+//! A brute-force oracle for the weak guarantees on small random histories.
+//! It enumerates the *definitions* (per-session views, causal pasts,
+//! arbitration orders), never the bad patterns the checks look for, so the
+//! checks and the oracle cannot share a bug. Every check must agree with it
+//! exactly; the verdicts must also respect the lattice.
+
+mod weak_support;
+
+use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
+use concord::history::{Call, History, Observed};
+use weak_support::{Rng, random_hist, read_hist};
+
+struct Facts {
+    n: usize,
+    process: Vec<usize>,
+    pos: Vec<usize>,
+    key: Vec<usize>,
+    is_write: Vec<bool>,
+    /// For reads: Some(Some(w)) read from w, Some(None) initial, None thin air.
+    rf: Vec<Option<Option<usize>>>,
+    co: Vec<Vec<bool>>,
+}
+
+fn facts(h: &History) -> Facts {
+    let n = h.len();
+    let mut pos = vec![0; n];
+    for s in h.sessions() {
+        for (i, op) in s.iter().enumerate() {
+            pos[op.index()] = i;
+        }
+    }
+    let process: Vec<usize> = h.ops().iter().map(|o| o.process.index()).collect();
+    let key: Vec<usize> = h.ops().iter().map(|o| o.key.index()).collect();
+    let is_write: Vec<bool> = h
+        .ops()
+        .iter()
+        .map(|o| matches!(o.call, Call::Write(_)))
+        .collect();
+    let rf: Vec<Option<Option<usize>>> = h
+        .ops()
+        .iter()
+        .map(|o| match o.observed() {
+            Some(Observed::Absent) => Some(None),
+            Some(Observed::Value(v)) => h
+                .ops()
+                .iter()
+                .find(|w| w.key == o.key && w.call == Call::Write(v))
+                .map(|w| Some(w.id.index())),
+            _ => Some(None),
+        })
+        .collect();
+    let mut co = vec![vec![false; n]; n];
+    for a in 0..n {
+        for b in 0..n {
+            if process[a] == process[b] && pos[a] < pos[b] {
+                co[a][b] = true;
+            }
+        }
+        if !is_write[a]
+            && let Some(Some(w)) = rf[a]
+        {
+            co[w][a] = true;
+        }
+    }
+    for m in 0..n {
+        for a in 0..n {
+            if co[a][m] {
+                for b in 0..n {
+                    if co[m][b] {
+                        co[a][b] = true;
+                    }
+                }
+            }
+        }
+    }
+    Facts {
+        n,
+        process,
+        pos,
+        key,
+        is_write,
+        rf,
+        co,
+    }
+}
+
+impl Facts {
+    fn so(&self, a: usize, b: usize) -> bool {
+        self.process[a] == self.process[b] && self.pos[a] < self.pos[b]
+    }
+
+    /// The sanity axiom every definition includes: no read returns a value
+    /// its own session writes only later.
+    fn own_future_read(&self) -> bool {
+        (0..self.n)
+            .any(|r| !self.is_write[r] && matches!(self.rf[r], Some(Some(w)) if self.so(r, w)))
+    }
+
+    /// Is there a legal total order of `elems` in which `before(a, b)`
+    /// implies a first?
+    fn legal_order(&self, elems: &[usize], before: &dyn Fn(usize, usize) -> bool) -> bool {
+        let mut placed = vec![false; self.n];
+        let mut current: Vec<Option<usize>> = vec![None; 4];
+        self.dfs(elems, before, &mut placed, &mut current, 0)
+    }
+
+    fn dfs(
+        &self,
+        elems: &[usize],
+        before: &dyn Fn(usize, usize) -> bool,
+        placed: &mut Vec<bool>,
+        current: &mut Vec<Option<usize>>,
+        count: usize,
+    ) -> bool {
+        if count == elems.len() {
+            return true;
+        }
+        for &e in elems {
+            if placed[e] || elems.iter().any(|&p| p != e && !placed[p] && before(p, e)) {
+                continue;
+            }
+            if self.is_write[e] {
+                let old = current[self.key[e]];
+                current[self.key[e]] = Some(e);
+                placed[e] = true;
+                if self.dfs(elems, before, placed, current, count + 1) {
+                    return true;
+                }
+                placed[e] = false;
+                current[self.key[e]] = old;
+            } else {
+                match self.rf[e] {
+                    Some(src) if src == current[self.key[e]] => {}
+                    _ => continue,
+                }
+                placed[e] = true;
+                if self.dfs(elems, before, placed, current, count + 1) {
+                    return true;
+                }
+                placed[e] = false;
+            }
+        }
+        false
+    }
+
+    /// Every session has a legal view under `before(s, a, b)`.
+    fn views(&self, before: &dyn Fn(usize, usize, usize) -> bool) -> bool {
+        if self.own_future_read() {
+            return false;
+        }
+        let sessions = self.process.iter().max().map_or(0, |m| m + 1);
+        (0..sessions).all(|s| {
+            let elems: Vec<usize> = (0..self.n)
+                .filter(|&o| self.is_write[o] || self.process[o] == s)
+                .collect();
+            self.legal_order(&elems, &|a, b| before(s, a, b))
+        })
+    }
+
+    fn ryw(&self, s: usize, a: usize, b: usize) -> bool {
+        self.process[a] == s
+            && self.process[b] == s
+            && self.so(a, b)
+            && self.is_write[a] != self.is_write[b]
+    }
+    fn mr(&self, s: usize, a: usize, b: usize) -> bool {
+        self.process[a] == s && !self.is_write[a] && !self.is_write[b] && self.so(a, b)
+    }
+    fn mw(&self, a: usize, b: usize) -> bool {
+        self.is_write[a] && self.is_write[b] && self.so(a, b)
+    }
+    fn wfr(&self, a: usize, b: usize) -> bool {
+        self.is_write[b]
+            && (0..self.n)
+                .any(|r| !self.is_write[r] && self.so(r, b) && self.rf[r] == Some(Some(a)))
+    }
+
+    fn cyclic_co(&self) -> bool {
+        (0..self.n).any(|a| self.co[a][a])
+    }
+
+    /// Bouajjani et al.'s CC: each read is explained by some co-respecting
+    /// order of its causal past.
+    fn cc(&self) -> bool {
+        if self.cyclic_co() {
+            return false;
+        }
+        (0..self.n).filter(|&r| !self.is_write[r]).all(|r| {
+            let Some(src) = self.rf[r] else { return false };
+            let past: Vec<usize> = (0..self.n)
+                .filter(|&w| self.is_write[w] && self.co[w][r])
+                .collect();
+            let mut found = false;
+            self.extensions(&past, &mut Vec::new(), &mut |order| {
+                let last = order
+                    .iter()
+                    .rev()
+                    .find(|&&w| self.key[w] == self.key[r])
+                    .copied();
+                if last == src {
+                    found = true;
+                }
+                found
+            });
+            found
+        })
+    }
+
+    /// CCv: one co-respecting arbitration of all writes explains every read
+    /// from its causal past.
+    fn ccv(&self) -> bool {
+        if self.cyclic_co() {
+            return false;
+        }
+        let writes: Vec<usize> = (0..self.n).filter(|&w| self.is_write[w]).collect();
+        let mut found = false;
+        self.extensions(&writes, &mut Vec::new(), &mut |order| {
+            let ok = (0..self.n).filter(|&r| !self.is_write[r]).all(|r| {
+                let Some(src) = self.rf[r] else { return false };
+                let last = order
+                    .iter()
+                    .rev()
+                    .find(|&&w| self.key[w] == self.key[r] && self.co[w][r])
+                    .copied();
+                last == src
+            });
+            if ok {
+                found = true;
+            }
+            found
+        });
+        found
+    }
+
+    /// Calls `f` on every linear extension of co over `elems` until it
+    /// returns true.
+    fn extensions(
+        &self,
+        elems: &[usize],
+        prefix: &mut Vec<usize>,
+        f: &mut dyn FnMut(&[usize]) -> bool,
+    ) -> bool {
+        if prefix.len() == elems.len() {
+            return f(prefix);
+        }
+        for &e in elems {
+            if prefix.contains(&e)
+                || elems
+                    .iter()
+                    .any(|&p| p != e && !prefix.contains(&p) && self.co[p][e])
+            {
+                continue;
+            }
+            prefix.push(e);
+            if self.extensions(elems, prefix, f) {
+                return true;
+            }
+            prefix.pop();
+        }
+        false
+    }
+}
+
+fn oracle(h: &History, g: Guarantee) -> bool {
+    let f = facts(h);
+    match g {
+        Guarantee::ReadYourWrites => f.views(&|s, a, b| f.ryw(s, a, b)),
+        Guarantee::MonotonicReads => f.views(&|s, a, b| f.mr(s, a, b)),
+        Guarantee::MonotonicWrites => f.views(&|_, a, b| f.mw(a, b)),
+        Guarantee::WritesFollowReads => f.views(&|_, a, b| f.wfr(a, b)),
+        // Lipton–Sandberg: views respect every session's order.
+        Guarantee::Pram => f.views(&|_, a, b| f.so(a, b)),
+        // Ahamad et al.: views respect causal order.
+        Guarantee::Causal => f.views(&|_, a, b| f.co[a][b]),
+        Guarantee::WeakCausal => !f.own_future_read() && f.cc(),
+        Guarantee::CausalConvergence => !f.own_future_read() && f.ccv(),
+        _ => unreachable!(),
+    }
+}
+
+const CHECKED: [Guarantee; 8] = [
+    Guarantee::ReadYourWrites,
+    Guarantee::MonotonicReads,
+    Guarantee::MonotonicWrites,
+    Guarantee::WritesFollowReads,
+    Guarantee::Pram,
+    Guarantee::Causal,
+    Guarantee::WeakCausal,
+    Guarantee::CausalConvergence,
+];
+
+#[test]
+fn checks_agree_with_the_definitions_on_random_histories() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let config = CheckConfig::default();
+    let mut violated = [0usize; 8];
+    for case in 0..5000 {
+        let text = random_hist(&mut rng);
+        let h = read_hist(&text);
+        let results = check_many(&h, &CHECKED, &config);
+        for (i, (g, res)) in CHECKED.iter().zip(&results).enumerate() {
+            let expect = oracle(&h, *g);
+            let got = match res.verdict {
+                Verdict::Holds => true,
+                Verdict::Violated => false,
+                other => panic!(
+                    "case {case}: {g} gave {other:?} ({:?}) on\n{text}",
+                    res.reason
+                ),
+            };
+            assert_eq!(
+                got, expect,
+                "case {case}: {g} checker={got} oracle={expect} on\n{text}\n{:#?}",
+                res.violations
+            );
+            violated[i] += usize::from(!got);
+        }
+    }
+    // The generator must exercise every check both ways.
+    for (g, v) in CHECKED.iter().zip(violated) {
+        assert!(v > 20 && v < 4900, "{g} violated in {v} of 5000 cases");
+    }
+}
+
+#[test]
+fn joint_views_are_pram_and_causal_memory() {
+    // The lattice as DEFINITIONS.md states it holds for the guarantees
+    // checked *jointly* over the same views (see check::session).
+    let mut rng = Rng(0x0dd_ba11_5eed);
+    for case in 0..1500 {
+        let text = random_hist(&mut rng);
+        let h = read_hist(&text);
+        let f = facts(&h);
+        let joint3 = f.views(&|s, a, b| f.ryw(s, a, b) || f.mr(s, a, b) || f.mw(a, b));
+        let joint4 =
+            f.views(&|s, a, b| f.ryw(s, a, b) || f.mr(s, a, b) || f.mw(a, b) || f.wfr(a, b));
+        assert_eq!(
+            joint3,
+            oracle(&h, Guarantee::Pram),
+            "case {case}: PRAM vs RYW∧MR∧MW on\n{text}"
+        );
+        assert_eq!(
+            joint4,
+            oracle(&h, Guarantee::Causal),
+            "case {case}: CM vs PRAM∧WFR on\n{text}"
+        );
+    }
+}
+
+#[test]
+fn verdicts_respect_the_lattice() {
+    let mut rng = Rng(0xfeed_face_0042);
+    let config = CheckConfig::default();
+    for case in 0..5000 {
+        let text = random_hist(&mut rng);
+        let h = read_hist(&text);
+        let r = check_many(&h, &CHECKED, &config);
+        let holds = |g: Guarantee| {
+            r[CHECKED.iter().position(|x| *x == g).unwrap_or(0)].verdict == Verdict::Holds
+        };
+        use Guarantee::*;
+        for (strong, weak) in [
+            (Pram, ReadYourWrites),
+            (Pram, MonotonicReads),
+            (Pram, MonotonicWrites),
+            (Causal, Pram),
+            (Causal, WritesFollowReads),
+            (Causal, WeakCausal),
+            (CausalConvergence, WeakCausal),
+        ] {
+            assert!(
+                !holds(strong) || holds(weak),
+                "case {case}: {strong} holds but {weak} does not on\n{text}"
+            );
+        }
+    }
+}
