@@ -514,7 +514,7 @@ fn oracle_stale(h: &History, k: usize, delta: u64) -> bool {
     let ops: Vec<&Operation> = h
         .ops()
         .iter()
-        .filter(|o| !o.is_fail() && !(o.is_unknown() && o.kind() == concord::history::OpKind::Read))
+        .filter(|o| !o.is_fail() && (!o.is_unknown() || o.kind() != concord::history::OpKind::Read))
         .collect();
     let inv = |o: &Operation| {
         if o.kind() == concord::history::OpKind::Read {

@@ -87,6 +87,9 @@ fn run<M: DataModel>(
     )
 }
 
+/// Memo bound of each per-key refutation search.
+const QUICK_STATES_MAX: u64 = 100_000;
+
 fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) -> GuaranteeResult {
     let g = Guarantee::Sequential;
     let per_key = match instances(model, history, true) {
@@ -100,7 +103,14 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
         stop: &stop,
     };
     // Quick refutation: a partition that is not sequentially consistent on
-    // its own refutes the whole history.
+    // its own refutes the whole history. It is only a shortcut, so it gets
+    // half of the time budget and a bounded memo, leaving the rest to the
+    // decisive search.
+    let quick = Budget {
+        deadline: config.timeout.map(|t| std::time::Instant::now() + t / 2),
+        max_states: Some(config.max_states.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
+        stop: &stop,
+    };
     if per_key.len() > 1 {
         let keyed = model.name() != "multi-register";
         let mut refuted: Vec<_> = per_key
@@ -109,7 +119,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                match run(model, history, inst, &budget) {
+                match run(model, history, inst, &quick) {
                     SearchEnd::Refuted {
                         partial,
                         blocked,

@@ -266,6 +266,10 @@ impl<M: DataModel> DataModel for Product<'_, M> {
         Some(out)
     }
 
+    fn read_only(&self, op: &Self::Op) -> bool {
+        self.inner.read_only(&op.1)
+    }
+
     fn partition(&self, _op: &Operation) -> u32 {
         0
     }
@@ -301,6 +305,7 @@ pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
 }
 
 /// Builds the violation evidence of a refuted search.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn refutation<M: DataModel>(
     model: &M,
     history: &History,

@@ -15,22 +15,34 @@
 //! placed) or *optional* (unknown outcome: they may take effect at any point
 //! after their invoke, or never). "Never" is a first-class choice: the
 //! search succeeds as soon as every required operation is placed, and
-//! optional operations have no return event that could block it. Three exact
-//! reductions keep optional operations cheap:
+//! optional operations have no return event that could block it. Exact
+//! reductions keep the search small:
+//! * a required candidate that succeeds without changing the state (a read
+//!   of the current value, a CAS answering false) is placed at once, without
+//!   branching (partial-order reduction, see `force_invisible`);
 //! * optional operations with identical calls are interchangeable once
 //!   available (and availability only grows as the linearized set grows),
 //!   so only the earliest available one of each class is tried and the memo
 //!   counts them per class instead of naming them;
 //! * an optional operation that leaves the state unchanged is never tried
 //!   (not placing it leaves strictly more choices);
-//! * the memo key of the linearized set is compact: for real time, the
-//!   watermark `w` (every required operation returning before the earliest
-//!   unplaced one is placed) plus the unplaced operations concurrent with
-//!   it determine the set exactly, so a key has O(processes) words however
-//!   long the history.
+//! * a state is pruned when one with the same placed required operations,
+//!   the same model state and no more placed optional operations of any
+//!   class was visited (domination; equality is Lowe's memo);
+//! * the memo key of the placed required operations is compact: for real
+//!   time, the watermark `w` (every required operation returning before the
+//!   earliest unplaced one is placed) plus the unplaced operations
+//!   concurrent with it determine the set exactly, so a key has
+//!   O(processes) words however long the history.
 //!
-//! Budgets: the wall clock is read every 1,024 steps, and a shared stop flag
-//! lets parallel partitions end together after the first violation.
+//! Candidates are tried just in time (after Lowe 2017): first the required
+//! operation that returns earliest, then the other required ones, then
+//! optional ones.
+//!
+//! Budgets: the wall clock is read every 1,024 steps, `max_states` bounds
+//! the memo, a built-in cap bounds its memory (2 GiB) even when the caller
+//! set no budget, and a shared stop flag lets parallel partitions end
+//! together after the first violation.
 
 use super::spec::DataModel;
 use crate::history::{OpId, Time};
@@ -87,8 +99,11 @@ pub(crate) enum SearchEnd<S> {
 pub(crate) trait Frontier {
     /// Appends the candidates of the current node: required ones first.
     fn candidates(&self, out: &mut Vec<u32>);
-    /// Appends a word sequence that identifies the linearized set exactly.
+    /// Appends a word sequence that identifies the placed *required*
+    /// operations exactly.
     fn key(&self, out: &mut Vec<u32>);
+    /// Placed optional operations, counted per class, sorted by class.
+    fn counts(&self) -> &[(u32, u32)];
     fn linearize(&mut self, i: u32);
     /// Undoes the latest `linearize` (calls are strictly LIFO).
     fn unlinearize(&mut self, i: u32);
@@ -117,14 +132,6 @@ impl ClassCounts {
             if self.0[i].1 == 0 {
                 self.0.remove(i);
             }
-        }
-    }
-
-    fn key(&self, out: &mut Vec<u32>) {
-        out.push(u32::MAX);
-        for &(c, n) in &self.0 {
-            out.push(c);
-            out.push(n);
         }
     }
 }
@@ -253,12 +260,22 @@ impl RealTime {
 
 impl Frontier for RealTime {
     fn candidates(&self, out: &mut Vec<u32>) {
+        // Just-in-time order (after Lowe 2017): the operation that returns
+        // first must be placed before anything invoked after its return, so
+        // it is tried first; the others are tried only to go before it, and
+        // optional operations last, when nothing else works.
         let minret = self.minret();
+        let first = self.ret_order.get(self.w).copied();
+        if let Some(u) = first
+            && self.seq[u as usize] == self.pos[self.process[u as usize] as usize]
+        {
+            out.push(u);
+        }
         let end = self.invoke.len() as u32;
         let mut i = self.head();
         while i != end && self.invoke[i as usize] <= minret {
             let iu = i as usize;
-            if self.seq[iu] == self.pos[self.process[iu] as usize] {
+            if self.seq[iu] == self.pos[self.process[iu] as usize] && Some(i) != first {
                 out.push(i);
             }
             i = self.next[iu];
@@ -290,7 +307,10 @@ impl Frontier for RealTime {
             out.push(i);
             i = self.next[i as usize];
         }
-        self.counts.key(out);
+    }
+
+    fn counts(&self) -> &[(u32, u32)] {
+        &self.counts.0
     }
 
     fn linearize(&mut self, i: u32) {
@@ -406,7 +426,10 @@ impl Frontier for Sessions {
 
     fn key(&self, out: &mut Vec<u32>) {
         out.extend_from_slice(&self.pos);
-        self.counts.key(out);
+    }
+
+    fn counts(&self) -> &[(u32, u32)] {
+        &self.counts.0
     }
 
     fn linearize(&mut self, i: u32) {
@@ -447,15 +470,37 @@ impl Frontier for Sessions {
 // ---------------------------------------------------------------------------
 // The memo.
 
-/// Visited (linearized set, state) pairs. Keys live in one arena and are
-/// chained by hash, so a lookup that hits allocates nothing.
+/// Visited search states with domination: a state is (placed required
+/// operations, model state, placed optional operations per class). When a
+/// state with the same required set and model state and no more optional
+/// operations of any class was visited, the new one is dominated — it has
+/// the same future choices minus some optional operations — and is pruned.
+/// Equality is the special case of Lowe's memo. Keys live in one arena and
+/// are chained by hash, so a lookup allocates nothing.
 struct Memo<S> {
     heads: FxHashMap<u64, u32>,
     words: Vec<u32>,
-    entries: Vec<(u32, u32, u32, S)>,
+    /// (key start, key length, counts start, counts length, next, state).
+    entries: Vec<(u32, u32, u32, u32, u32, S)>,
 }
 
-impl<S: Eq + Hash> Memo<S> {
+/// True when every class count in `small` is at most that in `big` (both
+/// sorted by class).
+fn dominated_by(small: &[u32], big: &[(u32, u32)]) -> bool {
+    let mut j = 0;
+    for pair in small.chunks_exact(2) {
+        let (class, n) = (pair[0], pair[1]);
+        while j < big.len() && big[j].0 < class {
+            j += 1;
+        }
+        if j == big.len() || big[j].0 != class || big[j].1 < n {
+            return false;
+        }
+    }
+    true
+}
+
+impl<S: Eq + Hash + Clone> Memo<S> {
     fn new() -> Memo<S> {
         Memo {
             heads: FxHashMap::default(),
@@ -468,11 +513,16 @@ impl<S: Eq + Hash> Memo<S> {
         self.entries.len()
     }
 
-    /// Inserts the pair; false when it was already there.
-    fn insert(&mut self, key: &[u32], state: &S) -> bool
-    where
-        S: Clone,
-    {
+    /// Approximate heap bytes held (keys, entries, hash table).
+    fn bytes(&self) -> usize {
+        self.words.capacity() * 4
+            + self.entries.capacity() * std::mem::size_of::<(u32, u32, u32, u32, u32, S)>()
+            + self.heads.capacity() * 16
+    }
+
+    /// Records the state; false when it (or a state dominating it) was
+    /// already there.
+    fn insert(&mut self, key: &[u32], counts: &[(u32, u32)], state: &S) -> bool {
         let mut h = FxHasher::default();
         key.hash(&mut h);
         state.hash(&mut h);
@@ -480,16 +530,28 @@ impl<S: Eq + Hash> Memo<S> {
         let head = self.heads.get(&hash).copied().unwrap_or(u32::MAX);
         let mut e = head;
         while e != u32::MAX {
-            let (start, len, next, ref s) = self.entries[e as usize];
-            if &self.words[start as usize..(start + len) as usize] == key && s == state {
+            let (start, len, cstart, clen, next, ref s) = self.entries[e as usize];
+            if &self.words[start as usize..(start + len) as usize] == key
+                && s == state
+                && dominated_by(
+                    &self.words[cstart as usize..(cstart + clen) as usize],
+                    counts,
+                )
+            {
                 return false;
             }
             e = next;
         }
         let start = self.words.len() as u32;
         self.words.extend_from_slice(key);
+        let cstart = self.words.len() as u32;
+        for &(c, n) in counts {
+            self.words.push(c);
+            self.words.push(n);
+        }
+        let clen = self.words.len() as u32 - cstart;
         self.entries
-            .push((start, key.len() as u32, head, state.clone()));
+            .push((start, key.len() as u32, cstart, clen, head, state.clone()));
         self.heads.insert(hash, self.entries.len() as u32 - 1);
         true
     }
@@ -504,6 +566,36 @@ struct Node<S> {
 }
 
 const ROOT: u32 = u32::MAX;
+
+/// A memory cap that holds even when the caller set no budget, so that a
+/// search never exhausts the machine: beyond it the verdict is unknown.
+const MEMO_BYTES_MAX: usize = 2 << 30;
+
+/// Partial-order reduction: when a required candidate that never changes
+/// any state (a read, a CAS answering false) succeeds here, it is the only
+/// candidate kept. This is exact: in any completion from here, that
+/// operation can be moved to the front — nothing unplaced has to precede it
+/// (it is a candidate), it succeeds in the current state, and since it
+/// changes no state, removing it from later leaves every other operation's
+/// state unchanged. (A write of the current value is not enough: later, in
+/// another state, it would change it.)
+fn force_invisible<M: DataModel>(
+    model: &M,
+    items: &[Item<M::Op>],
+    state: &M::State,
+    cands: &mut Vec<u32>,
+    start: usize,
+) {
+    for k in start..cands.len() {
+        let c = cands[k];
+        let item = &items[c as usize];
+        if item.required && model.read_only(&item.op) && model.step(state, &item.op).is_some() {
+            cands.truncate(start);
+            cands.push(c);
+            return;
+        }
+    }
+}
 
 /// Runs the search from `init` over `items` under `frontier`.
 pub(crate) fn search<M: DataModel, F: Frontier>(
@@ -520,6 +612,7 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
     let mut cands: Vec<u32> = Vec::new();
     let mut key: Vec<u32> = Vec::new();
     frontier.candidates(&mut cands);
+    force_invisible(model, items, &init, &mut cands, 0);
     let mut nodes = vec![Node {
         item: ROOT,
         cand_end: cands.len(),
@@ -539,8 +632,10 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
                 && Instant::now() >= deadline
             {
                 return SearchEnd::OutOfBudget(format!(
-                    "the timeout ran out after {steps} search steps and {} memoized states",
-                    memo.len()
+                    "the timeout ran out after {steps} search steps and {} memoized states, at depth {} of {} operations",
+                    memo.len(),
+                    nodes.len() - 1,
+                    items.len()
                 ));
             }
         }
@@ -586,7 +681,7 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
         }
         key.clear();
         frontier.key(&mut key);
-        if !memo.insert(&key, &next) {
+        if !memo.insert(&key, frontier.counts(), &next) {
             frontier.unlinearize(c);
             continue;
         }
@@ -597,8 +692,16 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
                 "the search memoized more than {max} states (max_states)"
             ));
         }
+        if steps % 1024 == 0 && memo.bytes() > MEMO_BYTES_MAX {
+            return SearchEnd::OutOfBudget(format!(
+                "the memo reached {} MiB with {} states (the built-in memory cap)",
+                MEMO_BYTES_MAX >> 20,
+                memo.len()
+            ));
+        }
         let start = cands.len();
         frontier.candidates(&mut cands);
+        force_invisible(model, items, &next, &mut cands, start);
         nodes.push(Node {
             item: c,
             state: next,

@@ -49,6 +49,12 @@ pub trait DataModel: Sync {
     /// Applies `op` to `state`; `None` when it cannot happen there.
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
 
+    /// True when `op` never changes any state (a read, a CAS answering
+    /// false): the search may then place it as soon as it succeeds.
+    fn read_only(&self, _op: &Self::Op) -> bool {
+        false
+    }
+
     /// The partition an operation belongs to. Per key by default, which is
     /// right for every model whose operations touch one key (linearizability
     /// is local: Herlihy & Wing 1990, Theorem 1).
@@ -162,6 +168,10 @@ impl DataModel for Register {
             RegisterOp::Cas { expected, new } => (*state == Some(expected)).then_some(Some(new)),
             RegisterOp::CasFailed { expected } => (*state != Some(expected)).then_some(*state),
         }
+    }
+
+    fn read_only(&self, op: &RegisterOp) -> bool {
+        matches!(op, RegisterOp::Read(_) | RegisterOp::CasFailed { .. })
     }
 
     fn describe_state(&self, history: &History, state: &Self::State) -> String {
@@ -296,6 +306,10 @@ impl DataModel for Kv {
         }
     }
 
+    fn read_only(&self, op: &KvOp) -> bool {
+        matches!(op, KvOp::Get(_))
+    }
+
     fn describe_state(&self, _history: &History, state: &Self::State) -> String {
         match state {
             Some(t) => format!("the key holds {:?}", t.as_str()),
@@ -374,6 +388,10 @@ impl DataModel for Set {
         }
     }
 
+    fn read_only(&self, op: &SetOp) -> bool {
+        matches!(op, SetOp::Read(_))
+    }
+
     fn describe_state(&self, _history: &History, state: &Self::State) -> String {
         format!("the set holds {}", Value::List(state.to_vec()))
     }
@@ -436,6 +454,10 @@ impl DataModel for Queue {
                 state[1..].into()
             }),
         }
+    }
+
+    fn read_only(&self, op: &QueueOp) -> bool {
+        matches!(op, QueueOp::Dequeue(None))
     }
 
     fn describe_state(&self, history: &History, state: &Self::State) -> String {
@@ -504,6 +526,10 @@ impl DataModel for Counter {
         }
     }
 
+    fn read_only(&self, op: &CounterOp) -> bool {
+        matches!(op, CounterOp::Read(_))
+    }
+
     fn describe_state(&self, _history: &History, state: &i64) -> String {
         format!("the counter is {state}")
     }
@@ -556,6 +582,10 @@ impl DataModel for Mutex {
             MutexOp::AcquireFailed => held.then_some(true),
             MutexOp::ReleaseFailed => (!held).then_some(false),
         }
+    }
+
+    fn read_only(&self, op: &MutexOp) -> bool {
+        matches!(op, MutexOp::AcquireFailed | MutexOp::ReleaseFailed)
     }
 
     fn describe_state(&self, _history: &History, held: &bool) -> String {
@@ -643,6 +673,11 @@ impl DataModel for MultiRegister {
             }
         }
         Some(next.map_or_else(|| state.clone(), Into::into))
+    }
+
+    fn read_only(&self, op: &MultiOp) -> bool {
+        let MultiOp::Txn(micro) = op;
+        micro.iter().all(|m| !m.1)
     }
 
     fn describe_state(&self, history: &History, state: &Self::State) -> String {
