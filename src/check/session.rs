@@ -73,6 +73,7 @@ use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Vio
 use crate::history::{History, KeyId, OpId};
 use crate::order::graph::{cycle_among, kahn_leftover};
 use crate::order::relations::{ReadFrom, Registers};
+use crate::order::vclock::{Preds, clocks, rf_pairs};
 use rustc_hash::FxHashMap;
 
 /// Checks one session guarantee on its own (see the module docs).
@@ -93,8 +94,16 @@ pub fn check_prepared(
     let found = match guarantee {
         Guarantee::ReadYourWrites => read_your_writes(history, &prepared.reg),
         Guarantee::MonotonicReads => monotonic_reads(history, &prepared.reg),
-        Guarantee::WritesFollowReads => writes_follow_reads(history, &prepared.reg),
-        // MW alone only orders writes; see the module docs.
+        Guarantee::MonotonicWrites => monotonic_writes(history, &prepared.reg),
+        Guarantee::WritesFollowReads => {
+            match writes_follow_reads_observed(history, &prepared.reg) {
+                Ok(found) => found,
+                Err(why) if prepared.sanity.is_empty() => {
+                    return GuaranteeResult::unknown(guarantee, why);
+                }
+                Err(_) => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     };
     finish(guarantee, prepared, history, found, config)
@@ -477,4 +486,346 @@ pub fn writes_follow_reads(history: &History, reg: &Registers) -> Vec<Violation>
         ),
         partial_order: Vec::new(),
     }]
+}
+
+/// Labels the step `a` → `b` of a chain of evidence: session order inside a
+/// session, causal order (a path not spelled out) across sessions.
+fn step(reg: &Registers, a: OpId, b: OpId) -> Edge {
+    let label = if reg.session_of[a.index()] == reg.session_of[b.index()] {
+        EdgeLabel::SessionOrder
+    } else {
+        EdgeLabel::Causal
+    };
+    Edge {
+        from: a,
+        to: b,
+        label,
+    }
+}
+
+fn rf_edge(w: OpId, r: OpId) -> Edge {
+    Edge {
+        from: w,
+        to: r,
+        label: EdgeLabel::ReadsFrom,
+    }
+}
+
+fn forced(a: OpId, b: OpId, rule: &str) -> Edge {
+    Edge {
+        from: a,
+        to: b,
+        label: EdgeLabel::ForcedWriteOrder {
+            rule: rule.to_string(),
+        },
+    }
+}
+
+/// The evidence of one stale read: `stale` read `seen_by` an older state of
+/// its key (`older`, or the initial value when `None`) after its session
+/// had observed `observed` (through the read `seen_by`), which the
+/// guarantee forces after `newer`, a write of the stale read's key.
+struct StaleRead {
+    stale: OpId,
+    older: Option<OpId>,
+    newer: OpId,
+    observed: OpId,
+    seen_by: OpId,
+}
+
+/// Monotonic writes by observation (see the module docs): per session, the
+/// knowledge is a vector clock over writer sessions (the highest write
+/// index observed), and a read is stale when its writer session has a
+/// write of the key after the one read (or any, for an initial read) at an
+/// index the session has observed. O(n + Σ per initial read the sessions
+/// writing its key) ⊆ O(n·k).
+pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
+    let k = reg.sessions.len();
+    // Index of every counted write among its session's counted writes, and
+    // the next counted write of the same key in the same session.
+    let mut widx = vec![u32::MAX; history.len()];
+    let mut next_same_key: FxHashMap<OpId, OpId> = FxHashMap::default();
+    // Per key: each session writing it, with its first write there.
+    let mut first_writes: FxHashMap<KeyId, Vec<(usize, OpId)>> = FxHashMap::default();
+    for (t, session) in reg.sessions.iter().enumerate() {
+        let mut count = 0u32;
+        let mut last_of_key: FxHashMap<KeyId, OpId> = FxHashMap::default();
+        for &op in session {
+            if !reg.is_write(op) {
+                continue;
+            }
+            widx[op.index()] = count;
+            count += 1;
+            let key = history.op(op).key;
+            match last_of_key.insert(key, op) {
+                Some(prev) => {
+                    next_same_key.insert(prev, op);
+                }
+                None => first_writes.entry(key).or_default().push((t, op)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut known = vec![0u32; k];
+    let mut known_src: Vec<Option<(OpId, OpId)>> = vec![None; k];
+    for session in &reg.sessions {
+        known.iter_mut().for_each(|x| *x = 0);
+        known_src.iter_mut().for_each(|x| *x = None);
+        for &r in session {
+            let Some(src) = reg.read_from(r) else {
+                continue;
+            };
+            if let ReadFrom::Write(w) = src {
+                let t = reg.session_of[w.index()] as usize;
+                if widx[w.index()] + 1 > known[t] {
+                    known[t] = widx[w.index()] + 1;
+                    known_src[t] = Some((w, r));
+                }
+            }
+            let key = history.op(r).key;
+            let found = match src {
+                ReadFrom::Initial => first_writes.get(&key).and_then(|ws| {
+                    ws.iter()
+                        .find(|(t, w1)| widx[w1.index()] < known[*t])
+                        .map(|(t, w1)| (None, *w1, *t))
+                }),
+                ReadFrom::Write(w) => next_same_key.get(&w).and_then(|w1| {
+                    let t = reg.session_of[w.index()] as usize;
+                    (widx[w1.index()] < known[t]).then_some((Some(w), *w1, t))
+                }),
+            };
+            if let Some((older, newer, t)) = found
+                && let Some((observed, seen_by)) = known_src[t]
+            {
+                out.push(stale_read_violation(
+                    history,
+                    reg,
+                    StaleRead {
+                        stale: r,
+                        older,
+                        newer,
+                        observed,
+                        seen_by,
+                    },
+                    Guarantee::MonotonicWrites,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Upper bound on the (write, write) pairs of one key the writes-follow-
+/// reads check compares; beyond it the answer is unknown.
+const WFR_PAIR_BUDGET: usize = 20_000_000;
+
+/// Writes follow reads by observation (see the module docs). `Err` when
+/// the pair budget ran out before a violation was found.
+pub fn writes_follow_reads_observed(
+    history: &History,
+    reg: &Registers,
+) -> Result<Vec<Violation>, String> {
+    let cycle = writes_follow_reads(history, reg);
+    if !cycle.is_empty() {
+        return Ok(cycle);
+    }
+    let n = history.len();
+    let preds = Preds::from_pairs(n, &rf_pairs(history, reg, |_| true));
+    let Ok(clk) = clocks(history, reg, &preds) else {
+        // Without a rf/so cycle causal order is acyclic; nothing to add.
+        return Ok(Vec::new());
+    };
+    // The earliest reader of every write in each session, and per key the
+    // earliest non-initial read in each session: a write is known at `o`
+    // when one of its readers is in the causal past of `o` (module docs).
+    let mut first_reader: FxHashMap<OpId, Vec<(u32, u32)>> = FxHashMap::default();
+    let mut first_read_of_key: FxHashMap<KeyId, Vec<(u32, u32)>> = FxHashMap::default();
+    let mut writes_of_key: FxHashMap<KeyId, Vec<OpId>> = FxHashMap::default();
+    for (t, session) in reg.sessions.iter().enumerate() {
+        for (p, &op) in session.iter().enumerate() {
+            let key = history.op(op).key;
+            if reg.is_write(op) {
+                writes_of_key.entry(key).or_default().push(op);
+            }
+            if let Some(ReadFrom::Write(w)) = reg.read_from(op) {
+                for list in [
+                    first_reader.entry(w).or_default(),
+                    first_read_of_key.entry(key).or_default(),
+                ] {
+                    if !list.iter().any(|(u, _)| *u == t as u32) {
+                        list.push((t as u32, p as u32));
+                    }
+                }
+            }
+        }
+    }
+    let known_at = |list: &[(u32, u32)], at: OpId| -> Option<OpId> {
+        let c = clk.of(at);
+        list.iter()
+            .find(|(u, p)| *p < c[*u as usize])
+            .map(|(u, p)| reg.sessions[*u as usize][*p as usize])
+    };
+    // Writes forced newer than each write (w' (rf;so)+ w), computed once.
+    let mut newer_cache: FxHashMap<OpId, Vec<OpId>> = FxHashMap::default();
+    let mut pairs = 0usize;
+    let mut out = Vec::new();
+    for session in &reg.sessions {
+        for &r in session {
+            let Some(src) = reg.read_from(r) else {
+                continue;
+            };
+            let key = history.op(r).key;
+            let found = match src {
+                ReadFrom::Initial => first_read_of_key
+                    .get(&key)
+                    .and_then(|list| known_at(list, r))
+                    .and_then(|seen_by| match reg.read_from(seen_by) {
+                        Some(ReadFrom::Write(w)) => Some((None, w, w, seen_by)),
+                        _ => None,
+                    }),
+                ReadFrom::Write(older) => {
+                    let newer = match newer_cache.get(&older) {
+                        Some(v) => v,
+                        None => {
+                            let ws = writes_of_key.get(&key).map_or(&[][..], |v| &v[..]);
+                            pairs += ws.len();
+                            if pairs > WFR_PAIR_BUDGET {
+                                return Err(format!(
+                                    "the writes-follow-reads check compared more than {WFR_PAIR_BUDGET} pairs of writes without finding a violation"
+                                ));
+                            }
+                            let readers = first_reader.get(&older).map_or(&[][..], |v| &v[..]);
+                            let v: Vec<OpId> = ws
+                                .iter()
+                                .copied()
+                                .filter(|&w| w != older && known_at(readers, w).is_some())
+                                .collect();
+                            newer_cache.entry(older).or_insert(v)
+                        }
+                    };
+                    newer.iter().find_map(|&w| {
+                        let readers = first_reader.get(&w)?;
+                        known_at(readers, r).map(|seen_by| (Some(older), w, w, seen_by))
+                    })
+                }
+            };
+            if let Some((older, newer, observed, seen_by)) = found {
+                out.push(stale_read_violation(
+                    history,
+                    reg,
+                    StaleRead {
+                        stale: r,
+                        older,
+                        newer,
+                        observed,
+                        seen_by,
+                    },
+                    Guarantee::WritesFollowReads,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn stale_read_violation(
+    history: &History,
+    reg: &Registers,
+    v: StaleRead,
+    guarantee: Guarantee,
+) -> Violation {
+    let (pattern, rule) = match guarantee {
+        Guarantee::MonotonicWrites => ("MonotonicWritesViolation", "monotonic writes"),
+        _ => ("WritesFollowReadsViolation", "writes follow reads"),
+    };
+    let mut ops = Vec::new();
+    let mut edges = Vec::new();
+    if let Some(older) = v.older {
+        ops.push(older);
+    }
+    ops.push(v.newer);
+    if v.observed != v.newer {
+        ops.push(v.observed);
+    }
+    ops.push(v.seen_by);
+    ops.push(v.stale);
+    // Why `newer` is forced newer than the stale state.
+    let mut why_newer = String::new();
+    match guarantee {
+        Guarantee::MonotonicWrites => {
+            if let Some(older) = v.older {
+                edges.push(step(reg, older, v.newer));
+            }
+            if v.observed != v.newer {
+                edges.push(step(reg, v.newer, v.observed));
+                why_newer = format!(
+                    ", which {} issued after its {}",
+                    history.process_name(history.op(v.observed).process),
+                    describe_write(history, v.newer)
+                        .split_once("'s ")
+                        .map_or(String::new(), |(_, w)| w.to_string())
+                );
+            }
+        }
+        _ => {
+            if let Some(older) = v.older {
+                // Some read of `older` lies in the causal past of `newer`.
+                let readers: Vec<OpId> = history
+                    .ops()
+                    .iter()
+                    .map(|o| o.id)
+                    .filter(|&o| reg.read_from(o) == Some(ReadFrom::Write(older)))
+                    .collect();
+                edges.push(forced(older, v.newer, rule));
+                if let Some(&r1) = readers.first() {
+                    edges.push(rf_edge(older, r1));
+                    why_newer = format!(
+                        ", and that write was made after {} had been observed ({}), so it must be newer",
+                        describe_write(history, older),
+                        describe_read(history, r1)
+                    );
+                }
+            }
+        }
+    }
+    edges.push(rf_edge(v.observed, v.seen_by));
+    if v.seen_by != v.stale {
+        edges.push(step(reg, v.seen_by, v.stale));
+    }
+    edges.push(forced(v.newer, v.stale, rule));
+    if let Some(older) = v.older {
+        edges.push(rf_edge(older, v.stale));
+    }
+    let stale_state = match v.older {
+        Some(_) => format!(
+            "older than {}",
+            describe_write(history, v.newer)
+        ),
+        None => format!(
+            "the initial value, although {} must come before",
+            describe_write(history, v.newer)
+        ),
+    };
+    let explanation = match guarantee {
+        Guarantee::MonotonicWrites => format!(
+            "{} after it had observed {} ({}){why_newer}: the state read is {stale_state}",
+            describe_read(history, v.stale),
+            describe_write(history, v.observed),
+            describe_read(history, v.seen_by),
+        ),
+        _ => format!(
+            "{} after it had observed {} (through {}, in its causal past via reads-from and reads before writes){why_newer}: the state read is {stale_state}",
+            describe_read(history, v.stale),
+            describe_write(history, v.observed),
+            describe_read(history, v.seen_by),
+        ),
+    };
+    Violation {
+        pattern: pattern.to_string(),
+        key: Some(history.op(v.stale).key),
+        ops,
+        edges,
+        explanation,
+        partial_order: Vec::new(),
+    }
 }
