@@ -1,72 +1,104 @@
 //! Session guarantees (Terry, Demers, Petersen, Spreitzer, Theimer, Welch,
-//! "Session guarantees for weakly consistent replicated data", PDIS 1994),
-//! checked on histories, each on its own.
+//! "Session guarantees for weakly consistent replicated data", PDIS 1994;
+//! Brzeziński, Sobaniec, Wawrzyniak, "From session causality to causal
+//! consistency", PDP 2004), checked on histories, each on its own.
 //!
 //! # Definitions
 //!
-//! Everything is defined over **each session's own view** (as PRAM's
-//! per-process views are; DEFINITIONS.md warns that one write order per key
-//! shared by all readers turns RYW and MR into global constraints). For an
-//! observing session `s`, a *view* `V_s` is a total order of the counted
-//! writes of every session and the counted reads of `s` that is *legal*:
-//! every read returns the value of the last write to its key before it in
-//! `V_s`, or the key's initial value when there is none. Every guarantee
-//! also includes the sanity axioms (a read returns an effective write that
-//! was not invoked after it returned nor issued later in its own session).
-//! A guarantee holds when every session has a view with these constraints:
+//! Every guarantee includes the sanity axioms (a read returns an effective
+//! write that was not invoked after it returned nor issued later in its own
+//! session; see `check::sanity`).
 //!
-//! * **RYW** (read your writes): for own operations `a` so `b` where one is a
-//!   write and the other a read, `a` comes before `b` in `V_s`. A session's
-//!   own write enters its view exactly where it was issued: after the reads
-//!   that preceded it and before the reads that follow it.
-//! * **MR** (monotonic reads): the reads of `s` appear in `V_s` in session
-//!   order (each read sees at least what the earlier ones saw).
-//! * **MW** (monotonic writes): for every session `t`, the writes of `t`
-//!   appear in every view in `t`'s session order.
-//! * **WFR** (writes follow reads): when `r` so `w` in a session `t` and `r`
-//!   read from `w0`, then `w0` comes before `w` in every view.
+//! **Read your writes and monotonic reads** are defined over **each
+//! session's own view** (as PRAM's per-process views are; DEFINITIONS.md
+//! warns that one write order per key shared by all readers turns RYW and
+//! MR into global constraints). For an observing session `s`, a *view*
+//! `V_s` is a total order of the counted writes of every session and the
+//! counted reads of `s` that is *legal*: every read returns the value of
+//! the last write to its key before it in `V_s`, or the key's initial
+//! value when there is none.
 //!
-//! Checked together these give the lattice of DEFINITIONS.md exactly:
-//! views with RYW ∧ MR ∧ MW respect every session order, which is Lipton
-//! and Sandberg's PRAM (`check::pram`); adding WFR makes them respect
-//! causal order (so ∪ rf)⁺, which is Ahamad et al.'s causal memory
-//! (`check::causal`). **Checked one at a time** (this module) each
-//! guarantee gets its own views, and the conjunction of separate verdicts
-//! is weaker than the joint check:
+//! * **RYW**: for own operations `a` so `b` where one is a write and the
+//!   other a read, `a` comes before `b` in `V_s`. A session's own write
+//!   enters its view exactly where it was issued.
+//! * **MR**: the reads of `s` appear in `V_s` in session order.
 //!
-//! * RYW alone allows `w(x,1) w(x,2) r(x)=1` in one session (nothing
-//!   orders the two writes); MW refutes it only together with RYW — PRAM
-//!   does.
-//! * MW alone constrains only the order of writes; the reads of a view are
-//!   then free to sit right after the write they read, so MW alone is never
-//!   violated beyond the sanity patterns. DEFINITIONS.md's MW example ("a
-//!   session reads w2, later reads w1's key's older value") needs MR too.
-//! * WFR alone is violated only by a cycle of reads-from and
-//!   read-then-write session steps (`CyclicWFR`); its usual examples need
-//!   MR and RYW too, i.e. causal memory.
-//! * With the RYW above, `r(x)=1 [from p2], w(x,2), r(x)=1` in one session
-//!   is already an RYW violation (DEFINITIONS.md attributes it to WFR; in
-//!   a view where the own write sits where it was issued, the second read
-//!   must see 2 or a later write, and the only candidate, 1, is earlier).
+//! **Monotonic writes and writes follow reads** are defined *by
+//! observation*, following DEFINITIONS.md ("w1 so w2 ⇒ every process that
+//! observes w2 has also observed w1"; "r so w, r reads w0 ⇒ whoever
+//! observes w has observed w0") with "has observed" read as cumulative per
+//! session: a session's knowledge only grows. For a counted read `r` of
+//! session `s`, the *knowledge* `K(r)` is the set of writes `rf(r')` for
+//! every counted, non-initial read `r'` of `s` with `r'` so `r` or
+//! `r' = r`, closed under the guarantee's rule:
 //!
-//! So users who want "the session guarantees" want PRAM or causal.
+//! * **MW**: `w2 ∈ K` and `w1` so `w2` (both writes of one session, any
+//!   keys) ⇒ `w1 ∈ K`. The order it forces between writes is so⁺.
+//! * **WFR**: `w ∈ K` written by `t`, `r''` so `w` in `t` and `r''` read
+//!   `w0` ⇒ `w0 ∈ K`. The order it forces is (rf;so)⁺ between writes.
 //!
-//! # Algorithms (all O(n log n))
+//! A read `r` of key `x` **violates** the guarantee when (a) it returns the
+//! initial value while `K(r)` holds a write of `x` (the initial state is
+//! older than every write), or (b) it returns a write `w'` of `x` while
+//! `K(r)` holds a write `w ≠ w'` of `x` that the rule forces newer than
+//! `w'` (`w'` so⁺ `w` for MW; `w'` (rf;so)⁺ `w` for WFR). In words: once a
+//! session has observed `w2`, it never again observes a state of `x` older
+//! than a write that must precede `w2`. WFR is also violated by a cycle of
+//! rf and "read, then a later write of the same session" steps
+//! (`CyclicWFR`): no order of those writes follows the reads before them.
+//! Writes of unknown outcome enter `K` only when read (directly or through
+//! the closure from a read), failed writes never, and reads with several
+//! possible writers (a value written twice) contribute nothing and are not
+//! judged, so every violation holds for every choice of writer (no
+//! violation but such reads is `unknown`).
 //!
-//! * **MR**: per session and key, reads are totally ordered and writes are
-//!   free, so a view exists iff the reads of each source form one
-//!   contiguous run (a value read, then another, is never read again) and
-//!   initial-value reads come first.
-//! * **RYW**: the own operations of a session fall into maximal blocks of
-//!   reads and of writes; blocks are totally ordered, operations inside a
-//!   block are not. Per key, the own writes split the reads into intervals;
-//!   in each interval the reads of each source must occupy non-overlapping
-//!   ranges of blocks, the own source (the latest own write block) or the
-//!   initial value first, and no source may be read on both sides of an own
-//!   write of the key.
-//! * **WFR**: a cycle search over rf plus "read → later write of the same
-//!   session" with O(n) edges (each write hangs off the last read before it;
-//!   reads are chained).
+//! *Why not views.* Checked over per-session views with only the write
+//! order constrained, MW can never fail beyond the sanity patterns: a
+//! view may place each read right after the write it returns, since
+//! nothing orders the reads. WFR over views fails only by a cycle. The
+//! standard examples (a session reads `w2`, later reads `w1`'s key's older
+//! state) need the reads of the observer ordered too, which the cumulative
+//! knowledge supplies without adding all of MR: the DEFINITIONS.md lattice
+//! example `p1 w(x,1), p2 w(x,2), p3 r(x)=1 r(x)=2 r(x)=1` keeps MW and WFR
+//! (no forced order between the concurrent writes), while it breaks MR.
+//!
+//! *Lattice.* PRAM ⇒ MW: a PRAM view of `s` respects every session order,
+//! so each write in `K(r)` sits before the read that observed it, hence
+//! before `r`, and a write forced newer than `w'` by so⁺ sits after `w'`:
+//! it lies between `w'` and `r`, and `r` cannot return `w'` (nor the
+//! initial value). Causal memory ⇒ WFR likewise, since its views respect
+//! (so ∪ rf)⁺, which contains the WFR closure and (rf;so)⁺; a rf/so cycle
+//! is a causal cycle. Tests check both implications on random histories.
+//!
+//! # Algorithms
+//!
+//! * **MR** (O(n log n)): per session and key, reads are totally ordered
+//!   and writes are free, so a view exists iff the reads of each source
+//!   form one contiguous run and initial-value reads come first.
+//! * **RYW** (O(n log n)): the own operations of a session fall into
+//!   maximal blocks of reads and of writes; per key, the own writes split
+//!   the reads into intervals; in each interval the reads of each source
+//!   must occupy non-overlapping ranges of blocks, the own source or the
+//!   initial value first, and no source may be read on both sides of an
+//!   own write of the key.
+//! * **MW** (O(n + k²), plus O(k) per initial read): by the rule, `K(r)`
+//!   is a union of writer-session prefixes, summarised by a vector over
+//!   sessions (the highest write index observed). A read of `w'` by `t` is
+//!   stale iff the next write of its key by `t` has an index below the
+//!   vector's entry for `t`; an initial read iff some session's first
+//!   write of the key does.
+//! * **WFR** (O(n·k) for the clocks and initial reads, plus O(|W_x|·k)
+//!   per distinct write read, `W_x` the writes of its key, under a pair
+//!   budget beyond which the answer is `unknown`): `K(r)` is exactly the
+//!   set of sources of the non-initial reads in the causal past
+//!   (so ∪ rf)⁺ of `r` (every path into `r` enters each session through a
+//!   read and leaves it through a later op; rerouting writes' session
+//!   steps through the read before them shows the reads in the past are
+//!   the same as under the WFR rule). With vector clocks over sessions
+//!   (`order::vclock`) and each write's earliest reader per session, "w is
+//!   known at o" is one clock comparison per reading session. A cycle
+//!   search over rf plus "read → later write of the same session" comes
+//!   first.
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
