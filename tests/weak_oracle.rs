@@ -486,3 +486,63 @@ fn verdicts_respect_the_lattice() {
         }
     }
 }
+
+/// Longer random histories than `random_hist` (up to 4 sessions, 3 keys,
+/// 12 operations), where chains of reads and writes across sessions make
+/// the knowledge closures deep; only the observation-based checks are
+/// compared (their oracle is polynomial, unlike the view searches).
+fn longer_hist(rng: &mut Rng) -> String {
+    let sessions = 2 + rng.below(3);
+    let keys = 1 + rng.below(3);
+    let n = 4 + rng.below(9);
+    let mut written: Vec<Vec<u64>> = vec![Vec::new(); keys as usize];
+    let mut text = String::new();
+    let mut next_value = 1;
+    for _ in 0..n {
+        let p = rng.below(sessions);
+        let k = rng.below(keys) as usize;
+        let key = ["x", "y", "z"][k];
+        if rng.below(5) < 2 {
+            text.push_str(&format!("p{p} write {key} {next_value}\n"));
+            written[k].push(next_value);
+            next_value += 1;
+        } else if written[k].is_empty() || rng.below(100) < 15 {
+            text.push_str(&format!("p{p} read {key} nil\n"));
+        } else {
+            let v = written[k][rng.below(written[k].len() as u64) as usize];
+            text.push_str(&format!("p{p} read {key} {v}\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn observation_checks_agree_with_their_definition_on_longer_histories() {
+    let mut rng = Rng(0x0b5e_7a71_0000_0002);
+    let config = CheckConfig::default();
+    let checked = [Guarantee::MonotonicWrites, Guarantee::WritesFollowReads];
+    let mut violated = [0usize; 2];
+    for case in 0..4000 {
+        let text = longer_hist(&mut rng);
+        let h = read_hist(&text);
+        let results = check_many(&h, &checked, &config);
+        for (i, (g, res)) in checked.iter().zip(&results).enumerate() {
+            let expect = oracle(&h, *g);
+            let got = res.verdict == Verdict::Holds;
+            assert!(
+                matches!(res.verdict, Verdict::Holds | Verdict::Violated),
+                "case {case}: {g} gave {:?} on\n{text}",
+                res.verdict
+            );
+            assert_eq!(
+                got, expect,
+                "case {case}: {g} checker={got} oracle={expect} on\n{text}\n{:#?}",
+                res.violations
+            );
+            violated[i] += usize::from(!got);
+        }
+    }
+    for (g, v) in checked.iter().zip(violated) {
+        assert!(v > 100 && v < 3900, "{g} violated in {v} of 4000 cases");
+    }
+}
