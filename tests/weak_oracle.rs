@@ -178,13 +178,19 @@ impl Facts {
     /// The writes-follow-reads cycle: rf plus "read, then a later write of
     /// the same session" has a cycle.
     fn wfr_cycle(&self) -> bool {
-        let mut g = vec![vec![false; self.n]; self.n];
-        for a in 0..self.n {
-            for b in 0..self.n {
-                g[a][b] = (!self.is_write[a] && self.so(a, b))
-                    || (!self.is_write[b] && self.is_write[a] && self.rf[b] == Some(Some(a)));
-            }
-        }
+        let g: Vec<Vec<bool>> = (0..self.n)
+            .map(|a| {
+                (0..self.n)
+                    .map(|b| {
+                        (!self.is_write[a] && self.so(a, b))
+                            || (!self.is_write[b]
+                                && self.is_write[a]
+                                && self.rf[b] == Some(Some(a)))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut g = g;
         for m in 0..self.n {
             let via = g[m].clone();
             for row in g.iter_mut() {
@@ -277,12 +283,12 @@ impl Facts {
                 }
             }
             self.close(&mut k, wfr);
-            (0..self.n).filter(|&w| k[w] && self.key[w] == self.key[r]).all(|w| {
-                match self.rf[r] {
+            (0..self.n)
+                .filter(|&w| k[w] && self.key[w] == self.key[r])
+                .all(|w| match self.rf[r] {
                     Some(Some(older)) => !self.forced_newer(older, w, wfr),
                     _ => false,
-                }
-            })
+                })
         })
     }
 

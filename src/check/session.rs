@@ -829,10 +829,7 @@ fn stale_read_violation(
         edges.push(rf_edge(older, v.stale));
     }
     let stale_state = match v.older {
-        Some(_) => format!(
-            "older than {}",
-            describe_write(history, v.newer)
-        ),
+        Some(_) => format!("older than {}", describe_write(history, v.newer)),
         None => format!(
             "the initial value, although {} must come before",
             describe_write(history, v.newer)
