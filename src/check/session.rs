@@ -87,18 +87,21 @@
 //!   stale iff the next write of its key by `t` has an index below the
 //!   vector's entry for `t`; an initial read iff some session's first
 //!   write of the key does.
-//! * **WFR** (O(n·k) for the clocks and initial reads, plus O(|W_x|·k)
-//!   per distinct write read, `W_x` the writes of its key, under a pair
-//!   budget beyond which the answer is `unknown`): `K(r)` is exactly the
-//!   set of sources of the non-initial reads in the causal past
-//!   (so ∪ rf)⁺ of `r` (every path into `r` enters each session through a
-//!   read and leaves it through a later op; rerouting writes' session
-//!   steps through the read before them shows the reads in the past are
-//!   the same as under the WFR rule). With vector clocks over sessions
-//!   (`order::vclock`) and each write's earliest reader per session, "w is
-//!   known at o" is one clock comparison per reading session. A cycle
-//!   search over rf plus "read → later write of the same session" comes
-//!   first.
+//! * **WFR** (O(n·k) time and memory for the clocks, plus per read
+//!   O(k·(log n + k)) at worst, so O(n·k²); typically a write is read in
+//!   few sessions and it is O(n·k·log n)): `K(r)` is exactly the set of
+//!   sources of the non-initial reads in the causal past (so ∪ rf)⁺ of
+//!   `r` (every path into `r` enters a session through a read; rerouting a
+//!   write's session steps through the read before it shows the reads in
+//!   the past are those the WFR rule reaches). With vector clocks over
+//!   sessions (`order::vclock`): an initial read of `x` is stale iff some
+//!   session's first non-initial read of `x` is in its past. A read of
+//!   `w'` is stale iff some read `r2` of `x` in its past read a write whose
+//!   causal past holds a read of `w'`; per key and session the reads of
+//!   `x` carry the running join of their sources' clocks, found by binary
+//!   search under the read's clock entry and compared with the earliest
+//!   reader of `w'` in each session. A cycle search over rf plus "read →
+//!   later write of the same session" comes first.
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
@@ -127,15 +130,7 @@ pub fn check_prepared(
         Guarantee::ReadYourWrites => read_your_writes(history, &prepared.reg),
         Guarantee::MonotonicReads => monotonic_reads(history, &prepared.reg),
         Guarantee::MonotonicWrites => monotonic_writes(history, &prepared.reg),
-        Guarantee::WritesFollowReads => {
-            match writes_follow_reads_observed(history, &prepared.reg) {
-                Ok(found) => found,
-                Err(why) if prepared.sanity.is_empty() => {
-                    return GuaranteeResult::unknown(guarantee, why);
-                }
-                Err(_) => Vec::new(),
-            }
-        }
+        Guarantee::WritesFollowReads => writes_follow_reads_observed(history, &prepared.reg),
         _ => Vec::new(),
     };
     finish(guarantee, prepared, history, found, config)
@@ -563,6 +558,9 @@ struct StaleRead {
     newer: OpId,
     observed: OpId,
     seen_by: OpId,
+    /// For writes-follow-reads: a read of `older` in the causal past of
+    /// `newer`, which makes `newer` forced newer.
+    cause: Option<OpId>,
 }
 
 /// Monotonic writes by observation (see the module docs): per session, the
@@ -638,6 +636,7 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                         newer,
                         observed,
                         seen_by,
+                        cause: None,
                     },
                     Guarantee::MonotonicWrites,
                 ));
@@ -647,59 +646,73 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     out
 }
 
-/// Upper bound on the (write, write) pairs of one key the writes-follow-
-/// reads check compares; beyond it the answer is unknown.
-const WFR_PAIR_BUDGET: usize = 20_000_000;
+/// The non-initial reads of one key in one session, with the running join
+/// of their sources' causal clocks (the causal past of every write read so
+/// far), and for each entry the read whose source set it.
+#[derive(Default)]
+struct KeyReads {
+    pos: Vec<u32>,
+    join: Vec<u32>,
+    from: Vec<OpId>,
+}
 
-/// Writes follow reads by observation (see the module docs). `Err` when
-/// the pair budget ran out before a violation was found.
-pub fn writes_follow_reads_observed(
-    history: &History,
-    reg: &Registers,
-) -> Result<Vec<Violation>, String> {
+/// Writes follow reads by observation (see the module docs).
+pub fn writes_follow_reads_observed(history: &History, reg: &Registers) -> Vec<Violation> {
     let cycle = writes_follow_reads(history, reg);
     if !cycle.is_empty() {
-        return Ok(cycle);
+        return cycle;
     }
     let n = history.len();
     let preds = Preds::from_pairs(n, &rf_pairs(history, reg, |_| true));
     let Ok(clk) = clocks(history, reg, &preds) else {
         // Without a rf/so cycle causal order is acyclic; nothing to add.
-        return Ok(Vec::new());
+        return Vec::new();
     };
+    let k = clk.k;
     // The earliest reader of every write in each session, and per key the
     // earliest non-initial read in each session: a write is known at `o`
     // when one of its readers is in the causal past of `o` (module docs).
     let mut first_reader: FxHashMap<OpId, Vec<(u32, u32)>> = FxHashMap::default();
     let mut first_read_of_key: FxHashMap<KeyId, Vec<(u32, u32)>> = FxHashMap::default();
-    let mut writes_of_key: FxHashMap<KeyId, Vec<OpId>> = FxHashMap::default();
+    // Per (key, session): the key's reads there with running joins; per
+    // key: the sessions that read it.
+    let mut key_reads: FxHashMap<(KeyId, u32), KeyReads> = FxHashMap::default();
+    let mut readers_of_key: FxHashMap<KeyId, Vec<u32>> = FxHashMap::default();
     for (t, session) in reg.sessions.iter().enumerate() {
         for (p, &op) in session.iter().enumerate() {
+            let Some(ReadFrom::Write(w)) = reg.read_from(op) else {
+                continue;
+            };
             let key = history.op(op).key;
-            if reg.is_write(op) {
-                writes_of_key.entry(key).or_default().push(op);
+            for list in [
+                first_reader.entry(w).or_default(),
+                first_read_of_key.entry(key).or_default(),
+            ] {
+                if !list.iter().any(|(u, _)| *u == t as u32) {
+                    list.push((t as u32, p as u32));
+                }
             }
-            if let Some(ReadFrom::Write(w)) = reg.read_from(op) {
-                for list in [
-                    first_reader.entry(w).or_default(),
-                    first_read_of_key.entry(key).or_default(),
-                ] {
-                    if !list.iter().any(|(u, _)| *u == t as u32) {
-                        list.push((t as u32, p as u32));
+            let kr = key_reads.entry((key, t as u32)).or_insert_with(|| {
+                readers_of_key.entry(key).or_default().push(t as u32);
+                KeyReads::default()
+            });
+            let m = kr.pos.len();
+            if m == 0 {
+                kr.join.extend_from_slice(clk.of(w));
+                kr.from.extend(std::iter::repeat_n(op, k));
+            } else {
+                kr.join.extend_from_within((m - 1) * k..m * k);
+                kr.from.extend_from_within((m - 1) * k..m * k);
+                for (j, &c) in clk.of(w).iter().enumerate() {
+                    if c > kr.join[m * k + j] {
+                        kr.join[m * k + j] = c;
+                        kr.from[m * k + j] = op;
                     }
                 }
             }
+            kr.pos.push(p as u32);
         }
     }
-    let known_at = |list: &[(u32, u32)], at: OpId| -> Option<OpId> {
-        let c = clk.of(at);
-        list.iter()
-            .find(|(u, p)| *p < c[*u as usize])
-            .map(|(u, p)| reg.sessions[*u as usize][*p as usize])
-    };
-    // Writes forced newer than each write (w' (rf;so)+ w), computed once.
-    let mut newer_cache: FxHashMap<OpId, Vec<OpId>> = FxHashMap::default();
-    let mut pairs = 0usize;
     let mut out = Vec::new();
     for session in &reg.sessions {
         for &r in session {
@@ -707,41 +720,47 @@ pub fn writes_follow_reads_observed(
                 continue;
             };
             let key = history.op(r).key;
+            let c = clk.of(r);
             let found = match src {
-                ReadFrom::Initial => first_read_of_key
-                    .get(&key)
-                    .and_then(|list| known_at(list, r))
-                    .and_then(|seen_by| match reg.read_from(seen_by) {
-                        Some(ReadFrom::Write(w)) => Some((None, w, w, seen_by)),
+                // Some non-initial read of the key is in the causal past.
+                ReadFrom::Initial => first_read_of_key.get(&key).and_then(|list| {
+                    let (u, p) = list.iter().find(|(u, p)| *p < c[*u as usize])?;
+                    let seen_by = reg.sessions[*u as usize][*p as usize];
+                    match reg.read_from(seen_by) {
+                        Some(ReadFrom::Write(w)) => Some((None, w, seen_by, None)),
                         _ => None,
-                    }),
+                    }
+                }),
+                // Some read `r2` of the key in the causal past read a write
+                // whose causal past holds a read `r1` of the write `r`
+                // returns: that write is forced newer by (rf;so)⁺.
                 ReadFrom::Write(older) => {
-                    let newer = match newer_cache.get(&older) {
-                        Some(v) => v,
-                        None => {
-                            let ws = writes_of_key.get(&key).map_or(&[][..], |v| &v[..]);
-                            pairs += ws.len();
-                            if pairs > WFR_PAIR_BUDGET {
-                                return Err(format!(
-                                    "the writes-follow-reads check compared more than {WFR_PAIR_BUDGET} pairs of writes without finding a violation"
-                                ));
-                            }
-                            let readers = first_reader.get(&older).map_or(&[][..], |v| &v[..]);
-                            let v: Vec<OpId> = ws
-                                .iter()
-                                .copied()
-                                .filter(|&w| w != older && known_at(readers, w).is_some())
-                                .collect();
-                            newer_cache.entry(older).or_insert(v)
-                        }
-                    };
-                    newer.iter().find_map(|&w| {
-                        let readers = first_reader.get(&w)?;
-                        known_at(readers, r).map(|seen_by| (Some(older), w, w, seen_by))
-                    })
+                    let readers = first_reader.get(&older).map_or(&[][..], |v| &v[..]);
+                    readers_of_key
+                        .get(&key)
+                        .map_or(&[][..], |v| &v[..])
+                        .iter()
+                        .find_map(|&t| {
+                            let kr = key_reads.get(&(key, t))?;
+                            let idx = kr.pos.partition_point(|&p| p < c[t as usize]);
+                            let row = idx.checked_sub(1)?;
+                            readers.iter().find_map(|&(u, p)| {
+                                let e = row * k + u as usize;
+                                (p < kr.join[e]).then(|| {
+                                    let seen_by = kr.from[e];
+                                    let cause = reg.sessions[u as usize][p as usize];
+                                    match reg.read_from(seen_by) {
+                                        Some(ReadFrom::Write(w)) => {
+                                            Some((Some(older), w, seen_by, Some(cause)))
+                                        }
+                                        _ => None,
+                                    }
+                                })?
+                            })
+                        })
                 }
             };
-            if let Some((older, newer, observed, seen_by)) = found {
+            if let Some((older, newer, seen_by, cause)) = found {
                 out.push(stale_read_violation(
                     history,
                     reg,
@@ -749,15 +768,16 @@ pub fn writes_follow_reads_observed(
                         stale: r,
                         older,
                         newer,
-                        observed,
+                        observed: newer,
                         seen_by,
+                        cause,
                     },
                     Guarantee::WritesFollowReads,
                 ));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn stale_read_violation(
@@ -801,16 +821,12 @@ fn stale_read_violation(
         }
         _ => {
             if let Some(older) = v.older {
-                // Some read of `older` lies in the causal past of `newer`.
-                let readers: Vec<OpId> = history
-                    .ops()
-                    .iter()
-                    .map(|o| o.id)
-                    .filter(|&o| reg.read_from(o) == Some(ReadFrom::Write(older)))
-                    .collect();
+                // A read of `older` lies in the causal past of `newer`.
                 edges.push(forced(older, v.newer, rule));
-                if let Some(&r1) = readers.first() {
+                if let Some(r1) = v.cause {
+                    ops.insert(1, r1);
                     edges.push(rf_edge(older, r1));
+                    edges.push(step(reg, r1, v.newer));
                     why_newer = format!(
                         ", and that write was made after {} had been observed ({}), so it must be newer",
                         describe_write(history, older),
