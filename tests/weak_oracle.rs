@@ -526,13 +526,28 @@ fn longer_hist(rng: &mut Rng) -> String {
 fn observation_checks_agree_with_their_definition_on_longer_histories() {
     let mut rng = Rng(0x0b5e_7a71_0000_0002);
     let config = CheckConfig::default();
-    let checked = [Guarantee::MonotonicWrites, Guarantee::WritesFollowReads];
+    let checked = [
+        Guarantee::MonotonicWrites,
+        Guarantee::WritesFollowReads,
+        Guarantee::Pram,
+        Guarantee::Causal,
+    ];
     let mut violated = [0usize; 2];
     for case in 0..4000 {
         let text = longer_hist(&mut rng);
         let h = read_hist(&text);
         let results = check_many(&h, &checked, &config);
-        for (i, (g, res)) in checked.iter().zip(&results).enumerate() {
+        // The lattice: PRAM implies MW, causal memory implies WFR.
+        for (strong, weak) in [(2, 0), (3, 1)] {
+            assert!(
+                results[strong].verdict != Verdict::Holds
+                    || results[weak].verdict == Verdict::Holds,
+                "case {case}: {} holds but {} does not on\n{text}",
+                checked[strong],
+                checked[weak]
+            );
+        }
+        for (i, (g, res)) in checked[..2].iter().zip(&results).enumerate() {
             let expect = oracle(&h, *g);
             let got = res.verdict == Verdict::Holds;
             assert!(
