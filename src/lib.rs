@@ -12,8 +12,8 @@
 //! ```
 //!
 //! * [`history`]: the validated data model ([`History`]).
-//! * [`parse`]: one reader per input format, with precise errors.
-//! * [`check`]: one module per guarantee; [`check::check`] runs them.
+//! * [`parse`](mod@parse): one reader per input format, with precise errors.
+//! * [`check`](mod@check): one module per guarantee; [`check::check`] runs them.
 //! * [`report`]: serializable views of verdicts.
 //! * [`render`]: text renderings (the concord language, JSON Lines, DOT,
 //!   diagnostics).
