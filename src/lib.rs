@@ -12,13 +12,32 @@
 //! ```
 //!
 //! * [`history`]: the validated data model ([`History`]).
-//! * [`parse`]: one reader per input format, with precise errors.
-//! * [`check`]: one module per guarantee; [`check::check`] runs them.
+//! * [`parse`](mod@parse): one reader per input format, with precise errors.
+//! * [`check`](mod@check): one module per guarantee; [`check::check`] runs them.
 //! * [`report`]: serializable views of verdicts.
 //! * [`render`]: text renderings (the concord language, JSON Lines, DOT,
 //!   diagnostics).
 //!
 //! The library never prints; the `concord` binary is a thin layer over it.
+//!
+//! ```
+//! use concord::{CheckConfig, Format, Guarantee, Verdict};
+//!
+//! // p2 reads 1 after p1's write of 2 completed: a stale read.
+//! let text = "p1 write x 1 @ 0..10\np1 write x 2 @ 11..20\np2 read x 1 @ 25..30\n";
+//! let history = concord::parse(text, Format::Hist, &Default::default()).unwrap();
+//! let config = CheckConfig {
+//!     guarantees: vec![Guarantee::Linearizable, Guarantee::Sequential],
+//!     ..CheckConfig::default()
+//! };
+//! let results = concord::check(&history, &config);
+//! assert_eq!(results[0].guarantee, Guarantee::Sequential);
+//! assert_eq!(results[0].verdict, Verdict::Holds);
+//! assert_eq!(results[1].verdict, Verdict::Violated);
+//! // The evidence names the read that cannot be placed, with its line.
+//! let read = results[1].violations[0].ops[0];
+//! assert_eq!(history.op(read).source.line, 3);
+//! ```
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

@@ -333,8 +333,17 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         g.dedup();
         g
     };
-    let mut results: Vec<GuaranteeResult> = Vec::with_capacity(wanted.len());
-    for g in wanted {
+    // The weak checks share one preparation and one causal scan; they come
+    // first in `Guarantee::ALL`, before the strong checks that may reuse
+    // their verdicts.
+    let weak: Vec<Guarantee> = wanted
+        .iter()
+        .copied()
+        .filter(|g| !matches!(g, Guarantee::Sequential | Guarantee::Linearizable))
+        .collect();
+    let mut results: Vec<GuaranteeResult> = weak_causal::check_many(history, &weak, config);
+    debug_assert_eq!(results.len(), weak.len());
+    for g in wanted.into_iter().filter(|g| !weak.contains(g)) {
         let result = match g {
             // Sequential consistency is NP-complete; a violated weaker
             // guarantee that it implies refutes it soundly and cheaply

@@ -109,7 +109,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     let mut code = 0;
     for (i, path) in args.files.iter().enumerate() {
         let file_started = Instant::now();
-        let loaded = match input::load(path, &args.input) {
+        let mut loaded = match input::load(path, &args.input) {
             Ok(l) => l,
             Err(e) => {
                 report_input_error(&e, args.output, color_err, out)?;
@@ -117,6 +117,18 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 continue;
             }
         };
+        if let Some(t) = args.quiescent_at {
+            loaded.history.metadata.quiescent_at = Some(t);
+        }
+        if let Some(settle) = args.settle {
+            match check::convergence::quiescence_from_annotations(&loaded.history, settle) {
+                Some(t) => loaded.history.metadata.quiescent_at = Some(t),
+                None => loaded.semantics.push(
+                    "--settle: no nemesis heal or stop annotation, so no quiescence point"
+                        .to_string(),
+                ),
+            }
+        }
         config.clock_skew =
             skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
         let results = check::check(&loaded.history, &config);

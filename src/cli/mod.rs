@@ -125,6 +125,14 @@ struct CheckArgs {
     /// Colour: auto (default; off when piped or NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Quiescence point for the convergence check, in the history's time
+    /// units (overrides a `%quiescent` header).
+    #[arg(long, value_name = "T")]
+    quiescent_at: Option<u64>,
+    /// Derive the quiescence point from the last nemesis heal/stop
+    /// annotation plus this settle time (history time units).
+    #[arg(long, value_name = "T", conflicts_with = "quiescent_at")]
+    settle: Option<u64>,
     /// Write each reported violation as a Graphviz DOT file into DIR
     /// (operations and labelled edges of the counterexample).
     #[arg(long, value_name = "DIR")]

@@ -3,7 +3,7 @@
 //! returned.
 //!
 //! A [`History`] is valid by construction: the only way to make one is
-//! [`HistoryBuilder`](builder::HistoryBuilder), which rejects histories that
+//! [`HistoryBuilder`], which rejects histories that
 //! no real system could have recorded (two outstanding calls in one process,
 //! a return before its invoke, a completion without a call).
 //!

@@ -10,7 +10,7 @@
 //! timings, arity per outcome, headers before operations) are checked by the
 //! line driver ([`parse_intervals`], [`parse_events`]), and everything a real
 //! system could not have recorded is rejected by
-//! [`HistoryBuilder`](crate::history::HistoryBuilder).
+//! [`HistoryBuilder`].
 //!
 //! Why hand-tuned nom rather than a generated parser: the reader must handle
 //! a million-operation history in well under a second and, on bad input,

@@ -1,5 +1,5 @@
 //! Parsers: text in one of the supported formats → a validated
-//! [`History`](crate::history::History), or a [`ParseError`] that points at
+//! [`History`], or a [`ParseError`] that points at
 //! the exact line and column and says what was expected.
 //!
 //! One file per format, each mirroring its grammar (the concord language's

@@ -254,7 +254,7 @@ fn write_observed(history: &History, o: Observed, out: &mut String) {
     }
 }
 
-/// A value in concord syntax: integers, "strings" with escapes, [lists].
+/// A value in concord syntax: integers, "strings" with escapes, `[lists]`.
 pub fn write_value(v: &Value, out: &mut String) {
     match v {
         Value::Int(i) => {

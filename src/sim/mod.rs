@@ -6,7 +6,7 @@
 //!
 //! * [`engine`]: the discrete-event engine (virtual time, one seeded
 //!   generator, network, faults, clients recording the history).
-//! * [`protocols`]: single copy, primary-backup (passive replication),
+//! * [`protocols`](mod@protocols): single copy, primary-backup (passive replication),
 //!   chain replication, state machine replication (active replication),
 //!   quorum replication (ABD / Dynamo-style), causal replication with vector
 //!   clocks, eventual consistency with gossip and Merkle anti-entropy.

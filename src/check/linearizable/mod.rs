@@ -21,7 +21,7 @@
 //! 3. Registers whose written values are unique per key take the
 //!    O(n log n) zone method ([`register`], Gibbons & Korach 1997; Golab,
 //!    Li & Shah 2011), which also measures staleness.
-//! 4. Everything else takes the general WGL search ([`search`]) per
+//! 4. Everything else takes the general WGL search (`search`) per
 //!    partition — per key, since linearizability is local (Herlihy & Wing,
 //!    Theorem 1; Horn & Kroening's P-compositionality) — with partitions
 //!    checked in parallel and all stopping at the first violation.
