@@ -386,28 +386,35 @@ fn refuted_by_weaker(
     done: &[GuaranteeResult],
 ) -> Option<GuaranteeResult> {
     let implied = strong.implied_closure();
-    for weaker in REFUTERS.into_iter().filter(|g| implied.contains(g)) {
-        let computed;
-        let result = match done.iter().find(|r| r.guarantee == weaker) {
-            Some(r) => r,
-            // Sequential is never computed here: only reused.
-            None if weaker == Guarantee::Sequential => continue,
-            None => {
-                computed = check_one(history, weaker, config);
-                &computed
-            }
-        };
-        if result.verdict == Verdict::Violated {
-            return Some(GuaranteeResult {
-                guarantee: strong,
-                reason: Some(format!(
-                    "refuted because it implies {weaker}, which is violated"
-                )),
-                ..result.clone()
-            });
-        }
-    }
-    None
+    let refuters: Vec<Guarantee> = REFUTERS
+        .into_iter()
+        .filter(|g| implied.contains(g))
+        .collect();
+    // The weak refuters not computed yet, in one pass over one shared
+    // preparation. Sequential is never computed here: only reused.
+    let missing: Vec<Guarantee> = refuters
+        .iter()
+        .copied()
+        .filter(|&g| g != Guarantee::Sequential && done.iter().all(|r| r.guarantee != g))
+        .collect();
+    let computed = if missing.is_empty() {
+        Vec::new()
+    } else {
+        weak_causal::check_many(history, &missing, config)
+    };
+    refuters.into_iter().find_map(|weaker| {
+        let result = done
+            .iter()
+            .chain(&computed)
+            .find(|r| r.guarantee == weaker)?;
+        (result.verdict == Verdict::Violated).then(|| GuaranteeResult {
+            guarantee: strong,
+            reason: Some(format!(
+                "refuted because it implies {weaker}, which is violated"
+            )),
+            ..result.clone()
+        })
+    })
 }
 
 fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
