@@ -104,22 +104,31 @@
 //!   later write of the same session" comes first.
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
+use crate::check::weak_causal::{CausalFacts, causal_facts};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
 use crate::history::{History, KeyId, OpId};
 use crate::order::graph::{cycle_among, kahn_leftover};
 use crate::order::relations::{ReadFrom, Registers};
-use crate::order::vclock::{Preds, clocks, rf_pairs};
+use crate::order::vclock::Clocks;
 use rustc_hash::FxHashMap;
 
 /// Checks one session guarantee on its own (see the module docs).
 pub fn check(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
-    check_prepared(history, &prepare(history), guarantee, config)
+    let prepared = prepare(history);
+    let facts = if guarantee == Guarantee::WritesFollowReads && prepared.reg.unsupported.is_none() {
+        causal_facts(history, &prepared.reg, false)
+    } else {
+        CausalFacts::default()
+    };
+    check_prepared(history, &prepared, &facts, guarantee, config)
 }
 
-/// Like [`check`], from a shared preparation.
+/// Like [`check`], from a shared preparation; `facts` (the CC scan,
+/// `check::weak_causal`) is read by writes-follow-reads only.
 pub fn check_prepared(
     history: &History,
     prepared: &Prepared,
+    facts: &CausalFacts,
     guarantee: Guarantee,
     config: &CheckConfig,
 ) -> GuaranteeResult {
@@ -130,7 +139,7 @@ pub fn check_prepared(
         Guarantee::ReadYourWrites => read_your_writes(history, &prepared.reg),
         Guarantee::MonotonicReads => monotonic_reads(history, &prepared.reg),
         Guarantee::MonotonicWrites => monotonic_writes(history, &prepared.reg),
-        Guarantee::WritesFollowReads => writes_follow_reads_observed(history, &prepared.reg),
+        Guarantee::WritesFollowReads => writes_follow_reads_observed(history, &prepared.reg, facts),
         _ => Vec::new(),
     };
     finish(guarantee, prepared, history, found, config)
@@ -656,128 +665,168 @@ struct KeyReads {
     from: Vec<OpId>,
 }
 
-/// Writes follow reads by observation (see the module docs).
-pub fn writes_follow_reads_observed(history: &History, reg: &Registers) -> Vec<Violation> {
-    let cycle = writes_follow_reads(history, reg);
-    if !cycle.is_empty() {
-        return cycle;
-    }
-    let n = history.len();
-    let preds = Preds::from_pairs(n, &rf_pairs(history, reg, |_| true));
-    let Ok(clk) = clocks(history, reg, &preds) else {
-        // Without a rf/so cycle causal order is acyclic; nothing to add.
-        return Vec::new();
-    };
+/// What writes-follow-reads needs to know of one key's non-initial reads.
+struct KeyIndex {
+    /// Per session reading the key: its reads with running joins.
+    sessions: Vec<(u32, KeyReads)>,
+    /// The earliest reader of every write of the key in each session.
+    first_reader: FxHashMap<OpId, Vec<(u32, u32)>>,
+    /// The first non-initial read of the key in each session.
+    first_read: Vec<(u32, u32)>,
+}
+
+/// Indexes the non-initial reads of one key, given as (session, position,
+/// read, source) in session order within each session: O(reads · k).
+fn key_index(clk: &Clocks, reads: &[(u32, u32, OpId, OpId)]) -> KeyIndex {
     let k = clk.k;
-    // The earliest reader of every write in each session, and per key the
-    // earliest non-initial read in each session: a write is known at `o`
-    // when one of its readers is in the causal past of `o` (module docs).
-    let mut first_reader: FxHashMap<OpId, Vec<(u32, u32)>> = FxHashMap::default();
-    let mut first_read_of_key: FxHashMap<KeyId, Vec<(u32, u32)>> = FxHashMap::default();
-    // Per (key, session): the key's reads there with running joins; per
-    // key: the sessions that read it.
-    let mut key_reads: FxHashMap<(KeyId, u32), KeyReads> = FxHashMap::default();
-    let mut readers_of_key: FxHashMap<KeyId, Vec<u32>> = FxHashMap::default();
+    let mut index = KeyIndex {
+        sessions: Vec::new(),
+        first_reader: FxHashMap::default(),
+        first_read: Vec::new(),
+    };
+    for &(t, p, op, w) in reads {
+        let readers = index.first_reader.entry(w).or_default();
+        if readers.last().is_none_or(|(u, _)| *u != t) {
+            readers.push((t, p));
+        }
+        if index.sessions.last().is_none_or(|(u, _)| *u != t) {
+            index.sessions.push((t, KeyReads::default()));
+            index.first_read.push((t, p));
+        }
+        let kr = &mut index.sessions.last_mut().expect("pushed above").1;
+        let m = kr.pos.len();
+        if m == 0 {
+            kr.join.extend_from_slice(clk.of(w));
+            kr.from.extend(std::iter::repeat_n(op, k));
+        } else {
+            kr.join.extend_from_within((m - 1) * k..m * k);
+            kr.from.extend_from_within((m - 1) * k..m * k);
+            for (j, &c) in clk.of(w).iter().enumerate() {
+                if c > kr.join[m * k + j] {
+                    kr.join[m * k + j] = c;
+                    kr.from[m * k + j] = op;
+                }
+            }
+        }
+        kr.pos.push(p);
+    }
+    index
+}
+
+/// Writes follow reads by observation (see the module docs), from the CC
+/// scan's facts: its clocks, and the reads it found bad, the only ones
+/// that can be stale here (a stale read `r` of `w'` has seen a write `w`
+/// of its key with `w'` co `w` co `r`: a WriteCORead).
+pub fn writes_follow_reads_observed(
+    history: &History,
+    reg: &Registers,
+    facts: &CausalFacts,
+) -> Vec<Violation> {
+    let Some(clk) = facts.clocks.as_ref() else {
+        // Causal order is cyclic, and every cycle of so ∪ rf enters each
+        // session at a read and leaves it at a later write: it is a cycle
+        // of the WFR steps, which this search reports.
+        return writes_follow_reads(history, reg);
+    };
+    if facts.bad_reads.is_empty() {
+        return Vec::new();
+    }
+    let mut bad_of_key: FxHashMap<KeyId, Vec<OpId>> = FxHashMap::default();
+    for &r in &facts.bad_reads {
+        bad_of_key.entry(history.op(r).key).or_default().push(r);
+    }
+    // The non-initial reads of the keys with bad reads, in session order
+    // within each session: (session, position, read, source).
+    let mut reads_of_key: FxHashMap<KeyId, Vec<(u32, u32, OpId, OpId)>> =
+        bad_of_key.keys().map(|&key| (key, Vec::new())).collect();
     for (t, session) in reg.sessions.iter().enumerate() {
         for (p, &op) in session.iter().enumerate() {
-            let Some(ReadFrom::Write(w)) = reg.read_from(op) else {
-                continue;
-            };
-            let key = history.op(op).key;
-            for list in [
-                first_reader.entry(w).or_default(),
-                first_read_of_key.entry(key).or_default(),
-            ] {
-                if !list.iter().any(|(u, _)| *u == t as u32) {
-                    list.push((t as u32, p as u32));
-                }
+            if let Some(ReadFrom::Write(w)) = reg.read_from(op)
+                && let Some(list) = reads_of_key.get_mut(&history.op(op).key)
+            {
+                list.push((t as u32, p as u32, op, w));
             }
-            let kr = key_reads.entry((key, t as u32)).or_insert_with(|| {
-                readers_of_key.entry(key).or_default().push(t as u32);
-                KeyReads::default()
-            });
-            let m = kr.pos.len();
-            if m == 0 {
-                kr.join.extend_from_slice(clk.of(w));
-                kr.from.extend(std::iter::repeat_n(op, k));
-            } else {
-                kr.join.extend_from_within((m - 1) * k..m * k);
-                kr.from.extend_from_within((m - 1) * k..m * k);
-                for (j, &c) in clk.of(w).iter().enumerate() {
-                    if c > kr.join[m * k + j] {
-                        kr.join[m * k + j] = c;
-                        kr.from[m * k + j] = op;
-                    }
-                }
-            }
-            kr.pos.push(p as u32);
         }
     }
+    let mut keys: Vec<KeyId> = bad_of_key.keys().copied().collect();
+    keys.sort_unstable();
     let mut out = Vec::new();
-    for session in &reg.sessions {
-        for &r in session {
-            let Some(src) = reg.read_from(r) else {
-                continue;
+    // One key at a time, so that the running joins of one key only are
+    // held at once.
+    for key in keys {
+        let reads = reads_of_key.remove(&key).unwrap_or_default();
+        let index = key_index(clk, &reads);
+        out.extend(
+            bad_of_key[&key]
+                .iter()
+                .filter_map(|&r| stale_read_of_key(reg, clk, &index, r))
+                .map(|v| stale_read_violation(history, reg, v, Guarantee::WritesFollowReads)),
+        );
+    }
+    out.sort_by_key(|v| {
+        let r = *v.ops.last().expect("a stale read names its read");
+        (reg.session_of[r.index()], reg.pos[r.index()])
+    });
+    out
+}
+
+/// Whether the read `r` is stale under writes follow reads, from the index
+/// of its key's reads. A write is known at `o` when one of its readers is
+/// in the causal past of `o` (module docs).
+fn stale_read_of_key(
+    reg: &Registers,
+    clk: &Clocks,
+    index: &KeyIndex,
+    r: OpId,
+) -> Option<StaleRead> {
+    let c = clk.of(r);
+    let k = clk.k;
+    match reg.read_from(r)? {
+        // Some non-initial read of the key is in the causal past.
+        ReadFrom::Initial => {
+            let &(u, p) = index.first_read.iter().find(|(u, p)| *p < c[*u as usize])?;
+            let seen_by = reg.sessions[u as usize][p as usize];
+            let Some(ReadFrom::Write(newer)) = reg.read_from(seen_by) else {
+                return None;
             };
-            let key = history.op(r).key;
-            let c = clk.of(r);
-            let found = match src {
-                // Some non-initial read of the key is in the causal past.
-                ReadFrom::Initial => first_read_of_key.get(&key).and_then(|list| {
-                    let (u, p) = list.iter().find(|(u, p)| *p < c[*u as usize])?;
-                    let seen_by = reg.sessions[*u as usize][*p as usize];
-                    match reg.read_from(seen_by) {
-                        Some(ReadFrom::Write(w)) => Some((None, w, seen_by, None)),
-                        _ => None,
+            Some(StaleRead {
+                stale: r,
+                older: None,
+                newer,
+                observed: newer,
+                seen_by,
+                cause: None,
+            })
+        }
+        // Some read `r2` of the key in the causal past read a write whose
+        // causal past holds a read `r1` of the write `r` returns: that
+        // write is forced newer by (rf;so)⁺.
+        ReadFrom::Write(older) => {
+            let readers = index.first_reader.get(&older).map_or(&[][..], |v| &v[..]);
+            index.sessions.iter().find_map(|(t, kr)| {
+                let idx = kr.pos.partition_point(|&p| p < c[*t as usize]);
+                let row = idx.checked_sub(1)?;
+                readers.iter().find_map(|&(u, p)| {
+                    let e = row * k + u as usize;
+                    if p >= kr.join[e] {
+                        return None;
                     }
-                }),
-                // Some read `r2` of the key in the causal past read a write
-                // whose causal past holds a read `r1` of the write `r`
-                // returns: that write is forced newer by (rf;so)⁺.
-                ReadFrom::Write(older) => {
-                    let readers = first_reader.get(&older).map_or(&[][..], |v| &v[..]);
-                    readers_of_key
-                        .get(&key)
-                        .map_or(&[][..], |v| &v[..])
-                        .iter()
-                        .find_map(|&t| {
-                            let kr = key_reads.get(&(key, t))?;
-                            let idx = kr.pos.partition_point(|&p| p < c[t as usize]);
-                            let row = idx.checked_sub(1)?;
-                            readers.iter().find_map(|&(u, p)| {
-                                let e = row * k + u as usize;
-                                (p < kr.join[e]).then(|| {
-                                    let seen_by = kr.from[e];
-                                    let cause = reg.sessions[u as usize][p as usize];
-                                    match reg.read_from(seen_by) {
-                                        Some(ReadFrom::Write(w)) => {
-                                            Some((Some(older), w, seen_by, Some(cause)))
-                                        }
-                                        _ => None,
-                                    }
-                                })?
-                            })
-                        })
-                }
-            };
-            if let Some((older, newer, seen_by, cause)) = found {
-                out.push(stale_read_violation(
-                    history,
-                    reg,
-                    StaleRead {
+                    let seen_by = kr.from[e];
+                    let Some(ReadFrom::Write(newer)) = reg.read_from(seen_by) else {
+                        return None;
+                    };
+                    Some(StaleRead {
                         stale: r,
-                        older,
+                        older: Some(older),
                         newer,
                         observed: newer,
                         seen_by,
-                        cause,
-                    },
-                    Guarantee::WritesFollowReads,
-                ));
-            }
+                        cause: Some(reg.sessions[u as usize][p as usize]),
+                    })
+                })
+            })
         }
     }
-    out
 }
 
 fn stale_read_violation(

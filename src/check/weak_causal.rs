@@ -173,6 +173,10 @@ pub struct CausalFacts {
     /// only those not already implied by co.
     pub cf: Vec<(OpId, OpId)>,
     pub write_lists: WriteLists,
+    /// The reads of the WriteCORead and WriteCOInitRead violations, in
+    /// the order found. Writes-follow-reads judges only these
+    /// (`check::session`): each of its stale reads is one of them.
+    pub bad_reads: Vec<OpId>,
 }
 
 /// Runs the CC scan (see the module docs); `want_cf` also collects the
@@ -192,11 +196,13 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                 violations,
                 cf: Vec::new(),
                 write_lists: wl,
+                bad_reads: Vec::new(),
             };
         }
     };
     let mut violations = Vec::new();
     let mut cf = Vec::new();
+    let mut bad_reads = Vec::new();
     let mut ptr = vec![0u32; wl.list_count()];
     for session in &reg.sessions {
         ptr.iter_mut().for_each(|p| *p = 0);
@@ -213,6 +219,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                 ReadFrom::Initial => {
                     if reported != Some(r) {
                         reported = Some(r);
+                        bad_reads.push(r);
                         violations.push(Violation {
                             pattern: "WriteCOInitRead".to_string(),
                             key: Some(history.op(r).key),
@@ -239,6 +246,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                     if clocks.before_or_eq(reg, w, lw) {
                         if reported != Some(r) {
                             reported = Some(r);
+                            bad_reads.push(r);
                             violations.push(Violation {
                                 pattern: "WriteCORead".to_string(),
                                 key: Some(history.op(r).key),
@@ -282,6 +290,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
         violations,
         cf,
         write_lists: wl,
+        bad_reads,
     }
 }
 
@@ -405,9 +414,12 @@ pub fn check_many(
 ) -> Vec<GuaranteeResult> {
     use Guarantee::*;
     let prepared = prepare(history);
-    let needs_facts = guarantees
-        .iter()
-        .any(|g| matches!(g, Causal | WeakCausal | CausalConvergence | Convergence));
+    let needs_facts = guarantees.iter().any(|g| {
+        matches!(
+            g,
+            WritesFollowReads | Causal | WeakCausal | CausalConvergence | Convergence
+        )
+    });
     let facts = if needs_facts && prepared.reg.unsupported.is_none() {
         causal_facts(
             history,
@@ -422,7 +434,7 @@ pub fn check_many(
         .filter_map(|&g| {
             Some(match g {
                 ReadYourWrites | MonotonicReads | MonotonicWrites | WritesFollowReads => {
-                    crate::check::session::check_prepared(history, &prepared, g, config)
+                    crate::check::session::check_prepared(history, &prepared, &facts, g, config)
                 }
                 Pram => crate::check::pram::check_prepared(history, &prepared, config),
                 Causal => crate::check::causal::check_prepared(history, &prepared, &facts, config),
