@@ -37,7 +37,7 @@
 //! *unknown*).
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
-use crate::check::weak_causal::{WriteLists, cyclic, scan_last_writes, write_lists};
+use crate::check::weak_causal::{ScanState, WriteLists, cyclic, scan_last_writes, write_lists};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
 use crate::history::{History, OpId};
 use crate::order::relations::{ReadFrom, Registers};
@@ -68,7 +68,7 @@ pub fn view_engine(
 ) -> Result<Vec<Violation>, String> {
     let mut out = Vec::new();
     let all_rf = rf_pairs(history, reg, |_| true);
-    let mut ptr = vec![0u32; wl.list_count()];
+    let mut state = ScanState::new(wl);
     for (s, session) in reg.sessions.iter().enumerate() {
         let reads: Vec<OpId> = session
             .iter()
@@ -112,23 +112,22 @@ pub fn view_engine(
                     }
                 }
             };
-            ptr.iter_mut().for_each(|p| *p = 0);
+            state.reset(wl);
             let mut bad: Option<Violation> = None;
             let mut added = 0usize;
-            scan_last_writes(reg, wl, clk, &reads, &mut ptr, |r, last| {
-                let lw = last.op;
+            scan_last_writes(reg, wl, clk, &reads, &mut state, |r, last| {
                 if bad.is_some() {
                     return;
                 }
                 match reg.read_from(r) {
                     Some(ReadFrom::Initial) => {
+                        let lw = last.op(reg);
                         bad = Some(violation(history, s, base, "WriteHBInitRead", lw, None, r));
                     }
-                    Some(ReadFrom::Write(w)) if w != lw => {
-                        if last.before_or_eq(clk, w) {
-                            return;
-                        }
-                        if clk.before_or_eq(reg, w, lw) {
+                    // Last writes in the source's past were left out.
+                    Some(ReadFrom::Write(w)) => {
+                        let lw = last.op(reg);
+                        if last.after_or_eq(clk, reg, w) {
                             bad = Some(violation(history, s, base, "CyclicHB", lw, Some(w), r));
                         } else {
                             forced.push((w, lw));

@@ -43,101 +43,193 @@ use crate::history::{History, OpId};
 use crate::order::graph::cycle_among;
 use crate::order::relations::{ReadFrom, Registers};
 use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
+use rayon::prelude::*;
 
-/// Counted writes grouped by (key, writing session), each list in session
-/// order. Lists of one key are consecutive and their writes are stored
-/// contiguously (with their session positions), so that scanning the lists
-/// of a read's key touches a few cache lines rather than one per session.
+/// Counted writes grouped by (key, writing session): the *lists*. Lists of
+/// one key are consecutive, so the lists of a read's key are a contiguous
+/// range of ids. Each session's writes are also kept in session order with
+/// their list, for the scan to replay them as they enter a read's past.
 #[derive(Clone, Debug, Default)]
 pub struct WriteLists {
     /// Lists of key `x`: ids `key_start[x]..key_start[x + 1]`.
     key_start: Vec<u32>,
-    /// Writing session of each list.
+    /// Writing session of each list, ascending within a key.
     list_session: Vec<u32>,
-    /// Writes of list `l`: `writes[list_start[l]..list_start[l + 1]]`.
-    list_start: Vec<u32>,
-    writes: Vec<OpId>,
-    /// Session position of each entry of `writes`.
-    write_pos: Vec<u32>,
+    /// Writes of session `j`: `session_writes[session_start[j]..session_start[j + 1]]`.
+    session_start: Vec<u32>,
+    /// (session position, list) of each write, in session order.
+    session_writes: Vec<(u32, u32)>,
 }
 
 impl WriteLists {
-    /// Number of (key, session) lists: the size of a pointer array.
+    /// Number of (key, session) lists.
     pub fn list_count(&self) -> usize {
         self.list_session.len()
     }
 }
 
-/// Builds the write lists of a classified history.
+/// Builds the write lists of a classified history in O(n + w log k).
 pub fn write_lists(history: &History, reg: &Registers) -> WriteLists {
-    let mut all: Vec<(u32, u32, u32, OpId)> = reg
-        .sessions
-        .iter()
-        .flatten()
-        .filter(|op| reg.is_write(**op))
-        .map(|&op| {
-            (
-                reg.key_of[op.index()],
-                reg.session_of[op.index()],
-                reg.pos[op.index()],
-                op,
-            )
-        })
-        .collect();
-    all.sort_unstable();
+    let keys = history.key_count();
     let mut wl = WriteLists {
-        key_start: vec![0; history.key_count() + 1],
+        key_start: vec![0; keys + 1],
+        session_start: vec![0; reg.sessions.len() + 1],
         ..WriteLists::default()
     };
-    let mut prev: Option<(u32, u32)> = None;
-    for &(key, session, pos, op) in &all {
-        if prev != Some((key, session)) {
-            wl.list_session.push(session);
-            wl.list_start.push(wl.writes.len() as u32);
-            wl.key_start[key as usize + 1] += 1;
-            prev = Some((key, session));
+    // Sessions are visited in order, so each key's writing sessions come
+    // ascending and a repeat is always the last one counted.
+    let mut last_session = vec![u32::MAX; keys];
+    let writes_of = |t: usize| {
+        reg.sessions[t]
+            .iter()
+            .copied()
+            .filter(|&op| reg.is_write(op))
+    };
+    for t in 0..reg.sessions.len() {
+        for op in writes_of(t) {
+            let key = reg.key_of[op.index()] as usize;
+            if last_session[key] != t as u32 {
+                last_session[key] = t as u32;
+                wl.key_start[key + 1] += 1;
+            }
         }
-        wl.writes.push(op);
-        wl.write_pos.push(pos);
     }
-    wl.list_start.push(wl.writes.len() as u32);
-    for k in 0..history.key_count() {
-        wl.key_start[k + 1] += wl.key_start[k];
+    for x in 0..keys {
+        wl.key_start[x + 1] += wl.key_start[x];
+    }
+    let mut fill: Vec<u32> = wl.key_start[..keys].to_vec();
+    wl.list_session = vec![0; wl.key_start[keys] as usize];
+    last_session.fill(u32::MAX);
+    for t in 0..reg.sessions.len() {
+        for op in writes_of(t) {
+            let key = reg.key_of[op.index()] as usize;
+            if last_session[key] != t as u32 {
+                last_session[key] = t as u32;
+                wl.list_session[fill[key] as usize] = t as u32;
+                fill[key] += 1;
+            }
+            // The lists of the key filled so far, ascending.
+            let lists = wl.key_start[key] as usize..fill[key] as usize;
+            let lid = lists.start
+                + wl.list_session[lists]
+                    .binary_search(&(t as u32))
+                    .expect("the session's list was made above");
+            wl.session_writes.push((reg.pos[op.index()], lid as u32));
+        }
+        wl.session_start[t + 1] = wl.session_writes.len() as u32;
     }
     wl
 }
 
+/// The state of one [`scan_last_writes`] run: for every list the last of
+/// its writes in the past of the current read, and for every session the
+/// next of its writes not yet in that past.
+#[derive(Clone, Debug)]
+pub struct ScanState {
+    /// Per list: 1 + the session position of its last write in the past,
+    /// 0 when none is.
+    last: Vec<u32>,
+    /// Per session: index (in its writes) of the next write not in the past.
+    cursor: Vec<u32>,
+    /// Per session: position of that write, `u32::MAX` when there is none.
+    next_pos: Vec<u32>,
+}
+
+impl ScanState {
+    /// A state for scanning with `wl`, ready for a first run.
+    pub fn new(wl: &WriteLists) -> ScanState {
+        let mut state = ScanState {
+            last: vec![0; wl.list_count()],
+            cursor: vec![0; wl.session_start.len().saturating_sub(1)],
+            next_pos: Vec::new(),
+        };
+        state.reset(wl);
+        state
+    }
+
+    /// Empties the past, for a new run.
+    pub fn reset(&mut self, wl: &WriteLists) {
+        self.last.fill(0);
+        self.cursor.fill(0);
+        self.next_pos = (0..self.cursor.len())
+            .map(|j| {
+                let (lo, hi) = (wl.session_start[j], wl.session_start[j + 1]);
+                if lo < hi {
+                    wl.session_writes[lo as usize].0
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+    }
+}
+
 /// For each read of `reads` (one session, in session order), calls `f(read,
 /// last)` for every session's last write to the read's key inside the
-/// read's past under `clocks`. `ptr` must have one zeroed entry per list:
-/// the number of the list's writes already known to be in the past.
+/// read's past under `clocks` that is not in the past of the read's source
+/// (every one, for a read of the initial value), sessions ascending.
+/// `state` must be fresh ([`ScanState::new`] or [`ScanState::reset`]).
+///
+/// The past of successive reads only grows, so each session's writes are
+/// replayed into the lists' `last` entries once, in session order, as the
+/// read's clock passes them: a read costs one comparison of its clock with
+/// the sessions' next write positions and one comparison of each list of
+/// its key with the source's clock, O(k) over contiguous memory, plus the
+/// replays, O(w) per run.
 pub fn scan_last_writes(
     reg: &Registers,
     wl: &WriteLists,
     clocks: &Clocks,
     reads: &[OpId],
-    ptr: &mut [u32],
+    state: &mut ScanState,
     mut f: impl FnMut(OpId, LastWrite),
 ) {
+    let zeros = vec![0u32; clocks.k];
     for &r in reads {
+        let Some(src) = reg.read_from(r) else {
+            continue;
+        };
         let vc = clocks.of(r);
-        let key = reg.key_of[r.index()] as usize;
-        for lid in wl.key_start[key] as usize..wl.key_start[key + 1] as usize {
-            let (lo, hi) = (wl.list_start[lid], wl.list_start[lid + 1]);
-            let limit = vc[wl.list_session[lid] as usize];
-            // `ptr` counts the list's writes known to be in the past.
-            let p = &mut ptr[lid];
-            while lo + *p < hi && wl.write_pos[(lo + *p) as usize] < limit {
-                *p += 1;
+        for (j, &limit) in vc.iter().enumerate() {
+            if limit <= state.next_pos[j] {
+                continue;
             }
-            if *p > 0 {
-                let i = (lo + *p - 1) as usize;
+            let hi = wl.session_start[j + 1];
+            let mut i = wl.session_start[j] + state.cursor[j];
+            while i < hi {
+                let (pos, lid) = wl.session_writes[i as usize];
+                if pos >= limit {
+                    break;
+                }
+                state.last[lid as usize] = pos + 1;
+                i += 1;
+            }
+            state.cursor[j] = i - wl.session_start[j];
+            state.next_pos[j] = if i < hi {
+                wl.session_writes[i as usize].0
+            } else {
+                u32::MAX
+            };
+        }
+        let key = reg.key_of[r.index()] as usize;
+        let lists = wl.key_start[key] as usize..wl.key_start[key + 1] as usize;
+        let lasts = state.last[lists.clone()]
+            .iter()
+            .zip(&wl.list_session[lists]);
+        // A last write at position `p` of session `j` is in the past of
+        // the source when the source's clock entry for `j` exceeds `p`,
+        // i.e. reaches `last = p + 1`.
+        let floor = match src {
+            ReadFrom::Write(w) => clocks.of(w),
+            ReadFrom::Initial => &zeros[..],
+        };
+        for (&last, &session) in lasts {
+            if last > floor[session as usize] {
                 f(
                     r,
                     LastWrite {
-                        op: wl.writes[i],
-                        session: wl.list_session[lid],
-                        pos: wl.write_pos[i],
+                        session,
+                        pos: last - 1,
                     },
                 );
             }
@@ -145,20 +237,25 @@ pub fn scan_last_writes(
     }
 }
 
-/// A last write found by [`scan_last_writes`], with its session and
-/// position at hand so that callers need not look them up.
+/// A last write found by [`scan_last_writes`]: its session and position.
 #[derive(Copy, Clone, Debug)]
 pub struct LastWrite {
-    pub op: OpId,
     pub session: u32,
     pub pos: u32,
 }
 
 impl LastWrite {
-    /// True when this write is in the past of `b` under `clocks`.
+    /// The write itself.
     #[inline]
-    pub fn before_or_eq(self, clocks: &Clocks, b: OpId) -> bool {
-        clocks.of(b)[self.session as usize] > self.pos
+    pub fn op(self, reg: &Registers) -> OpId {
+        reg.sessions[self.session as usize][self.pos as usize]
+    }
+
+    /// True when `a` is in the past of this write under `clocks` (or is
+    /// it).
+    #[inline]
+    pub fn after_or_eq(self, clocks: &Clocks, reg: &Registers, a: OpId) -> bool {
+        clocks.at(self.session, self.pos)[reg.session_of[a.index()] as usize] > reg.pos[a.index()]
     }
 }
 
@@ -200,98 +297,139 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
             };
         }
     };
-    let mut violations = Vec::new();
-    let mut cf = Vec::new();
-    let mut bad_reads = Vec::new();
-    let mut ptr = vec![0u32; wl.list_count()];
-    for session in &reg.sessions {
-        ptr.iter_mut().for_each(|p| *p = 0);
-        let reads: Vec<OpId> = session
-            .iter()
-            .copied()
-            .filter(|o| !reg.is_write(*o))
-            .collect();
-        let mut reported: Option<OpId> = None;
-        scan_last_writes(reg, &wl, &clocks, &reads, &mut ptr, |r, last| {
-            let lw = last.op;
-            let Some(src) = reg.read_from(r) else { return };
-            match src {
-                ReadFrom::Initial => {
+    // Sessions are scanned independently (each with its own pointers), in
+    // parallel; their findings are concatenated in session order, so the
+    // result does not depend on the number of threads.
+    let per_session: Vec<SessionFacts> = reg
+        .sessions
+        .par_iter()
+        .map_init(
+            || None,
+            |state: &mut Option<ScanState>, session| {
+                let state = match state {
+                    Some(st) => {
+                        st.reset(&wl);
+                        st
+                    }
+                    None => state.insert(ScanState::new(&wl)),
+                };
+                scan_session(history, reg, &wl, &clocks, session, state, want_cf)
+            },
+        )
+        .collect();
+    let mut facts = CausalFacts {
+        clocks: None,
+        violations: Vec::new(),
+        cf: Vec::new(),
+        write_lists: WriteLists::default(),
+        bad_reads: Vec::new(),
+    };
+    for found in per_session {
+        facts.violations.extend(found.violations);
+        facts.cf.extend(found.cf);
+        facts.bad_reads.extend(found.bad_reads);
+    }
+    facts.clocks = Some(clocks);
+    facts.write_lists = wl;
+    facts
+}
+
+/// What the CC scan found in one session.
+#[derive(Default)]
+struct SessionFacts {
+    violations: Vec<Violation>,
+    cf: Vec<(OpId, OpId)>,
+    bad_reads: Vec<OpId>,
+}
+
+/// The CC scan of one session's reads; `state` must be fresh.
+fn scan_session(
+    history: &History,
+    reg: &Registers,
+    wl: &WriteLists,
+    clocks: &Clocks,
+    session: &[OpId],
+    state: &mut ScanState,
+    want_cf: bool,
+) -> SessionFacts {
+    let mut found = SessionFacts::default();
+    let reads: Vec<OpId> = session
+        .iter()
+        .copied()
+        .filter(|o| !reg.is_write(*o) && reg.read_from(*o).is_some())
+        .collect();
+    let mut reported: Option<OpId> = None;
+    scan_last_writes(reg, wl, clocks, &reads, state, |r, last| {
+        let Some(src) = reg.read_from(r) else { return };
+        match src {
+            ReadFrom::Initial => {
+                if reported != Some(r) {
+                    reported = Some(r);
+                    let lw = last.op(reg);
+                    found.bad_reads.push(r);
+                    found.violations.push(Violation {
+                        pattern: "WriteCOInitRead".to_string(),
+                        key: Some(history.op(r).key),
+                        ops: vec![lw, r],
+                        edges: vec![Edge {
+                            from: lw,
+                            to: r,
+                            label: EdgeLabel::Causal,
+                        }],
+                        explanation: format!(
+                            "{} although {} is in its causal past",
+                            describe_read(history, r),
+                            describe_write(history, lw)
+                        ),
+                        partial_order: Vec::new(),
+                    });
+                }
+            }
+            // The scan already left out the last writes in the past of
+            // the read's source (most of them, the source included).
+            ReadFrom::Write(w) => {
+                if last.after_or_eq(clocks, reg, w) {
+                    let lw = last.op(reg);
                     if reported != Some(r) {
                         reported = Some(r);
-                        bad_reads.push(r);
-                        violations.push(Violation {
-                            pattern: "WriteCOInitRead".to_string(),
+                        found.bad_reads.push(r);
+                        found.violations.push(Violation {
+                            pattern: "WriteCORead".to_string(),
                             key: Some(history.op(r).key),
-                            ops: vec![lw, r],
-                            edges: vec![Edge {
-                                from: lw,
-                                to: r,
-                                label: EdgeLabel::Causal,
-                            }],
+                            ops: vec![w, lw, r],
+                            edges: vec![
+                                Edge {
+                                    from: w,
+                                    to: r,
+                                    label: EdgeLabel::ReadsFrom,
+                                },
+                                Edge {
+                                    from: w,
+                                    to: lw,
+                                    label: EdgeLabel::Causal,
+                                },
+                                Edge {
+                                    from: lw,
+                                    to: r,
+                                    label: EdgeLabel::Causal,
+                                },
+                            ],
                             explanation: format!(
-                                "{} although {} is in its causal past",
+                                "{} after it had causally seen {}, which causally follows {}",
                                 describe_read(history, r),
-                                describe_write(history, lw)
+                                describe_write(history, lw),
+                                describe_write(history, w)
                             ),
                             partial_order: Vec::new(),
                         });
                     }
+                } else if want_cf {
+                    found.cf.push((w, last.op(reg)));
                 }
-                // Most last writes are already in the past of the read's
-                // source: one look at the source's clock row (hot in cache
-                // across the sessions of one read) settles them without
-                // touching the last write's own clock.
-                ReadFrom::Write(w) if w != lw && !last.before_or_eq(&clocks, w) => {
-                    if clocks.before_or_eq(reg, w, lw) {
-                        if reported != Some(r) {
-                            reported = Some(r);
-                            bad_reads.push(r);
-                            violations.push(Violation {
-                                pattern: "WriteCORead".to_string(),
-                                key: Some(history.op(r).key),
-                                ops: vec![w, lw, r],
-                                edges: vec![
-                                    Edge {
-                                        from: w,
-                                        to: r,
-                                        label: EdgeLabel::ReadsFrom,
-                                    },
-                                    Edge {
-                                        from: w,
-                                        to: lw,
-                                        label: EdgeLabel::Causal,
-                                    },
-                                    Edge {
-                                        from: lw,
-                                        to: r,
-                                        label: EdgeLabel::Causal,
-                                    },
-                                ],
-                                explanation: format!(
-                                    "{} after it had causally seen {}, which causally follows {}",
-                                    describe_read(history, r),
-                                    describe_write(history, lw),
-                                    describe_write(history, w)
-                                ),
-                                partial_order: Vec::new(),
-                            });
-                        }
-                    } else if want_cf {
-                        cf.push((w, lw));
-                    }
-                }
-                ReadFrom::Write(_) => {}
             }
-        });
-    }
-    CausalFacts {
-        clocks: Some(clocks),
-        violations,
-        cf,
-        write_lists: wl,
-        bad_reads,
-    }
+        }
+    });
+    found
 }
 
 /// A cycle violation among the operations `left` by a failed topological
@@ -407,6 +545,11 @@ pub fn check_prepared(
 /// Runs several weak checks sharing one preparation and one causal scan.
 /// Results come in the order given. Guarantees that are not weak (sequential,
 /// linearizable) are left out.
+///
+/// Uses the rayon pool: the checks that do not need the causal scan run
+/// while it is computed, the scan runs its sessions in parallel, and the
+/// checks that need it then run side by side. Results do not depend on the
+/// number of threads.
 pub fn check_many(
     history: &History,
     guarantees: &[Guarantee],
@@ -414,29 +557,52 @@ pub fn check_many(
 ) -> Vec<GuaranteeResult> {
     use Guarantee::*;
     let prepared = prepare(history);
-    let needs_facts = guarantees.iter().any(|g| {
+    let needs_facts = |g: &Guarantee| {
         matches!(
             g,
             WritesFollowReads | Causal | WeakCausal | CausalConvergence | Convergence
         )
-    });
-    let facts = if needs_facts && prepared.reg.unsupported.is_none() {
-        causal_facts(
-            history,
-            &prepared.reg,
-            guarantees.contains(&CausalConvergence),
-        )
-    } else {
-        CausalFacts::default()
     };
-    guarantees
-        .iter()
-        .filter_map(|&g| {
+    let (independent, facts) = rayon::join(
+        || {
+            guarantees
+                .par_iter()
+                .map(|&g| match g {
+                    ReadYourWrites | MonotonicReads | MonotonicWrites => {
+                        Some(crate::check::session::check_prepared(
+                            history,
+                            &prepared,
+                            &CausalFacts::default(),
+                            g,
+                            config,
+                        ))
+                    }
+                    Pram => Some(crate::check::pram::check_prepared(
+                        history, &prepared, config,
+                    )),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            if guarantees.iter().any(needs_facts) && prepared.reg.unsupported.is_none() {
+                causal_facts(
+                    history,
+                    &prepared.reg,
+                    guarantees.contains(&CausalConvergence),
+                )
+            } else {
+                CausalFacts::default()
+            }
+        },
+    );
+    let dependent: Vec<Option<GuaranteeResult>> = guarantees
+        .par_iter()
+        .map(|&g| {
             Some(match g {
-                ReadYourWrites | MonotonicReads | MonotonicWrites | WritesFollowReads => {
+                WritesFollowReads => {
                     crate::check::session::check_prepared(history, &prepared, &facts, g, config)
                 }
-                Pram => crate::check::pram::check_prepared(history, &prepared, config),
                 Causal => crate::check::causal::check_prepared(history, &prepared, &facts, config),
                 WeakCausal => check_prepared(history, &prepared, &facts, config),
                 CausalConvergence => crate::check::causal_convergence::check_prepared(
@@ -448,8 +614,13 @@ pub fn check_many(
                     facts.clocks.as_ref(),
                     config,
                 ),
-                Sequential | Linearizable => return None,
+                _ => return None,
             })
         })
+        .collect();
+    independent
+        .into_iter()
+        .zip(dependent)
+        .filter_map(|(a, b)| a.or(b))
         .collect()
 }

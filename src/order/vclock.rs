@@ -75,10 +75,19 @@ pub fn rf_pairs(
 }
 
 /// Vector clocks of every counted operation.
+///
+/// Rows are stored session by session, each session's rows in session
+/// order, so that walking a session's operations walks memory forwards
+/// (the scans of `check::weak_causal` and `check::pram` do), and a row can
+/// be found from a (session, position) pair without the operation's id.
 #[derive(Clone, Debug)]
 pub struct Clocks {
     /// Number of sessions (entries per clock).
     pub k: usize,
+    /// Row of each operation; uncounted operations share a zero row.
+    row: Vec<u32>,
+    /// First row of each session.
+    session_row: Vec<u32>,
     data: Vec<u32>,
 }
 
@@ -86,14 +95,26 @@ impl Clocks {
     /// The clock of `op` (all zeros for operations not counted).
     #[inline]
     pub fn of(&self, op: OpId) -> &[u32] {
-        &self.data[op.index() * self.k..(op.index() + 1) * self.k]
+        self.row_data(self.row[op.index()])
+    }
+
+    /// The clock of the operation at position `pos` of session `session`.
+    #[inline]
+    pub fn at(&self, session: u32, pos: u32) -> &[u32] {
+        self.row_data(self.session_row[session as usize] + pos)
+    }
+
+    #[inline]
+    fn row_data(&self, row: u32) -> &[u32] {
+        let start = row as usize * self.k;
+        &self.data[start..start + self.k]
     }
 
     /// True when `a` is in the past of `b` (or is `b`).
     #[inline]
     pub fn before_or_eq(&self, reg: &Registers, a: OpId, b: OpId) -> bool {
         let s = reg.session_of[a.index()] as usize;
-        self.data[b.index() * self.k + s] > reg.pos[a.index()]
+        self.of(b)[s] > reg.pos[a.index()]
     }
 }
 
@@ -104,25 +125,51 @@ pub fn clocks(history: &History, reg: &Registers, preds: &Preds) -> Result<Clock
     let n = history.len();
     let k = history.process_count().max(1);
     let order = topological_order(history, reg, preds)?;
-    let mut data = vec![0u32; n * k];
-    let mut row = vec![0u32; k];
+    let mut session_row = Vec::with_capacity(reg.sessions.len() + 1);
+    let mut rows = 0u32;
+    for s in &reg.sessions {
+        session_row.push(rows);
+        rows += s.len() as u32;
+    }
+    session_row.push(rows);
+    // The shared zero row of uncounted operations comes last.
+    let zero_row = rows;
+    let row: Vec<u32> = (0..n)
+        .map(|i| {
+            let op = OpId(i as u32);
+            if reg.counted(op) {
+                session_row[reg.session_of[i] as usize] + reg.pos[i]
+            } else {
+                zero_row
+            }
+        })
+        .collect();
+    let mut clk = Clocks {
+        k,
+        row,
+        session_row,
+        data: vec![0u32; (rows as usize + 1) * k],
+    };
+    let mut current = vec![0u32; k];
     for op in order {
-        row.iter_mut().for_each(|x| *x = 0);
-        if let Some(p) = reg.so_pred(history, op) {
-            row.copy_from_slice(&data[p.index() * k..(p.index() + 1) * k]);
+        // The session predecessor's row is the one just before.
+        let r = clk.row[op.index()] as usize;
+        if reg.pos[op.index()] > 0 {
+            current.copy_from_slice(&clk.data[(r - 1) * k..r * k]);
+        } else {
+            current.fill(0);
         }
         for &q in preds.of(op) {
-            let src = &data[q.index() * k..(q.index() + 1) * k];
-            for (x, y) in row.iter_mut().zip(src) {
+            for (x, y) in current.iter_mut().zip(clk.of(q)) {
                 if *y > *x {
                     *x = *y;
                 }
             }
         }
-        row[history.op(op).process.index()] = reg.pos[op.index()] + 1;
-        data[op.index() * k..(op.index() + 1) * k].copy_from_slice(&row);
+        current[history.op(op).process.index()] = reg.pos[op.index()] + 1;
+        clk.data[r * k..(r + 1) * k].copy_from_slice(&current);
     }
-    Ok(Clocks { k, data })
+    Ok(clk)
 }
 
 /// A topological order of the counted operations under session chains and
