@@ -583,7 +583,7 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     // Index of every counted write among its session's counted writes, and
     // the next counted write of the same key in the same session.
     let mut widx = vec![u32::MAX; history.len()];
-    let mut next_same_key: FxHashMap<OpId, OpId> = FxHashMap::default();
+    let mut next_same_key: Vec<Option<OpId>> = vec![None; history.len()];
     // Per key: each session writing it, with its first write there.
     let mut first_writes: FxHashMap<KeyId, Vec<(usize, OpId)>> = FxHashMap::default();
     for (t, session) in reg.sessions.iter().enumerate() {
@@ -597,9 +597,7 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
             count += 1;
             let key = history.op(op).key;
             match last_of_key.insert(key, op) {
-                Some(prev) => {
-                    next_same_key.insert(prev, op);
-                }
+                Some(prev) => next_same_key[prev.index()] = Some(op),
                 None => first_writes.entry(key).or_default().push((t, op)),
             }
         }
@@ -628,9 +626,9 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                         .find(|(t, w1)| widx[w1.index()] < known[*t])
                         .map(|(t, w1)| (None, *w1, *t))
                 }),
-                ReadFrom::Write(w) => next_same_key.get(&w).and_then(|w1| {
+                ReadFrom::Write(w) => next_same_key[w.index()].and_then(|w1| {
                     let t = reg.session_of[w.index()] as usize;
-                    (widx[w1.index()] < known[t]).then_some((Some(w), *w1, t))
+                    (widx[w1.index()] < known[t]).then_some((Some(w), w1, t))
                 }),
             };
             if let Some((older, newer, t)) = found

@@ -30,7 +30,6 @@
 //!   sweep over O(n) time points instead of Θ(n²) explicit edges.
 
 use crate::history::{Call, History, KeyId, Observed, OpId, OpKind, Outcome, Time, ValueId};
-use rustc_hash::FxHashMap;
 
 /// Where a counted read got its value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -166,18 +165,7 @@ pub fn registers(history: &History) -> Registers {
             raw_pos[op.index()] = i as u32;
         }
     }
-    // Writers of each (key, value): effective (ok or info) and failed.
-    let mut writers: FxHashMap<(KeyId, ValueId), (Vec<OpId>, Vec<OpId>)> = FxHashMap::default();
-    for op in history.ops() {
-        if let Call::Write(v) = op.call {
-            let entry = writers.entry((op.key, v)).or_default();
-            if op.is_fail() {
-                entry.1.push(op.id);
-            } else {
-                entry.0.push(op.id);
-            }
-        }
-    }
+    let writers = Writers::new(history);
     let mut roles = vec![Role::Skip; n];
     let mut used = vec![false; n];
     let mut ambiguous = Vec::new();
@@ -203,10 +191,7 @@ pub fn registers(history: &History) -> Registers {
             }
             Observed::Unknown => unreachable!("filtered above"),
         };
-        let (effective, failed) = writers
-            .get(&(op.key, value))
-            .map(|(e, f)| (e.as_slice(), f.as_slice()))
-            .unwrap_or((&[], &[]));
+        let (effective, failed) = writers.of(op.key, value);
         let is_initial = initial == Some(value);
         let future = |w: OpId| {
             let wo = history.op(w);
@@ -269,6 +254,69 @@ pub fn registers(history: &History) -> Registers {
         key_of: history.ops().iter().map(|op| op.key.0).collect(),
         ambiguous,
         unsupported,
+    }
+}
+
+/// The writes of each (key, value), effective (ok or info) and failed, in
+/// history order: a counting sort by value id (value ids are dense), then a
+/// sort of each value's writes by key, so that finding a read's writers is
+/// a binary search in a small group. O(n + V) for unique values, O(n log n)
+/// at worst, and no allocation per entry (a hash map of vectors was the
+/// slowest part of the preparation at 10M operations).
+struct Writers {
+    /// `start[v]..start[v + 1]` indexes `writes` for value `v`.
+    start: Vec<u32>,
+    /// (key, failed), grouped by value, each group sorted with `ids`.
+    keys: Vec<(KeyId, bool)>,
+    /// The writes, in the order of `keys`.
+    ids: Vec<OpId>,
+}
+
+impl Writers {
+    fn new(history: &History) -> Writers {
+        let mut start = vec![0u32; history.value_count() + 1];
+        for op in history.ops() {
+            if let Call::Write(v) = op.call {
+                start[v.index() + 1] += 1;
+            }
+        }
+        for v in 1..start.len() {
+            start[v] += start[v - 1];
+        }
+        let mut next = start.clone();
+        let mut writes = vec![(KeyId(0), false, OpId(0)); start[start.len() - 1] as usize];
+        for op in history.ops() {
+            if let Call::Write(v) = op.call {
+                let slot = &mut next[v.index()];
+                writes[*slot as usize] = (op.key, op.is_fail(), op.id);
+                *slot += 1;
+            }
+        }
+        for v in 0..start.len() - 1 {
+            let group = &mut writes[start[v] as usize..start[v + 1] as usize];
+            if group.len() > 1 {
+                group.sort_unstable();
+            }
+        }
+        let (keys, ids) = writes.into_iter().map(|(k, f, w)| ((k, f), w)).unzip();
+        Writers { start, keys, ids }
+    }
+
+    /// The effective and the failed writes of `value` to `key`, each in
+    /// history order.
+    fn of(&self, key: KeyId, value: ValueId) -> (&[OpId], &[OpId]) {
+        let (from, to) = (
+            self.start[value.index()] as usize,
+            self.start[value.index() + 1] as usize,
+        );
+        let group = &self.keys[from..to];
+        let lo = group.partition_point(|w| w.0 < key);
+        let mid = lo + group[lo..].partition_point(|w| w.0 == key && !w.1);
+        let hi = mid + group[mid..].partition_point(|w| w.0 == key);
+        (
+            &self.ids[from + lo..from + mid],
+            &self.ids[from + mid..from + hi],
+        )
     }
 }
 
