@@ -2,7 +2,8 @@
 # End-to-end timings of the release binary on generated histories, as a user
 # runs it: `concord generate` / `concord sim` write a history, `concord
 # check` parses and checks it. Prints the median of 5 wall-clock runs per
-# command. Usage: benches/end_to_end.sh [OPS]   (default 1000000)
+# command. Usage: benches/end_to_end.sh [OPS]   (default 1000000);
+# WEAK_ONLY=1 stops after the weak checks (for 10M operations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops=${1:-1000000}
@@ -23,6 +24,13 @@ median() { # command... ; prints the median wall time of 5 runs in seconds
     printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{printf "%.3f s", $1 / 1000}'
 }
 
+peak() { # command... ; prints the peak RSS of one run, when /usr/bin/time exists
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%M' -o "$dir/rss" "$@" >/dev/null 2>&1 || true
+        awk 'END {printf ", peak RSS %.0f MB", $1 / 1024}' "$dir/rss"
+    fi
+}
+
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ops: $ops"
@@ -33,7 +41,10 @@ echo "register history: $(du -h "$dir/reg.hist" | cut -f1) .hist, $(du -h "$dir/
 echo "stats (parse + validate, .hist):          $(median "$bin" stats "$dir/reg.hist")"
 echo "stats (parse + validate, .jsonl):         $(median "$bin" stats "$dir/reg.jsonl")"
 echo "check --consistency lin:                  $(median "$bin" check -c lin "$dir/reg.hist")"
-echo "check ryw,mr,mw,wfr,cc,ccv,convergence:   $(median "$bin" check -c ryw,mr,mw,wfr,cc,ccv,convergence "$dir/reg.hist")"
+fast=(check -c ryw,mr,mw,wfr,cc,ccv,convergence "$dir/reg.hist")
+echo "check ryw,mr,mw,wfr,cc,ccv,convergence:   $(median "$bin" "${fast[@]}")$(peak "$bin" "${fast[@]}")"
+echo "  the same, RAYON_NUM_THREADS=1:          $(RAYON_NUM_THREADS=1 median "$bin" "${fast[@]}")"
+if [ "${WEAK_ONLY:-}" = 1 ]; then exit 0; fi
 
 small=$(( ops / 10 ))
 "$bin" generate --ops "$small" --processes 16 --keys 100 --seed 2 -o "$dir/small.hist"

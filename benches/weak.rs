@@ -13,9 +13,13 @@
 //! Values are unique. `inject` turns that many reads stale, which must be
 //! detected.
 //!
-//! Run: `cargo bench --bench weak` (release, single thread). Arguments:
-//! `quick` runs the small sizes only. Timings exclude generation (history
-//! construction is the parser's job); peak memory is the process's VmHWM.
+//! Run: `cargo bench --bench weak` (release; the checks use the rayon pool,
+//! all cores unless `RAYON_NUM_THREADS` says otherwise, and the header line
+//! prints the thread count). Arguments: `quick` runs the small sizes only;
+//! `each=N` times the fast set (`only=fast`) or each check alone
+//! (`only=ALIAS`, or all of them) on one history of N operations. Timings
+//! exclude generation (history construction is the parser's job); peak
+//! memory is the process's VmHWM.
 
 use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
 use concord::history::{Call, History, HistoryBuilder, Observed, OpSpec, Outcome, Ret};
@@ -334,7 +338,10 @@ fn main() {
         return;
     }
     let fast = FAST;
-    println!("weak checks, single thread, release; generation excluded from timings");
+    println!(
+        "weak checks, {} thread(s), release; generation excluded from timings",
+        rayon::current_num_threads()
+    );
     let sizes: &[usize] = if quick {
         &[100_000]
     } else {

@@ -494,6 +494,18 @@ fn verdicts_respect_the_lattice() {
                 "case {case}: {strong} holds but {weak} does not on\n{text}"
             );
         }
+        // The lattice the report uses (`Guarantee::implies`), as far as
+        // the checked guarantees go.
+        for strong in CHECKED {
+            for weak in strong.implied_closure() {
+                if CHECKED.contains(&weak) {
+                    assert!(
+                        !holds(strong) || holds(weak),
+                        "case {case}: {strong} holds but it implies {weak}, which does not, on\n{text}"
+                    );
+                }
+            }
+        }
     }
 }
 

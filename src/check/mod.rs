@@ -103,7 +103,10 @@ impl Guarantee {
             Linearizable => &[Sequential],
             Sequential => &[CausalConvergence, Causal],
             CausalConvergence => &[WeakCausal],
-            Causal => &[WeakCausal, Pram, WritesFollowReads],
+            Causal => &[WeakCausal, Pram],
+            // Proved in `check::session` (a stale WFR read is a WriteCORead)
+            // and checked against the oracle in tests/weak_oracle.rs.
+            WeakCausal => &[WritesFollowReads],
             Pram => &[ReadYourWrites, MonotonicReads, MonotonicWrites],
             _ => &[],
         }
@@ -468,6 +471,15 @@ mod tests {
             Guarantee::Causal
                 .implied_closure()
                 .contains(&Guarantee::MonotonicReads)
+        );
+        assert_eq!(
+            Guarantee::WeakCausal.implied_closure(),
+            vec![Guarantee::WritesFollowReads]
+        );
+        assert!(
+            Guarantee::Causal
+                .implied_closure()
+                .contains(&Guarantee::WritesFollowReads)
         );
     }
 }

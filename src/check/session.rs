@@ -87,21 +87,27 @@
 //!   stale iff the next write of its key by `t` has an index below the
 //!   vector's entry for `t`; an initial read iff some session's first
 //!   write of the key does.
-//! * **WFR** (O(n·k) time and memory for the clocks, plus per read
-//!   O(k·(log n + k)) at worst, so O(n·k²); typically a write is read in
-//!   few sessions and it is O(n·k·log n)): `K(r)` is exactly the set of
-//!   sources of the non-initial reads in the causal past (so ∪ rf)⁺ of
-//!   `r` (every path into `r` enters a session through a read; rerouting a
-//!   write's session steps through the read before it shows the reads in
-//!   the past are those the WFR rule reaches). With vector clocks over
-//!   sessions (`order::vclock`): an initial read of `x` is stale iff some
-//!   session's first non-initial read of `x` is in its past. A read of
-//!   `w'` is stale iff some read `r2` of `x` in its past read a write whose
-//!   causal past holds a read of `w'`; per key and session the reads of
-//!   `x` carry the running join of their sources' clocks, found by binary
-//!   search under the read's clock entry and compared with the earliest
-//!   reader of `w'` in each session. A cycle search over rf plus "read →
-//!   later write of the same session" comes first.
+//! * **WFR** (O(n·k) time and memory for the clocks, shared with the CC
+//!   scan of `check::weak_causal`, plus, per key holding a read that scan
+//!   found bad, O(m·k) for its m reads; O(n·k) in all): `K(r)` is exactly
+//!   the set of sources of the non-initial reads in the causal past
+//!   (so ∪ rf)⁺ of `r` (every path into `r` enters a session through a
+//!   read; rerouting a write's session steps through the read before it
+//!   shows the reads in the past are those the WFR rule reaches). So a
+//!   stale read `r` of `w'` has a write `w` of its key with
+//!   `w'` co `w` co `r`, which is CC's WriteCORead (an initial read, CC's
+//!   WriteCOInitRead): **CC ⇒ WFR**, and only the reads the CC scan found
+//!   bad are judged. With vector clocks over sessions (`order::vclock`):
+//!   an initial read of `x` is stale iff some session's first non-initial
+//!   read of `x` is in its past. A read of `w'` is stale iff some read
+//!   `r2` of `x` in its past read a write whose causal past holds a read
+//!   of `w'`; per session the reads of `x` carry the running join of their
+//!   sources' clocks, found by binary search under the read's clock entry
+//!   and compared with the earliest reader of `w'` in each session. When
+//!   causal order is cyclic there are no clocks; every cycle of so ∪ rf
+//!   enters each session at a read and leaves at a later write, so a
+//!   cycle search over rf plus "read → later write of the same session"
+//!   finds it (`CyclicWFR`).
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
 use crate::check::weak_causal::{CausalFacts, causal_facts};

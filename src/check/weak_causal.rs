@@ -24,18 +24,31 @@
 //!                     r(x)=2 ──so──▶ r(x)=1     WriteCORead: 1 co 2 co r
 //! ```
 //!
-//! # Algorithm, O(n·k) for k sessions
+//! # Algorithm, O(n·k) time for k sessions
 //!
-//! Vector clocks in topological order give co (`order::vclock`). For each
-//! read of `x`, and each session `j`, the last write to `x` by `j` inside
-//! the read's causal past is found by a pointer that only moves forward
-//! while the reader's session is scanned in session order (its clocks grow
-//! monotonically), instead of a binary search per read as in AWDIT
-//! (Møldrup & Pavlogiannis, PLDI 2025). A read of `x` from `w` is bad iff
-//! one of these last writes is a co-successor of `w` (a WriteCORead;
-//! checking the last write per session suffices because earlier ones are
-//! co-before it), or exists at all for an initial read. The same scan
-//! yields the conflict edges CCv needs (`check::causal_convergence`).
+//! Vector clocks in topological order give co (`order::vclock`; O(n·k)
+//! time and memory, one row per counted operation, stored session by
+//! session). The counted writes are grouped into *lists*, one per (key,
+//! writing session). Each reader session is scanned in session order
+//! with, for every list, the last of its writes inside the current read's
+//! causal past: the past only grows along a session, so each session's
+//! writes are replayed into those entries once, in session order, as the
+//! read's clock entry for that session passes them (a pointer per session
+//! that only moves forward, instead of a binary search per read as in
+//! AWDIT, Møldrup & Pavlogiannis, PLDI 2025). For a read of `x` from `w`,
+//! the last writes of `x`'s lists that are not in `w`'s own past are
+//! either co-successors of `w` or concurrent with it; the read is bad iff
+//! one is a co-successor (a WriteCORead: checking the last write per list
+//! suffices, as earlier ones are co-before it), and each concurrent one is
+//! a conflict CCv must arbitrate before `w`. An initial read is bad iff any
+//! list of `x` has a write in its past (WriteCOInitRead). Per read this is
+//! O(k) comparisons over contiguous memory, plus O(w) replays per reader
+//! session: O(n·k) in all.
+//! Sessions are scanned in parallel (rayon), each with its own state, and
+//! their findings concatenated in session order, so results do not depend
+//! on the thread count. The same scan yields the conflict edges CCv needs
+//! (`check::causal_convergence`) and the bad reads writes-follow-reads
+//! judges (`check::session`).
 
 use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
