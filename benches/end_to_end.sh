@@ -36,15 +36,16 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ops: $ops"
 
 "$bin" generate --ops "$ops" --processes 64 --keys 1000 --seed 1 -o "$dir/reg.hist"
-"$bin" convert "$dir/reg.hist" --to jsonl -o "$dir/reg.jsonl"
-echo "register history: $(du -h "$dir/reg.hist" | cut -f1) .hist, $(du -h "$dir/reg.jsonl" | cut -f1) .jsonl"
-echo "stats (parse + validate, .hist):          $(median "$bin" stats "$dir/reg.hist")"
-echo "stats (parse + validate, .jsonl):         $(median "$bin" stats "$dir/reg.jsonl")"
-echo "check --consistency lin:                  $(median "$bin" check -c lin "$dir/reg.hist")"
+echo "register history: $(du -h "$dir/reg.hist" | cut -f1) .hist"
 fast=(check -c ryw,mr,mw,wfr,cc,ccv,convergence "$dir/reg.hist")
 echo "check ryw,mr,mw,wfr,cc,ccv,convergence:   $(median "$bin" "${fast[@]}")$(peak "$bin" "${fast[@]}")"
 echo "  the same, RAYON_NUM_THREADS=1:          $(RAYON_NUM_THREADS=1 median "$bin" "${fast[@]}")"
 if [ "${WEAK_ONLY:-}" = 1 ]; then exit 0; fi
+"$bin" convert "$dir/reg.hist" --to jsonl -o "$dir/reg.jsonl"
+echo "register history: $(du -h "$dir/reg.jsonl" | cut -f1) .jsonl"
+echo "stats (parse + validate, .hist):          $(median "$bin" stats "$dir/reg.hist")"
+echo "stats (parse + validate, .jsonl):         $(median "$bin" stats "$dir/reg.jsonl")"
+echo "check --consistency lin:                  $(median "$bin" check -c lin "$dir/reg.hist")"
 
 small=$(( ops / 10 ))
 "$bin" generate --ops "$small" --processes 16 --keys 100 --seed 2 -o "$dir/small.hist"
