@@ -34,7 +34,7 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     let co = clocks(
         history,
         &prepared.reg,
-        &Preds::from_pairs(history.len(), &rf),
+        Preds::from_pairs(history.len(), &rf),
     )
     .ok();
     check_prepared(history, &prepared, co.as_ref(), config)

@@ -75,12 +75,8 @@ pub fn view_engine(
     // The view of session `s`: its violation, if any (the first found),
     // or why it could not be decided.
     let view_of = |s: usize, state: &mut ScanState| -> Result<Option<Violation>, String> {
-        let reads: Vec<OpId> = reg.sessions[s]
-            .iter()
-            .copied()
-            .filter(|o| !reg.is_write(*o))
-            .collect();
-        if reads.is_empty() {
+        let session = &reg.sessions[s];
+        if session.iter().all(|&o| reg.is_write(o)) {
             return Ok(None);
         }
         let base_rf: Vec<(OpId, OpId)> = match base {
@@ -99,7 +95,7 @@ pub fn view_engine(
                 _ => {
                     let mut pairs = base_rf.clone();
                     pairs.extend_from_slice(&forced);
-                    match clocks(history, reg, &Preds::from_pairs(history.len(), &pairs)) {
+                    match clocks(history, reg, Preds::from_pairs(history.len(), &pairs)) {
                         Ok(c) => {
                             owned = c;
                             &owned
@@ -117,7 +113,7 @@ pub fn view_engine(
             state.reset(wl);
             let mut bad: Option<Violation> = None;
             let mut added = 0usize;
-            scan_last_writes(reg, wl, clk, &reads, state, |r, last| {
+            scan_last_writes(reg, wl, clk, session, state, |r, _, last| {
                 if bad.is_some() {
                     return;
                 }

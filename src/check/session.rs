@@ -735,9 +735,18 @@ pub fn writes_follow_reads_observed(
     if facts.bad_reads.is_empty() {
         return Vec::new();
     }
-    let mut bad_of_key: FxHashMap<KeyId, Vec<OpId>> = FxHashMap::default();
-    for &r in &facts.bad_reads {
-        bad_of_key.entry(history.op(r).key).or_default().push(r);
+    // The bad reads of each key, with their clocks (reads have no stored
+    // clock in `clk`; the scan kept those of the bad ones).
+    let mut bad_of_key: FxHashMap<KeyId, Vec<(OpId, &[u32])>> = FxHashMap::default();
+    for (&r, c) in facts
+        .bad_reads
+        .iter()
+        .zip(facts.bad_read_clocks.chunks_exact(clk.k))
+    {
+        bad_of_key
+            .entry(history.op(r).key)
+            .or_default()
+            .push((r, c));
     }
     // The non-initial reads of the keys with bad reads, in session order
     // within each session: (session, position, read, source).
@@ -763,7 +772,7 @@ pub fn writes_follow_reads_observed(
         out.extend(
             bad_of_key[&key]
                 .iter()
-                .filter_map(|&r| stale_read_of_key(reg, clk, &index, r))
+                .filter_map(|&(r, c)| stale_read_of_key(reg, clk.k, &index, r, c))
                 .map(|v| stale_read_violation(history, reg, v, Guarantee::WritesFollowReads)),
         );
     }
@@ -774,17 +783,17 @@ pub fn writes_follow_reads_observed(
     out
 }
 
-/// Whether the read `r` is stale under writes follow reads, from the index
-/// of its key's reads. A write is known at `o` when one of its readers is
-/// in the causal past of `o` (module docs).
+/// Whether the read `r`, with clock `c` over `k` sessions, is stale under
+/// writes follow reads, from the index of its key's reads. A write is known
+/// at `o` when one of its readers is in the causal past of `o` (module
+/// docs).
 fn stale_read_of_key(
     reg: &Registers,
-    clk: &Clocks,
+    k: usize,
     index: &KeyIndex,
     r: OpId,
+    c: &[u32],
 ) -> Option<StaleRead> {
-    let c = clk.of(r);
-    let k = clk.k;
     match reg.read_from(r)? {
         // Some non-initial read of the key is in the causal past.
         ReadFrom::Initial => {

@@ -27,8 +27,9 @@
 //! # Algorithm, O(n·k) time for k sessions
 //!
 //! Vector clocks in topological order give co (`order::vclock`; O(n·k)
-//! time and memory, one row per counted operation, stored session by
-//! session). The counted writes are grouped into *lists*, one per (key,
+//! time, w·k memory for w writes: rows are stored for writes only, session
+//! by session, and a read's clock is a running join computed as its session
+//! is scanned). The counted writes are grouped into *lists*, one per (key,
 //! writing session). Each reader session is scanned in session order
 //! with, for every list, the last of its writes inside the current read's
 //! causal past: the past only grows along a session, so each session's
@@ -55,7 +56,7 @@ use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Vio
 use crate::history::{History, OpId};
 use crate::order::graph::cycle_among;
 use crate::order::relations::{ReadFrom, Registers};
-use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
+use crate::order::vclock::{Clocks, Preds, SessionClock, clocks, rf_pairs};
 use rayon::prelude::*;
 
 /// Counted writes grouped by (key, writing session): the *lists*. Lists of
@@ -140,21 +141,25 @@ pub fn write_lists(history: &History, reg: &Registers) -> WriteLists {
 #[derive(Clone, Debug)]
 pub struct ScanState {
     /// Per list: 1 + the session position of its last write in the past,
-    /// 0 when none is.
-    last: Vec<u32>,
+    /// 0 when none is, and that write's index among its session's writes.
+    last: Vec<(u32, u32)>,
     /// Per session: index (in its writes) of the next write not in the past.
     cursor: Vec<u32>,
     /// Per session: position of that write, `u32::MAX` when there is none.
     next_pos: Vec<u32>,
+    /// The clock of the scanned session's operations (reads have no
+    /// stored clock).
+    clock: SessionClock,
 }
 
 impl ScanState {
     /// A state for scanning with `wl`, ready for a first run.
     pub fn new(wl: &WriteLists) -> ScanState {
         let mut state = ScanState {
-            last: vec![0; wl.list_count()],
+            last: vec![(0, 0); wl.list_count()],
             cursor: vec![0; wl.session_start.len().saturating_sub(1)],
             next_pos: Vec::new(),
+            clock: SessionClock::default(),
         };
         state.reset(wl);
         state
@@ -162,7 +167,7 @@ impl ScanState {
 
     /// Empties the past, for a new run.
     pub fn reset(&mut self, wl: &WriteLists) {
-        self.last.fill(0);
+        self.last.fill((0, 0));
         self.cursor.fill(0);
         self.next_pos = (0..self.cursor.len())
             .map(|j| {
@@ -177,11 +182,12 @@ impl ScanState {
     }
 }
 
-/// For each read of `reads` (one session, in session order), calls `f(read,
-/// last)` for every session's last write to the read's key inside the
-/// read's past under `clocks` that is not in the past of the read's source
-/// (every one, for a read of the initial value), sessions ascending.
-/// `state` must be fresh ([`ScanState::new`] or [`ScanState::reset`]).
+/// For each read of `session` (the counted operations of one session, in
+/// session order), calls `f(read, clock, last)` with the read's clock for
+/// every session's last write to the read's key inside the read's past
+/// under `clocks` that is not in the past of the read's source (every one,
+/// for a read of the initial value), sessions ascending. `state` must be
+/// fresh ([`ScanState::new`] or [`ScanState::reset`]).
 ///
 /// The past of successive reads only grows, so each session's writes are
 /// replayed into the lists' `last` entries once, in session order, as the
@@ -193,32 +199,38 @@ pub fn scan_last_writes(
     reg: &Registers,
     wl: &WriteLists,
     clocks: &Clocks,
-    reads: &[OpId],
+    session: &[OpId],
     state: &mut ScanState,
-    mut f: impl FnMut(OpId, LastWrite),
+    mut f: impl FnMut(OpId, &[u32], LastWrite),
 ) {
     let zeros = vec![0u32; clocks.k];
-    for &r in reads {
+    let ScanState {
+        last: last_of_list,
+        cursor,
+        next_pos,
+        clock,
+    } = state;
+    for &r in session {
+        let vc = clock.advance(clocks, reg, r);
         let Some(src) = reg.read_from(r) else {
             continue;
         };
-        let vc = clocks.of(r);
         for (j, &limit) in vc.iter().enumerate() {
-            if limit <= state.next_pos[j] {
+            if limit <= next_pos[j] {
                 continue;
             }
             let hi = wl.session_start[j + 1];
-            let mut i = wl.session_start[j] + state.cursor[j];
+            let mut i = wl.session_start[j] + cursor[j];
             while i < hi {
                 let (pos, lid) = wl.session_writes[i as usize];
                 if pos >= limit {
                     break;
                 }
-                state.last[lid as usize] = pos + 1;
+                last_of_list[lid as usize] = (pos + 1, i - wl.session_start[j]);
                 i += 1;
             }
-            state.cursor[j] = i - wl.session_start[j];
-            state.next_pos[j] = if i < hi {
+            cursor[j] = i - wl.session_start[j];
+            next_pos[j] = if i < hi {
                 wl.session_writes[i as usize].0
             } else {
                 u32::MAX
@@ -226,7 +238,7 @@ pub fn scan_last_writes(
         }
         let key = reg.key_of[r.index()] as usize;
         let lists = wl.key_start[key] as usize..wl.key_start[key + 1] as usize;
-        let lasts = state.last[lists.clone()]
+        let lasts = last_of_list[lists.clone()]
             .iter()
             .zip(&wl.list_session[lists]);
         // A last write at position `p` of session `j` is in the past of
@@ -236,13 +248,15 @@ pub fn scan_last_writes(
             ReadFrom::Write(w) => clocks.of(w),
             ReadFrom::Initial => &zeros[..],
         };
-        for (&last, &session) in lasts {
+        for (&(last, index), &session) in lasts {
             if last > floor[session as usize] {
                 f(
                     r,
+                    vc,
                     LastWrite {
                         session,
                         pos: last - 1,
+                        index,
                     },
                 );
             }
@@ -250,11 +264,15 @@ pub fn scan_last_writes(
     }
 }
 
-/// A last write found by [`scan_last_writes`]: its session and position.
+/// A last write found by [`scan_last_writes`]: its session, position and
+/// index among the session's writes.
 #[derive(Copy, Clone, Debug)]
 pub struct LastWrite {
     pub session: u32,
+    /// Position in the session (among counted operations).
     pub pos: u32,
+    /// Index among the session's counted writes.
+    pub index: u32,
 }
 
 impl LastWrite {
@@ -268,7 +286,8 @@ impl LastWrite {
     /// it).
     #[inline]
     pub fn after_or_eq(self, clocks: &Clocks, reg: &Registers, a: OpId) -> bool {
-        clocks.at(self.session, self.pos)[reg.session_of[a.index()] as usize] > reg.pos[a.index()]
+        clocks.of_write(self.session, self.index)[reg.session_of[a.index()] as usize]
+            > reg.pos[a.index()]
     }
 }
 
@@ -287,6 +306,9 @@ pub struct CausalFacts {
     /// the order found. Writes-follow-reads judges only these
     /// (`check::session`): each of its stale reads is one of them.
     pub bad_reads: Vec<OpId>,
+    /// The clocks of `bad_reads`, `k` entries each in the same order
+    /// (reads have no stored clock in `clocks`).
+    pub bad_read_clocks: Vec<u32>,
 }
 
 /// Runs the CC scan (see the module docs); `want_cf` also collects the
@@ -295,7 +317,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
     let rf = rf_pairs(history, reg, |_| true);
     let preds = Preds::from_pairs(history.len(), &rf);
     let wl = write_lists(history, reg);
-    let clocks = match clocks(history, reg, &preds) {
+    let clocks = match clocks(history, reg, preds) {
         Ok(c) => c,
         Err(left) => {
             let violations = cyclic(history, reg, &rf, &[], &left, "CyclicCO")
@@ -307,6 +329,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                 cf: Vec::new(),
                 write_lists: wl,
                 bad_reads: Vec::new(),
+                bad_read_clocks: Vec::new(),
             };
         }
     };
@@ -336,11 +359,13 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
         cf: Vec::new(),
         write_lists: WriteLists::default(),
         bad_reads: Vec::new(),
+        bad_read_clocks: Vec::new(),
     };
     for found in per_session {
         facts.violations.extend(found.violations);
         facts.cf.extend(found.cf);
         facts.bad_reads.extend(found.bad_reads);
+        facts.bad_read_clocks.extend(found.bad_read_clocks);
     }
     facts.clocks = Some(clocks);
     facts.write_lists = wl;
@@ -353,6 +378,7 @@ struct SessionFacts {
     violations: Vec<Violation>,
     cf: Vec<(OpId, OpId)>,
     bad_reads: Vec<OpId>,
+    bad_read_clocks: Vec<u32>,
 }
 
 /// The CC scan of one session's reads; `state` must be fresh.
@@ -366,13 +392,8 @@ fn scan_session(
     want_cf: bool,
 ) -> SessionFacts {
     let mut found = SessionFacts::default();
-    let reads: Vec<OpId> = session
-        .iter()
-        .copied()
-        .filter(|o| !reg.is_write(*o) && reg.read_from(*o).is_some())
-        .collect();
     let mut reported: Option<OpId> = None;
-    scan_last_writes(reg, wl, clocks, &reads, state, |r, last| {
+    scan_last_writes(reg, wl, clocks, session, state, |r, vc, last| {
         let Some(src) = reg.read_from(r) else { return };
         match src {
             ReadFrom::Initial => {
@@ -380,6 +401,7 @@ fn scan_session(
                     reported = Some(r);
                     let lw = last.op(reg);
                     found.bad_reads.push(r);
+                    found.bad_read_clocks.extend_from_slice(vc);
                     found.violations.push(Violation {
                         pattern: "WriteCOInitRead".to_string(),
                         key: Some(history.op(r).key),
@@ -406,6 +428,7 @@ fn scan_session(
                     if reported != Some(r) {
                         reported = Some(r);
                         found.bad_reads.push(r);
+                        found.bad_read_clocks.extend_from_slice(vc);
                         found.violations.push(Violation {
                             pattern: "WriteCORead".to_string(),
                             key: Some(history.op(r).key),

@@ -1,7 +1,8 @@
 //! Vector clocks: one entry per session, for the transitive closure of a
 //! DAG made of the session chains plus extra edges (reads-from, forced
 //! orders). Computed in topological order (Kahn), so causal order
-//! co = (so ∪ rf)⁺ costs O((n + e)·k) time and n·k words for k sessions
+//! co = (so ∪ rf)⁺ costs O((n + e)·k) time and w·k words for k sessions
+//! and w writes
 //! (Bouajjani, Enea, Guerraoui, Hamza, "On verifying causal consistency",
 //! POPL 2017, §5; the same representation AWDIT uses).
 //!
@@ -10,12 +11,14 @@
 //! session is a chain in the DAG, a past is a union of session prefixes, so
 //! `a` is in the past of `b` iff `clock(b)[session(a)] > pos(a)`: one lookup.
 //!
-//! Layout: the rows are stored session by session, in session order, in
-//! one flat vector (operations that are not counted share one zero row),
-//! so a scan along a session reads consecutive memory; at 10M operations
-//! and 64 sessions the clocks are 2.5 GB and the cost of the checks is
-//! dominated by cache and TLB misses on the rows of the writes a read
-//! depends on (BENCHMARKS.md).
+//! Layout: only writes have stored rows (a read's clock is the join of its
+//! session predecessor's and its source's, computed while a session is
+//! walked, [`SessionClock`]); the rows are stored session by session, in
+//! session order, in one flat vector (operations that are not counted
+//! share one zero row), so a scan along a session reads consecutive
+//! memory. At 10M operations (5M writes) and 64 sessions the clocks are
+//! 1.3 GB and the cost of the checks is dominated by cache and TLB misses
+//! on the rows of the writes a read depends on (BENCHMARKS.md).
 //!
 //! Lamport clocks ([`lamport`]) give a total order consistent with the DAG
 //! where a check needs one (e.g. to lay out evidence).
@@ -81,34 +84,52 @@ pub fn rf_pairs(
         .collect()
 }
 
-/// Vector clocks of every counted operation.
+/// Vector clocks of the counted operations, stored for the writes only;
+/// the clock of a read is computed on the way by [`SessionClock`], as the
+/// join of the previous operation's clock in its session with its extra
+/// predecessors' rows. Half of a typical history is reads, so this halves
+/// the n·k array. Extra predecessors must be writes (reads-from sources,
+/// forced write orders).
 ///
-/// Rows are stored session by session, each session's rows in session
+/// Rows are stored session by session, each session's writes in session
 /// order, so that walking a session's operations walks memory forwards
-/// (the scans of `check::weak_causal` and `check::pram` do), and a row can
-/// be found from a (session, position) pair without the operation's id.
+/// (the scans of `check::weak_causal` and `check::pram` do), and the row
+/// of a session's i-th write is found without its id.
 #[derive(Clone, Debug)]
 pub struct Clocks {
     /// Number of sessions (entries per clock).
     pub k: usize,
-    /// Row of each operation; uncounted operations share a zero row.
+    /// Row of each operation: its own for writes, a shared zero row for
+    /// operations not counted, [`NO_ROW`] for reads.
     row: Vec<u32>,
     /// First row of each session.
     session_row: Vec<u32>,
     data: Vec<u32>,
+    /// The extra predecessors the clocks were computed with.
+    preds: Preds,
 }
 
+/// The row of a counted operation whose clock is not stored.
+const NO_ROW: u32 = u32::MAX;
+
 impl Clocks {
-    /// The clock of `op` (all zeros for operations not counted).
+    /// The clock of `op`, a counted write or an operation not counted
+    /// (all zeros). The clocks of reads come from [`SessionClock`].
+    ///
+    /// # Panics
+    ///
+    /// When `op` is a counted read: a caller's bug, not an input error.
     #[inline]
     pub fn of(&self, op: OpId) -> &[u32] {
-        self.row_data(self.row[op.index()])
+        let row = self.row[op.index()];
+        assert!(row != NO_ROW, "the clock of the read {op:?} is not stored");
+        self.row_data(row)
     }
 
-    /// The clock of the operation at position `pos` of session `session`.
+    /// The clock of the `index`-th counted write of `session`.
     #[inline]
-    pub fn at(&self, session: u32, pos: u32) -> &[u32] {
-        self.row_data(self.session_row[session as usize] + pos)
+    pub fn of_write(&self, session: u32, index: u32) -> &[u32] {
+        self.row_data(self.session_row[session as usize] + index)
     }
 
     #[inline]
@@ -117,7 +138,14 @@ impl Clocks {
         &self.data[start..start + self.k]
     }
 
-    /// True when `a` is in the past of `b` (or is `b`).
+    /// True when the clock of `op` is stored ([`Clocks::of`] answers).
+    #[inline]
+    pub fn has_row(&self, op: OpId) -> bool {
+        self.row[op.index()] != NO_ROW
+    }
+
+    /// True when `a` is in the past of `b` (or is `b`); `b`'s clock must
+    /// be stored.
     #[inline]
     pub fn before_or_eq(&self, reg: &Registers, a: OpId, b: OpId) -> bool {
         let s = reg.session_of[a.index()] as usize;
@@ -125,56 +153,95 @@ impl Clocks {
     }
 }
 
+/// The clock of each operation of one session in turn, stored or not:
+/// call [`SessionClock::advance`] with every counted operation of the
+/// session, in session order (`Registers::sessions`), from the first.
+#[derive(Clone, Debug, Default)]
+pub struct SessionClock {
+    current: Vec<u32>,
+}
+
+impl SessionClock {
+    /// Moves to `op`, the next counted operation of the session being
+    /// walked (its first one restarts the walk), and returns its clock.
+    #[inline]
+    pub fn advance(&mut self, clocks: &Clocks, reg: &Registers, op: OpId) -> &[u32] {
+        let i = op.index();
+        if self.current.len() != clocks.k {
+            self.current = vec![0; clocks.k];
+        }
+        if clocks.has_row(op) {
+            self.current.copy_from_slice(clocks.of(op));
+        } else {
+            if reg.pos[i] == 0 {
+                self.current.fill(0);
+            }
+            join_into(&mut self.current, clocks, clocks.preds.of(op));
+            self.current[reg.session_of[i] as usize] = reg.pos[i] + 1;
+        }
+        &self.current
+    }
+}
+
+/// `current` := `current` ⊔ the rows of `preds`.
+#[inline]
+fn join_into(current: &mut [u32], clocks: &Clocks, preds: &[OpId]) {
+    for &q in preds {
+        for (x, y) in current.iter_mut().zip(clocks.of(q)) {
+            *x = (*x).max(*y);
+        }
+    }
+}
+
 /// Computes the clocks of the DAG "session chains + `preds`" over the
 /// counted operations. On a cycle, returns the operations that could not be
 /// ordered (every cycle lies among them).
-pub fn clocks(history: &History, reg: &Registers, preds: &Preds) -> Result<Clocks, Vec<OpId>> {
+pub fn clocks(history: &History, reg: &Registers, preds: Preds) -> Result<Clocks, Vec<OpId>> {
     let n = history.len();
     let k = history.process_count().max(1);
-    let order = topological_order(history, reg, preds)?;
+    let order = topological_order(history, reg, &preds)?;
+    assert!(
+        preds.items.iter().all(|&q| reg.is_write(q)),
+        "extra predecessors must be counted writes"
+    );
+    let mut row = vec![NO_ROW; n];
     let mut session_row = Vec::with_capacity(reg.sessions.len() + 1);
     let mut rows = 0u32;
     for s in &reg.sessions {
         session_row.push(rows);
-        rows += s.len() as u32;
+        for &op in s {
+            if reg.is_write(op) {
+                row[op.index()] = rows;
+                rows += 1;
+            }
+        }
     }
     session_row.push(rows);
     // The shared zero row of uncounted operations comes last.
-    let zero_row = rows;
-    let row: Vec<u32> = (0..n)
-        .map(|i| {
-            let op = OpId(i as u32);
-            if reg.counted(op) {
-                session_row[reg.session_of[i] as usize] + reg.pos[i]
-            } else {
-                zero_row
-            }
-        })
-        .collect();
+    for (i, r) in row.iter_mut().enumerate() {
+        if !reg.counted(OpId(i as u32)) {
+            *r = rows;
+        }
+    }
     let mut clk = Clocks {
         k,
         row,
         session_row,
         data: vec![0u32; (rows as usize + 1) * k],
+        preds,
     };
-    let mut current = vec![0u32; k];
+    // The clock of each session's latest operation so far.
+    let mut running = vec![0u32; k * k];
     for op in order {
-        // The session predecessor's row is the one just before.
-        let r = clk.row[op.index()] as usize;
-        if reg.pos[op.index()] > 0 {
-            current.copy_from_slice(&clk.data[(r - 1) * k..r * k]);
-        } else {
-            current.fill(0);
+        let i = op.index();
+        let s = reg.session_of[i] as usize;
+        let session_clock = &mut running[s * k..(s + 1) * k];
+        join_into(session_clock, &clk, clk.preds.of(op));
+        session_clock[s] = reg.pos[i] + 1;
+        if clk.has_row(op) {
+            let r = clk.row[i] as usize;
+            clk.data[r * k..(r + 1) * k].copy_from_slice(session_clock);
         }
-        for &q in preds.of(op) {
-            for (x, y) in current.iter_mut().zip(clk.of(q)) {
-                if *y > *x {
-                    *x = *y;
-                }
-            }
-        }
-        current[history.op(op).process.index()] = reg.pos[op.index()] + 1;
-        clk.data[r * k..(r + 1) * k].copy_from_slice(&current);
     }
     Ok(clk)
 }
