@@ -546,6 +546,114 @@ fn checks_agree_with_the_definitions_on_histories_with_outcomes() {
     }
 }
 
+/// `random_hist` with some written values repeated: each value is, with
+/// probability 3/10, replaced by a smaller one (reads follow their value).
+fn random_hist_with_duplicates(rng: &mut Rng) -> String {
+    let text = random_hist(rng);
+    let mut map = std::collections::HashMap::new();
+    for v in 1..10u64 {
+        let to = if v > 1 && rng.below(10) < 3 {
+            1 + rng.below(v - 1)
+        } else {
+            v
+        };
+        map.insert(
+            v.to_string(),
+            map.get(&to.to_string()).cloned().unwrap_or(to.to_string()),
+        );
+    }
+    text.lines()
+        .map(|line| {
+            let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
+            if let Some(to) = map.get(&words[3]) {
+                words[3] = to.clone();
+            }
+            words.join(" ") + "\n"
+        })
+        .collect()
+}
+
+/// Every way of telling which write each read of a repeated value read:
+/// the variants of `text` where each write has its own value and each read
+/// returns the value of one of the writes of its key and value (reads of
+/// nil or of a value nobody wrote stay as they are).
+fn writer_choices(text: &str) -> Vec<String> {
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
+    let writers = |i: usize| -> Vec<usize> {
+        (0..lines.len())
+            .filter(|&j| {
+                lines[j][1] == "write" && lines[j][2] == lines[i][2] && lines[j][3] == lines[i][3]
+            })
+            .collect()
+    };
+    let mut variants = vec![String::new()];
+    for (i, words) in lines.iter().enumerate() {
+        let options: Vec<String> = match words[1] {
+            "write" => vec![format!("{} write {} {}", words[0], words[2], 100 + i)],
+            _ => match writers(i).as_slice() {
+                [] => vec![words.join(" ")],
+                ws => ws
+                    .iter()
+                    .map(|w| format!("{} read {} {}", words[0], words[2], 100 + w))
+                    .collect(),
+            },
+        };
+        variants = variants
+            .iter()
+            .flat_map(|v| options.iter().map(move |o| format!("{v}{o}\n")))
+            .collect();
+    }
+    variants
+}
+
+#[test]
+fn repeated_values_never_raise_a_false_alarm() {
+    // A history with values written twice keeps a guarantee iff some
+    // choice of writers does. A violation must hold for every choice; a
+    // `holds` needs one choice that holds; otherwise `unknown`.
+    let mut rng = Rng(0xd0b1_e5d0_b1e5_0003);
+    let config = CheckConfig::default();
+    let (mut ambiguous, mut decided) = (0, 0);
+    for case in 0..3000 {
+        let text = random_hist_with_duplicates(&mut rng);
+        let variants = writer_choices(&text);
+        if variants.len() > 64 {
+            continue;
+        }
+        let h = read_hist(&text);
+        let results = check_many(&h, &CHECKED, &config);
+        if variants.len() > 1 {
+            ambiguous += 1;
+        }
+        for (g, res) in CHECKED.iter().zip(&results) {
+            let verdicts: Vec<bool> = variants.iter().map(|v| oracle(&read_hist(v), *g)).collect();
+            match res.verdict {
+                Verdict::Violated => assert!(
+                    verdicts.iter().all(|ok| !ok),
+                    "case {case}: {g} violated, but a choice of writers keeps it, on\n{text}\n{:#?}",
+                    res.violations
+                ),
+                Verdict::Holds => assert!(
+                    verdicts.iter().any(|ok| *ok),
+                    "case {case}: {g} holds, but no choice of writers keeps it, on\n{text}"
+                ),
+                Verdict::Unknown => {}
+                Verdict::NotChecked => panic!("case {case}: {g} not checked on\n{text}"),
+            }
+            if variants.len() > 1 && res.verdict != Verdict::Unknown {
+                decided += 1;
+            }
+        }
+    }
+    // The generator must produce repeated values, and the checks must
+    // decide some of them (violations that hold for every writer).
+    assert!(
+        ambiguous > 300,
+        "only {ambiguous} histories with repeated values"
+    );
+    assert!(decided > 100, "only {decided} decided verdicts on them");
+}
+
 #[test]
 fn verdicts_respect_the_lattice() {
     let mut rng = Rng(0xfeed_face_0042);
