@@ -226,7 +226,7 @@ fn oracle(h: &History) -> bool {
 
 #[test]
 fn convergence_agrees_with_its_definition_on_random_histories() {
-    let mut rng = Rng(0xc0_4e_76e5_0000_0007);
+    let mut rng = Rng(0xc04e_76e5_0000_0007);
     let config = CheckConfig::default();
     let mut violated = 0;
     for case in 0..4000 {
