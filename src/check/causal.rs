@@ -23,16 +23,14 @@
 //! violations too) and the engine is skipped.
 
 use crate::check::pram::{ViewBase, view_engine};
-use crate::check::sanity::{Prepared, finish, prepare};
-use crate::check::weak_causal::{CausalFacts, causal_facts};
+use crate::check::sanity::{Prepared, finish};
+use crate::check::weak_causal::{CausalFacts, check_one};
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult};
 use crate::history::History;
 
 /// Checks causal memory.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    let prepared = prepare(history);
-    let facts = causal_facts(history, &prepared.reg, false);
-    check_prepared(history, &prepared, &facts, config)
+    check_one(history, Guarantee::Causal, config)
 }
 
 /// Like [`check`], from shared facts.

@@ -22,17 +22,15 @@
 //! implied). At most n·k edges, in practice far fewer; a topological sort
 //! of co ∪ cf then finds any cycle, and the shortest one is reported.
 
-use crate::check::sanity::{Prepared, finish, prepare};
-use crate::check::weak_causal::{CausalFacts, causal_facts, cyclic};
+use crate::check::sanity::{Prepared, finish};
+use crate::check::weak_causal::{CausalFacts, check_one, cyclic};
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult};
 use crate::history::{History, OpId};
 use crate::order::vclock::{Preds, rf_pairs, topological_order};
 
 /// Checks causal convergence.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    let prepared = prepare(history);
-    let facts = causal_facts(history, &prepared.reg, true);
-    check_prepared(history, &prepared, &facts, config)
+    check_one(history, Guarantee::CausalConvergence, config)
 }
 
 /// Like [`check`], from shared facts (computed with conflict pairs).

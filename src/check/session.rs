@@ -109,8 +109,8 @@
 //!   cycle search over rf plus "read → later write of the same session"
 //!   finds it (`CyclicWFR`).
 
-use crate::check::sanity::{Prepared, describe_read, describe_write, finish, prepare};
-use crate::check::weak_causal::{CausalFacts, causal_facts};
+use crate::check::sanity::{Prepared, describe_read, describe_write, finish};
+use crate::check::weak_causal::{CausalFacts, check_one};
 use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
 use crate::history::{History, KeyId, OpId};
 use crate::order::graph::{cycle_among, kahn_leftover};
@@ -120,13 +120,7 @@ use rustc_hash::FxHashMap;
 
 /// Checks one session guarantee on its own (see the module docs).
 pub fn check(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
-    let prepared = prepare(history);
-    let facts = if guarantee == Guarantee::WritesFollowReads && prepared.reg.unsupported.is_none() {
-        causal_facts(history, &prepared.reg, false)
-    } else {
-        CausalFacts::default()
-    };
-    check_prepared(history, &prepared, &facts, guarantee, config)
+    check_one(history, guarantee, config)
 }
 
 /// Like [`check`], from a shared preparation; `facts` (the CC scan,

@@ -557,9 +557,18 @@ pub fn short(history: &History, op: OpId) -> String {
 
 /// Checks weak causal consistency.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    let prepared = prepare(history);
-    let facts = causal_facts(history, &prepared.reg, false);
-    check_prepared(history, &prepared, &facts, config)
+    check_one(history, Guarantee::WeakCausal, config)
+}
+
+/// Runs one weak check on its own ([`check_many`] with one guarantee).
+///
+/// # Panics
+///
+/// When `guarantee` is not a weak guarantee (sequential, linearizable).
+pub fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
+    check_many(history, &[guarantee], config)
+        .pop()
+        .unwrap_or_else(|| panic!("{guarantee} is not a weak guarantee"))
 }
 
 /// Like [`check`], from shared facts.
