@@ -154,22 +154,57 @@ struct Range {
     last: (u32, OpId),
 }
 
-fn extend(
-    ranges: &mut Vec<Range>,
-    index: &mut FxHashMap<ReadFrom, usize>,
-    src: ReadFrom,
-    block: u32,
-    r: OpId,
-) {
-    match index.get(&src) {
-        Some(&i) => ranges[i].last = (block, r),
-        None => {
-            index.insert(src, ranges.len());
-            ranges.push(Range {
-                src,
-                first: (block, r),
-                last: (block, r),
-            });
+/// Finds the range of a source among the ranges of the current stretch (a
+/// key of a session, or an interval of one) in O(1): per-operation slots
+/// valid for the current stamp, so nothing is cleared or allocated per
+/// stretch.
+struct RangeIndex {
+    /// Source write: (stamp, index of its range).
+    range_of: Vec<(u32, u32)>,
+    stamp: u32,
+    /// The range of the initial value in the current stretch.
+    initial: Option<usize>,
+}
+
+impl RangeIndex {
+    fn new(n: usize) -> RangeIndex {
+        RangeIndex {
+            range_of: vec![(u32::MAX, 0); n],
+            stamp: 0,
+            initial: None,
+        }
+    }
+
+    /// Starts a new stretch: every source is unseen again.
+    fn restart(&mut self) {
+        self.stamp += 1;
+        self.initial = None;
+    }
+
+    /// Extends the range of `src` in `ranges` (the current stretch's) to
+    /// the read `r` in block `block`, or opens it.
+    fn extend(&mut self, ranges: &mut Vec<Range>, src: ReadFrom, block: u32, r: OpId) {
+        let found = match src {
+            ReadFrom::Initial => self.initial,
+            ReadFrom::Write(w) => {
+                let (stamp, i) = self.range_of[w.index()];
+                (stamp == self.stamp).then_some(i as usize)
+            }
+        };
+        match found {
+            Some(i) => ranges[i].last = (block, r),
+            None => {
+                let i = ranges.len();
+                match src {
+                    ReadFrom::Initial => self.initial = Some(i),
+                    ReadFrom::Write(w) => self.range_of[w.index()] = (self.stamp, i as u32),
+                }
+                ranges.push(Range {
+                    src,
+                    first: (block, r),
+                    last: (block, r),
+                });
+            }
         }
     }
 }
@@ -240,26 +275,34 @@ fn range_violation(
     }
 }
 
-/// Monotonic reads, per session and key (see the module docs).
+/// Monotonic reads, per session and key (see the module docs). Each
+/// session's reads are grouped by key (a sort that keeps session order).
 pub fn monotonic_reads(history: &History, reg: &Registers) -> Vec<Violation> {
     let mut out = Vec::new();
+    let mut index = RangeIndex::new(history.len());
+    let mut ranges: Vec<Range> = Vec::new();
     for session in &reg.sessions {
-        let mut per_key: FxHashMap<KeyId, (Vec<Range>, FxHashMap<ReadFrom, usize>)> =
-            FxHashMap::default();
-        for (i, &op) in session.iter().enumerate() {
-            if let Some(src) = reg.read_from(op) {
-                let (ranges, index) = per_key.entry(history.op(op).key).or_default();
-                extend(ranges, index, src, i as u32, op);
+        let mut by_key: Vec<(KeyId, u32)> = session
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| reg.read_from(**op).is_some())
+            .map(|(p, &op)| (history.op(op).key, p as u32))
+            .collect();
+        by_key.sort_unstable();
+        for group in by_key.chunk_by(|a, b| a.0 == b.0) {
+            index.restart();
+            ranges.clear();
+            for &(_, p) in group {
+                let op = session[p as usize];
+                if let Some(src) = reg.read_from(op) {
+                    index.extend(&mut ranges, src, p, op);
+                }
             }
-        }
-        let mut keys: Vec<_> = per_key.into_iter().collect();
-        keys.sort_by_key(|(k, _)| *k);
-        for (key, (ranges, _)) in keys {
-            for (a, b) in conflicts(ranges, Some(ReadFrom::Initial)) {
+            for (a, b) in conflicts(ranges.clone(), Some(ReadFrom::Initial)) {
                 out.push(range_violation(
                     history,
                     reg,
-                    key,
+                    group[0].0,
                     a,
                     b,
                     "the session's reads went back to a value it had already moved past",
@@ -270,197 +313,308 @@ pub fn monotonic_reads(history: &History, reg: &Registers) -> Vec<Violation> {
     out
 }
 
+/// What read your writes tracks for one key of one session, in session
+/// order. Reused from key to key; the per-source lookups live in arrays
+/// indexed by operation, told apart by stamps, so nothing is allocated per
+/// key or per interval.
 #[derive(Default)]
 struct KeyState {
-    /// Own write blocks of the key: block number and the writes.
-    write_blocks: Vec<(u32, Vec<OpId>)>,
-    /// Per interval (number of own write blocks before): source ranges.
-    intervals: Vec<(Vec<Range>, FxHashMap<ReadFrom, usize>)>,
-    /// For each external source: the interval and reader it was first read in.
-    external_seen: FxHashMap<OpId, (usize, OpId)>,
+    /// Own write blocks of the key: block number and the block's first
+    /// write.
+    write_blocks: Vec<(u32, OpId)>,
+    /// Source ranges of every interval (number of own write blocks before),
+    /// interval after interval.
+    ranges: Vec<Range>,
+    /// Where each interval's ranges start in `ranges`.
+    interval_start: Vec<usize>,
 }
 
-/// Read your writes, per session and key (see the module docs).
+/// Per-operation lookups of [`read_your_writes`], valid for the stamp they
+/// carry.
+struct RywSlots {
+    /// Own write: index of its block among its key's write blocks.
+    own_block_of: Vec<u32>,
+    /// The ranges of the current interval.
+    ranges: RangeIndex,
+    /// External source: (key stamp, interval, first reader) where it was
+    /// first read.
+    seen: Vec<(u32, u32, OpId)>,
+    key_stamp: u32,
+}
+
+/// Read your writes, per session and key (see the module docs). Each
+/// session's operations are grouped by key (a sort that keeps session
+/// order), and each key is scanned with one reused [`KeyState`].
 pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
+    let n = history.len();
     let mut out = Vec::new();
-    for session in &reg.sessions {
+    let mut slots = RywSlots {
+        own_block_of: vec![0; n],
+        ranges: RangeIndex::new(n),
+        seen: vec![(u32::MAX, 0, OpId(0)); n],
+        key_stamp: 0,
+    };
+    let mut st = KeyState::default();
+    for (t, session) in reg.sessions.iter().enumerate() {
+        // Maximal blocks of reads and of writes, numbered in session order.
+        let mut blocks = Vec::with_capacity(session.len());
         let mut block = 0u32;
-        let mut prev_is_write: Option<bool> = None;
-        let mut keys: FxHashMap<KeyId, KeyState> = FxHashMap::default();
-        let mut own_block_of: FxHashMap<OpId, usize> = FxHashMap::default();
-        for &op in session {
-            let is_write = reg.is_write(op);
-            if prev_is_write.is_some_and(|p| p != is_write) {
+        for (p, &op) in session.iter().enumerate() {
+            if p > 0 && reg.is_write(op) != reg.is_write(session[p - 1]) {
                 block += 1;
             }
-            prev_is_write = Some(is_write);
-            let key = history.op(op).key;
-            let st = keys.entry(key).or_default();
-            if is_write {
-                match st.write_blocks.last_mut() {
-                    Some((b, ws)) if *b == block => ws.push(op),
-                    _ => st.write_blocks.push((block, vec![op])),
-                }
-                own_block_of.insert(op, st.write_blocks.len() - 1);
-                continue;
-            }
-            let Some(src) = reg.read_from(op) else {
-                continue;
-            };
-            let interval = st.write_blocks.len();
-            let latest_own = st.write_blocks.last().map(|(_, ws)| ws[0]);
-            match src {
-                ReadFrom::Initial if interval > 0 => {
-                    let w = latest_own.unwrap_or(op);
-                    out.push(Violation {
-                        pattern: "InitialReadAfterOwnWrite".to_string(),
-                        key: Some(key),
-                        ops: vec![w, op],
-                        edges: vec![Edge {
-                            from: w,
-                            to: op,
-                            label: EdgeLabel::SessionOrder,
-                        }],
-                        explanation: format!(
-                            "{} came first in its own session, yet {}: the session did not read its own write",
-                            describe_write(history, w),
-                            describe_read(history, op)
-                        ),
-                        partial_order: Vec::new(),
-                    });
-                    continue;
-                }
-                ReadFrom::Write(w) if history.op(w).process == history.op(op).process => {
-                    let j = own_block_of.get(&w).copied().unwrap_or(0);
-                    if j + 1 < interval {
-                        let newer = latest_own.unwrap_or(w);
-                        out.push(Violation {
-                            pattern: "StaleOwnWrite".to_string(),
-                            key: Some(key),
-                            ops: vec![w, newer, op],
-                            edges: vec![
-                                Edge {
-                                    from: w,
-                                    to: newer,
-                                    label: EdgeLabel::SessionOrder,
-                                },
-                                Edge {
-                                    from: newer,
-                                    to: op,
-                                    label: EdgeLabel::SessionOrder,
-                                },
-                                Edge {
-                                    from: w,
-                                    to: op,
-                                    label: EdgeLabel::ReadsFrom,
-                                },
-                            ],
-                            explanation: format!(
-                                "{} and later {}, with a read in between, yet {} : the session read its older write after its newer one",
-                                describe_write(history, w),
-                                describe_write(history, newer),
-                                describe_read(history, op)
-                            ),
-                            partial_order: Vec::new(),
-                        });
-                        continue;
-                    }
-                }
-                ReadFrom::Write(e) => match st.external_seen.get(&e) {
-                    Some(&(i0, r0)) if i0 < interval => {
-                        let mid = st.write_blocks[i0].1[0];
-                        out.push(Violation {
-                            pattern: "ReadAroundOwnWrite".to_string(),
-                            key: Some(key),
-                            ops: vec![e, r0, mid, op],
-                            edges: vec![
-                                Edge {
-                                    from: e,
-                                    to: r0,
-                                    label: EdgeLabel::ReadsFrom,
-                                },
-                                Edge {
-                                    from: r0,
-                                    to: mid,
-                                    label: EdgeLabel::SessionOrder,
-                                },
-                                Edge {
-                                    from: mid,
-                                    to: op,
-                                    label: EdgeLabel::SessionOrder,
-                                },
-                                Edge {
-                                    from: e,
-                                    to: op,
-                                    label: EdgeLabel::ReadsFrom,
-                                },
-                            ],
-                            explanation: format!(
-                                "{}, then made {}, then {} again: the own write must be visible to the later read and overwrite the older value",
-                                describe_read(history, r0),
-                                describe_write(history, mid),
-                                describe_read(history, op)
-                            ),
-                            partial_order: Vec::new(),
-                        });
-                        continue;
-                    }
-                    Some(_) => {}
-                    None => {
-                        st.external_seen.insert(e, (interval, op));
-                    }
-                },
-                ReadFrom::Initial => {}
-            }
-            while st.intervals.len() <= interval {
-                st.intervals.push(Default::default());
-            }
-            let (ranges, index) = &mut st.intervals[interval];
-            extend(ranges, index, src, block, op);
+            blocks.push(block);
         }
-        let mut keys: Vec<_> = keys.into_iter().collect();
-        keys.sort_by_key(|(k, _)| *k);
-        for (key, st) in keys {
-            for (i, (ranges, _)) in st.intervals.into_iter().enumerate() {
-                let own: Vec<ReadFrom> = ranges
-                    .iter()
-                    .map(|r| r.src)
-                    .filter(|s| matches!(s, ReadFrom::Write(w) if own_block_of.contains_key(w)))
-                    .collect();
-                let first = if i == 0 {
-                    Some(ReadFrom::Initial)
-                } else {
-                    own.first().copied()
-                };
-                if own.len() > 1 {
-                    let a = ranges.iter().find(|r| r.src == own[0]).copied();
-                    let b = ranges.iter().find(|r| r.src == own[1]).copied();
-                    if let (Some(a), Some(b)) = (a, b) {
-                        out.push(range_violation(
-                            history,
-                            reg,
-                            key,
-                            a,
-                            b,
-                            "both values are the session's own writes from before these reads, and only one of them can be its latest",
-                        ));
-                    }
-                    continue;
-                }
-                for (a, b) in conflicts(ranges, first) {
-                    out.push(range_violation(
-                        history,
-                        reg,
-                        key,
-                        a,
-                        b,
-                        "with the session's own writes fixed where they were issued, no view lets each read return the latest value it sees",
-                    ));
-                }
-            }
+        let mut by_key: Vec<(KeyId, u32)> = session
+            .iter()
+            .enumerate()
+            .map(|(p, &op)| (history.op(op).key, p as u32))
+            .collect();
+        by_key.sort_unstable();
+        // Violations found at a read, reported in session order; then the
+        // range violations, key by key.
+        let mut at_reads: Vec<(u32, Violation)> = Vec::new();
+        let mut ranges_out: Vec<Violation> = Vec::new();
+        for group in by_key.chunk_by(|a, b| a.0 == b.0) {
+            let key = group[0].0;
+            ryw_key(
+                history,
+                reg,
+                session,
+                &blocks,
+                group,
+                &mut st,
+                &mut slots,
+                &mut at_reads,
+            );
+            ryw_ranges(history, reg, t, key, &st, &mut ranges_out);
         }
+        at_reads.sort_by_key(|(p, _)| *p);
+        out.extend(at_reads.into_iter().map(|(_, v)| v));
+        out.extend(ranges_out);
     }
     out
+}
+
+/// Scans the operations of one key of one session (`group`: key and
+/// session position, in session order) into `st`, pushing the violations
+/// found at a read with the read's position.
+#[allow(clippy::too_many_arguments)]
+fn ryw_key(
+    history: &History,
+    reg: &Registers,
+    session: &[OpId],
+    blocks: &[u32],
+    group: &[(KeyId, u32)],
+    st: &mut KeyState,
+    slots: &mut RywSlots,
+    at_reads: &mut Vec<(u32, Violation)>,
+) {
+    st.write_blocks.clear();
+    st.ranges.clear();
+    st.interval_start.clear();
+    st.interval_start.push(0);
+    slots.key_stamp += 1;
+    slots.ranges.restart();
+    for &(key, p) in group {
+        let op = session[p as usize];
+        let block = blocks[p as usize];
+        if reg.is_write(op) {
+            if st.write_blocks.last().is_none_or(|(b, _)| *b != block) {
+                st.write_blocks.push((block, op));
+            }
+            slots.own_block_of[op.index()] = st.write_blocks.len() as u32 - 1;
+            continue;
+        }
+        let Some(src) = reg.read_from(op) else {
+            continue;
+        };
+        let interval = st.write_blocks.len();
+        let latest_own = st.write_blocks.last().map(|(_, w)| *w);
+        match src {
+            ReadFrom::Initial if interval > 0 => {
+                let w = latest_own.unwrap_or(op);
+                at_reads.push((p, initial_read_after_own_write(history, key, w, op)));
+                continue;
+            }
+            ReadFrom::Write(w) if history.op(w).process == history.op(op).process => {
+                let j = slots.own_block_of[w.index()] as usize;
+                if j + 1 < interval {
+                    let newer = latest_own.unwrap_or(w);
+                    at_reads.push((p, stale_own_write(history, key, w, newer, op)));
+                    continue;
+                }
+            }
+            ReadFrom::Write(e) => {
+                let (stamp, i0, r0) = slots.seen[e.index()];
+                if stamp == slots.key_stamp {
+                    if (i0 as usize) < interval {
+                        let mid = st.write_blocks[i0 as usize].1;
+                        at_reads.push((p, read_around_own_write(history, key, e, r0, mid, op)));
+                        continue;
+                    }
+                } else {
+                    slots.seen[e.index()] = (slots.key_stamp, interval as u32, op);
+                }
+            }
+            ReadFrom::Initial => {}
+        }
+        // A new interval starts where the reads after an own write begin.
+        while st.interval_start.len() <= interval {
+            st.interval_start.push(st.ranges.len());
+            slots.ranges.restart();
+        }
+        slots.ranges.extend(&mut st.ranges, src, block, op);
+    }
+}
+
+/// The range violations of one key of session `t`, interval by interval.
+fn ryw_ranges(
+    history: &History,
+    reg: &Registers,
+    t: usize,
+    key: KeyId,
+    st: &KeyState,
+    out: &mut Vec<Violation>,
+) {
+    for (i, &from) in st.interval_start.iter().enumerate() {
+        let to = st
+            .interval_start
+            .get(i + 1)
+            .copied()
+            .unwrap_or(st.ranges.len());
+        let ranges = &st.ranges[from..to];
+        let own: Vec<ReadFrom> = ranges
+            .iter()
+            .map(|r| r.src)
+            .filter(|s| matches!(s, ReadFrom::Write(w) if reg.session_of[w.index()] as usize == t))
+            .collect();
+        let first = if i == 0 {
+            Some(ReadFrom::Initial)
+        } else {
+            own.first().copied()
+        };
+        if own.len() > 1 {
+            let a = ranges.iter().find(|r| r.src == own[0]).copied();
+            let b = ranges.iter().find(|r| r.src == own[1]).copied();
+            if let (Some(a), Some(b)) = (a, b) {
+                out.push(range_violation(
+                    history,
+                    reg,
+                    key,
+                    a,
+                    b,
+                    "both values are the session's own writes from before these reads, and only one of them can be its latest",
+                ));
+            }
+            continue;
+        }
+        for (a, b) in conflicts(ranges.to_vec(), first) {
+            out.push(range_violation(
+                history,
+                reg,
+                key,
+                a,
+                b,
+                "with the session's own writes fixed where they were issued, no view lets each read return the latest value it sees",
+            ));
+        }
+    }
+}
+
+fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId) -> Violation {
+    Violation {
+        pattern: "InitialReadAfterOwnWrite".to_string(),
+        key: Some(key),
+        ops: vec![w, r],
+        edges: vec![Edge {
+            from: w,
+            to: r,
+            label: EdgeLabel::SessionOrder,
+        }],
+        explanation: format!(
+            "{} came first in its own session, yet {}: the session did not read its own write",
+            describe_write(history, w),
+            describe_read(history, r)
+        ),
+        partial_order: Vec::new(),
+    }
+}
+
+fn stale_own_write(history: &History, key: KeyId, w: OpId, newer: OpId, r: OpId) -> Violation {
+    Violation {
+        pattern: "StaleOwnWrite".to_string(),
+        key: Some(key),
+        ops: vec![w, newer, r],
+        edges: vec![
+            Edge {
+                from: w,
+                to: newer,
+                label: EdgeLabel::SessionOrder,
+            },
+            Edge {
+                from: newer,
+                to: r,
+                label: EdgeLabel::SessionOrder,
+            },
+            Edge {
+                from: w,
+                to: r,
+                label: EdgeLabel::ReadsFrom,
+            },
+        ],
+        explanation: format!(
+            "{} and later {}, with a read in between, yet {} : the session read its older write after its newer one",
+            describe_write(history, w),
+            describe_write(history, newer),
+            describe_read(history, r)
+        ),
+        partial_order: Vec::new(),
+    }
+}
+
+fn read_around_own_write(
+    history: &History,
+    key: KeyId,
+    e: OpId,
+    r0: OpId,
+    mid: OpId,
+    r: OpId,
+) -> Violation {
+    Violation {
+        pattern: "ReadAroundOwnWrite".to_string(),
+        key: Some(key),
+        ops: vec![e, r0, mid, r],
+        edges: vec![
+            Edge {
+                from: e,
+                to: r0,
+                label: EdgeLabel::ReadsFrom,
+            },
+            Edge {
+                from: r0,
+                to: mid,
+                label: EdgeLabel::SessionOrder,
+            },
+            Edge {
+                from: mid,
+                to: r,
+                label: EdgeLabel::SessionOrder,
+            },
+            Edge {
+                from: e,
+                to: r,
+                label: EdgeLabel::ReadsFrom,
+            },
+        ],
+        explanation: format!(
+            "{}, then made {}, then {} again: the own write must be visible to the later read and overwrite the older value",
+            describe_read(history, r0),
+            describe_write(history, mid),
+            describe_read(history, r)
+        ),
+        partial_order: Vec::new(),
+    }
 }
 
 /// Writes follow reads on its own: a cycle of rf and "read, then a later
@@ -585,20 +739,24 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     let mut widx = vec![u32::MAX; history.len()];
     let mut next_same_key: Vec<Option<OpId>> = vec![None; history.len()];
     // Per key: each session writing it, with its first write there.
-    let mut first_writes: FxHashMap<KeyId, Vec<(usize, OpId)>> = FxHashMap::default();
+    let mut first_writes: Vec<Vec<(usize, OpId)>> = vec![Vec::new(); history.key_count()];
+    // Per key: (session, its last write of the key so far) while the
+    // session is scanned.
+    let mut last_of_key: Vec<(usize, OpId)> = vec![(usize::MAX, OpId(0)); history.key_count()];
     for (t, session) in reg.sessions.iter().enumerate() {
         let mut count = 0u32;
-        let mut last_of_key: FxHashMap<KeyId, OpId> = FxHashMap::default();
         for &op in session {
             if !reg.is_write(op) {
                 continue;
             }
             widx[op.index()] = count;
             count += 1;
-            let key = history.op(op).key;
-            match last_of_key.insert(key, op) {
-                Some(prev) => next_same_key[prev.index()] = Some(op),
-                None => first_writes.entry(key).or_default().push((t, op)),
+            let key = history.op(op).key.index();
+            let (s, prev) = std::mem::replace(&mut last_of_key[key], (t, op));
+            if s == t {
+                next_same_key[prev.index()] = Some(op);
+            } else {
+                first_writes[key].push((t, op));
             }
         }
     }
@@ -621,11 +779,10 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
             }
             let key = history.op(r).key;
             let found = match src {
-                ReadFrom::Initial => first_writes.get(&key).and_then(|ws| {
-                    ws.iter()
-                        .find(|(t, w1)| widx[w1.index()] < known[*t])
-                        .map(|(t, w1)| (None, *w1, *t))
-                }),
+                ReadFrom::Initial => first_writes[key.index()]
+                    .iter()
+                    .find(|(t, w1)| widx[w1.index()] < known[*t])
+                    .map(|(t, w1)| (None, *w1, *t)),
                 ReadFrom::Write(w) => next_same_key[w.index()].and_then(|w1| {
                     let t = reg.session_of[w.index()] as usize;
                     (widx[w1.index()] < known[t]).then_some((Some(w), w1, t))
