@@ -74,15 +74,17 @@
 //!
 //! * **MR** (O(n log n)): per session and key, reads are totally ordered
 //!   and writes are free, so a view exists iff the reads of each source
-//!   form one contiguous run and initial-value reads come first.
+//!   form one contiguous run and initial-value reads come first. Each
+//!   session's reads are grouped by key with one sort, and a source's run
+//!   is found through a per-operation slot (no hash maps).
 //! * **RYW** (O(n log n)): the own operations of a session fall into
 //!   maximal blocks of reads and of writes; per key, the own writes split
 //!   the reads into intervals; in each interval the reads of each source
 //!   must occupy non-overlapping ranges of blocks, the own source or the
 //!   initial value first, and no source may be read on both sides of an
-//!   own write of the key.
-//! * **MW** (O(n + k²), plus O(k) per initial read): by the rule, `K(r)`
-//!   is a union of writer-session prefixes, summarised by a vector over
+//!   own write of the key. Grouped by key like MR.
+//! * **MW** (O(n + k² + keys), plus O(k) per initial read): by the rule,
+//!   `K(r)` is a union of writer-session prefixes, summarised by a vector over
 //!   sessions (the highest write index observed). A read of `w'` by `t` is
 //!   stale iff the next write of its key by `t` has an index below the
 //!   vector's entry for `t`; an initial read iff some session's first
