@@ -346,7 +346,7 @@ struct RywSlots {
 
 /// Read your writes, per session and key (see the module docs). Each
 /// session's operations are grouped by key (a sort that keeps session
-/// order), and each key is scanned with one reused [`KeyState`].
+/// order), and each key is scanned with one reused `KeyState`.
 pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     let n = history.len();
     let mut out = Vec::new();
