@@ -226,6 +226,14 @@ fn malformed_log_lines_point_at_the_problem() {
             "\nINFO",
             "expected `]`",
         ),
+        // A tagged value reads on to the next value; it must stop at the
+        // field's TAB (found by fuzzing: this used to panic).
+        bad(
+            L,
+            "INFO  jepsen.util - #foo\t:invoke\t:read\tnil",
+            "\t:invoke",
+            "expected a value",
+        ),
         bad(
             L,
             "INFO  jepsen.util - \"x\"\t:invoke\t:read\tnil",

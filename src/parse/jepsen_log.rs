@@ -210,8 +210,10 @@ fn field_value<'a>(
             format!("expected {what}, found an empty field"),
         ));
     }
-    let (value, end) = edn::read_value_at(source, at + lead)?;
     let field_end = at + field.len();
+    // Read inside the field only: a value must not run on into the next
+    // field or line (the prefix keeps positions valid for errors).
+    let (value, end) = edn::read_value_at(&source[..field_end], at + lead)?;
     if source[end..field_end].trim().is_empty() {
         Ok(value)
     } else {
