@@ -33,10 +33,11 @@
 //! and R saturation rounds per session (R is small in practice; it is
 //! capped by [`ROUNDS_MAX`], beyond which that view is undecided and the
 //! verdict *unknown* unless another view is violated), against O(n⁴) for
-//! Wei et al. (TPDS 2016); O(n·k) memory per view in progress. The views
-//! are independent and computed in parallel (rayon), one per thread at a
-//! time, and reported in session order; at most the first violation of
-//! each view is reported, as later ones could be artifacts of it. Values written twice are handled as in
+//! Wei et al. (TPDS 2016); O(w·k) memory (the clock rows of the w writes)
+//! per view in progress. The views are independent and computed in
+//! parallel (rayon), one per thread at a time, and reported in session
+//! order; at most the first violation of each view is reported, as later
+//! ones could be artifacts of it. Values written twice are handled as in
 //! `order::relations` (violations hold for every choice of writer, else
 //! *unknown*).
 
