@@ -406,17 +406,24 @@ const CHECKED: [Guarantee; 8] = [
     Guarantee::CausalConvergence,
 ];
 
-#[test]
-fn checks_agree_with_the_definitions_on_random_histories() {
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+/// Checks `cases` histories from `generate` with every guarantee of
+/// `CHECKED` and asserts each verdict is the one `oracle(text, history,
+/// guarantee)` gives; returns how many cases each guarantee was violated in.
+fn agree_with_oracle(
+    seed: u64,
+    cases: usize,
+    generate: fn(&mut Rng) -> String,
+    oracle: impl Fn(&str, &History, Guarantee) -> bool,
+) -> [usize; 8] {
+    let mut rng = Rng(seed);
     let config = CheckConfig::default();
     let mut violated = [0usize; 8];
-    for case in 0..5000 {
-        let text = random_hist(&mut rng);
+    for case in 0..cases {
+        let text = generate(&mut rng);
         let h = read_hist(&text);
         let results = check_many(&h, &CHECKED, &config);
         for (i, (g, res)) in CHECKED.iter().zip(&results).enumerate() {
-            let expect = oracle(&h, *g);
+            let expect = oracle(&text, &h, *g);
             let got = match res.verdict {
                 Verdict::Holds => true,
                 Verdict::Violated => false,
@@ -433,6 +440,14 @@ fn checks_agree_with_the_definitions_on_random_histories() {
             violated[i] += usize::from(!got);
         }
     }
+    violated
+}
+
+#[test]
+fn checks_agree_with_the_definitions_on_random_histories() {
+    let violated = agree_with_oracle(0x5eed_1234_abcd_0001, 5000, random_hist, |_, h, g| {
+        oracle(h, g)
+    });
     // The generator must exercise every check both ways.
     for (g, v) in CHECKED.iter().zip(violated) {
         assert!(v > 20 && v < 4900, "{g} violated in {v} of 5000 cases");
@@ -516,31 +531,12 @@ fn oracle_with_outcomes(text: &str, g: Guarantee) -> bool {
 
 #[test]
 fn checks_agree_with_the_definitions_on_histories_with_outcomes() {
-    let mut rng = Rng(0x0c7c_0e5e_0001_0001);
-    let config = CheckConfig::default();
-    let mut violated = [0usize; 8];
-    for case in 0..3000 {
-        let text = random_hist_with_outcomes(&mut rng);
-        let h = read_hist(&text);
-        let results = check_many(&h, &CHECKED, &config);
-        for (i, (g, res)) in CHECKED.iter().zip(&results).enumerate() {
-            let expect = oracle_with_outcomes(&text, *g);
-            let got = match res.verdict {
-                Verdict::Holds => true,
-                Verdict::Violated => false,
-                other => panic!(
-                    "case {case}: {g} gave {other:?} ({:?}) on\n{text}",
-                    res.reason
-                ),
-            };
-            assert_eq!(
-                got, expect,
-                "case {case}: {g} checker={got} oracle={expect} on\n{text}\n{:#?}",
-                res.violations
-            );
-            violated[i] += usize::from(!got);
-        }
-    }
+    let violated = agree_with_oracle(
+        0x0c7c_0e5e_0001_0001,
+        3000,
+        random_hist_with_outcomes,
+        |text, _, g| oracle_with_outcomes(text, g),
+    );
     for (g, v) in CHECKED.iter().zip(violated) {
         assert!(v > 20 && v < 2950, "{g} violated in {v} of 3000 cases");
     }
