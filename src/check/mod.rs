@@ -105,7 +105,7 @@ impl Guarantee {
             CausalConvergence => &[WeakCausal],
             Causal => &[WeakCausal, Pram],
             // Proved in `check::session` (a stale WFR read is a WriteCORead)
-            // and checked against the oracle in tests/weak_oracle.rs.
+            // and checked against the oracle in tests/it/weak_oracle.rs.
             WeakCausal => &[WritesFollowReads],
             Pram => &[ReadYourWrites, MonotonicReads, MonotonicWrites],
             _ => &[],

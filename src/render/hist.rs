@@ -7,7 +7,7 @@
 //! as `@ a..b` (`@ a..?` for a call that never returned), the outcome word
 //! only when it is not `ok`, and annotations placed before the operation
 //! they preceded in the input. Printing then parsing gives back the same
-//! history (tests/hist_roundtrip.rs checks it with random histories), and
+//! history (tests/it/hist_roundtrip.rs checks it with random histories), and
 //! printing a parsed canonical text gives the same text.
 //!
 //! Event-ordered histories (event form, Jepsen logs) are printed in interval

@@ -4,7 +4,7 @@
 //! checks and the oracle cannot share a bug. Every check must agree with it
 //! exactly; the verdicts must also respect the lattice.
 
-mod weak_support;
+use crate::weak_support;
 
 use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
 use concord::history::{Call, History, Observed};

@@ -6,7 +6,7 @@
 //! respect the lattice (a guarantee that holds never has a weaker one
 //! violated).
 
-mod weak_support;
+use crate::weak_support;
 
 use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
 use concord::report::lattice_contradictions;

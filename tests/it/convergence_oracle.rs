@@ -7,7 +7,7 @@
 //! which unread writes of unknown outcome took effect) ends with the write
 //! of that value, or has no write at all when the value is the initial one.
 
-mod weak_support;
+use crate::weak_support;
 
 use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
 use concord::history::{Call, History, Observed, Outcome};

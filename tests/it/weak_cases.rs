@@ -3,7 +3,7 @@
 //! and must get exactly those verdicts (and a violation with that pattern).
 //! Every violation must also render as DOT naming its operations.
 
-mod weak_support;
+use crate::weak_support;
 
 use concord::check::{CheckConfig, Guarantee, weak_causal::check_many};
 use concord::render::dot::violation_to_dot;
