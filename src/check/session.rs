@@ -10,18 +10,21 @@
 //! session; see `check::sanity`).
 //!
 //! **Read your writes and monotonic reads** are defined over **each
-//! session's own view** (as PRAM's per-process views are; DEFINITIONS.md
-//! warns that one write order per key shared by all readers turns RYW and
-//! MR into global constraints). For an observing session `s`, a *view*
-//! `V_s` is a total order of the counted writes of every session and the
-//! counted reads of `s` that is *legal*: every read returns the value of
-//! the last write to its key before it in `V_s`, or the key's initial
-//! value when there is none.
+//! session's own arbitration** (as PRAM's per-process views are;
+//! DEFINITIONS.md warns that one write order per key shared by all readers
+//! turns RYW and MR into global constraints). For an observing session `s`
+//! there must be a total order `ar_s` of the counted writes such that:
 //!
-//! * **RYW**: for own operations `a` so `b` where one is a write and the
-//!   other a read, `a` comes before `b` in `V_s`. A session's own write
-//!   enters its view exactly where it was issued.
-//! * **MR**: the reads of `s` appear in `V_s` in session order.
+//! * **RYW**: for every read `r` of `s` and every own write `w` of `s` to
+//!   the same key with `w` so `r`, `r` does not read the initial state, and
+//!   `w = rf(r)` or `w` ar_s `rf(r)`. Only own writes of the read's key
+//!   matter: operations on other keys never change the verdict, and RYW on
+//!   its own allows "write 1, write 2, read 1" (nothing orders 1 before 2
+//!   without monotonic writes) and "read w′, write w, read w′" (only
+//!   writes-follow-reads orders w′ before w).
+//! * **MR**: for reads `r1` so `r2` of `s` on the same key, if `r1` reads a
+//!   write then `r2` does not read the initial state, and
+//!   `rf(r1) = rf(r2)` or `rf(r1)` ar_s `rf(r2)`.
 //!
 //! **Monotonic writes and writes follow reads** are defined *by
 //! observation*, following DEFINITIONS.md ("w1 so w2 ⇒ every process that
@@ -37,9 +40,12 @@
 //! * **WFR**: `w ∈ K` written by `t`, `r''` so `w` in `t` and `r''` read
 //!   `w0` ⇒ `w0 ∈ K`. The order it forces is (rf;so)⁺ between writes.
 //!
-//! A read `r` of key `x` **violates** the guarantee when (a) it returns the
-//! initial value while `K(r)` holds a write of `x` (the initial state is
-//! older than every write), or (b) it returns a write `w'` of `x` while
+//! Write `P(r)` for the writes the rule adds (K(r) minus the writes read
+//! directly). A read `r` of key `x` **violates** the guarantee when (a) it
+//! returns the initial value while `P(r)` holds a write of `x` (reading the
+//! initial state after having read a write of `x` itself is monotonic
+//! reads' concern, not this guarantee's: with no session holding two
+//! writes, or a read followed by a write, MW and WFR hold), or (b) it returns a write `w'` of `x` while
 //! `K(r)` holds a write `w ≠ w'` of `x` that the rule forces newer than
 //! `w'` (`w'` so⁺ `w` for MW; `w'` (rf;so)⁺ `w` for WFR). In words: once a
 //! session has observed `w2`, it never again observes a state of `x` older
@@ -77,12 +83,9 @@
 //!   form one contiguous run and initial-value reads come first. Each
 //!   session's reads are grouped by key with one sort, and a source's run
 //!   is found through a per-operation slot (no hash maps).
-//! * **RYW** (O(n log n)): the own operations of a session fall into
-//!   maximal blocks of reads and of writes; per key, the own writes split
-//!   the reads into intervals; in each interval the reads of each source
-//!   must occupy non-overlapping ranges of blocks, the own source or the
-//!   initial value first, and no source may be read on both sides of an
-//!   own write of the key. Grouped by key like MR.
+//! * **RYW** (O(n log n)): per session and key, the forced edges close a
+//!   cycle iff the session read an own write after issuing a later own
+//!   write of the key that it also reads (see [`read_your_writes`]).
 //! * **MW** (O(n + k² + keys), plus O(k) per initial read): by the rule,
 //!   `K(r)` is a union of writer-session prefixes, summarised by a vector over
 //!   sessions (the highest write index observed). A read of `w'` by `t` is
@@ -315,213 +318,78 @@ pub fn monotonic_reads(history: &History, reg: &Registers) -> Vec<Violation> {
     out
 }
 
-/// What read your writes tracks for one key of one session, in session
-/// order. Reused from key to key; the per-source lookups live in arrays
-/// indexed by operation, told apart by stamps, so nothing is allocated per
-/// key or per interval.
-#[derive(Default)]
-struct KeyState {
-    /// Own write blocks of the key: block number and the block's first
-    /// write.
-    write_blocks: Vec<(u32, OpId)>,
-    /// Source ranges of every interval (number of own write blocks before),
-    /// interval after interval.
-    ranges: Vec<Range>,
-    /// Where each interval's ranges start in `ranges`.
-    interval_start: Vec<usize>,
-}
-
-/// Per-operation lookups of [`read_your_writes`], valid for the stamp they
-/// carry.
-struct RywSlots {
-    /// Own write: index of its block among its key's write blocks.
-    own_block_of: Vec<u32>,
-    /// The ranges of the current interval.
-    ranges: RangeIndex,
-    /// External source: (key stamp, interval, first reader) where it was
-    /// first read.
-    seen: Vec<(u32, u32, OpId)>,
-    key_stamp: u32,
-}
-
 /// Read your writes, per session and key (see the module docs). Each
 /// session's operations are grouped by key (a sort that keeps session
-/// order), and each key is scanned with one reused `KeyState`.
+/// order). Per key, the forced edges `w → rf(r)` (every own write `w`
+/// before the read `r`) can only close a cycle through own writes that
+/// the session reads, and every such cycle contains two of them: the
+/// session read its own `w_j` after issuing a later own `w_k` that it also
+/// reads (one read orders `w_k` before `w_j`, the read of `w_k` orders
+/// `w_j` before `w_k`). So a key violates RYW iff it has an initial read
+/// after an own write, or such a pair. O(n log n).
 pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
-    let n = history.len();
     let mut out = Vec::new();
-    let mut slots = RywSlots {
-        own_block_of: vec![0; n],
-        ranges: RangeIndex::new(n),
-        seen: vec![(u32::MAX, 0, OpId(0)); n],
-        key_stamp: 0,
-    };
-    let mut st = KeyState::default();
-    for (t, session) in reg.sessions.iter().enumerate() {
-        // Maximal blocks of reads and of writes, numbered in session order.
-        let mut blocks = Vec::with_capacity(session.len());
-        let mut block = 0u32;
-        for (p, &op) in session.iter().enumerate() {
-            if p > 0 && reg.is_write(op) != reg.is_write(session[p - 1]) {
-                block += 1;
-            }
-            blocks.push(block);
-        }
+    // First reader in its own session of each own write (per operation).
+    let mut own_reader: Vec<Option<OpId>> = vec![None; history.len()];
+    // Index of each own write among its session's writes of its key.
+    let mut own_index: Vec<u32> = vec![0; history.len()];
+    for session in &reg.sessions {
         let mut by_key: Vec<(KeyId, u32)> = session
             .iter()
             .enumerate()
             .map(|(p, &op)| (history.op(op).key, p as u32))
             .collect();
         by_key.sort_unstable();
-        // Violations found at a read, reported in session order; then the
-        // range violations, key by key.
         let mut at_reads: Vec<(u32, Violation)> = Vec::new();
-        let mut ranges_out: Vec<Violation> = Vec::new();
         for group in by_key.chunk_by(|a, b| a.0 == b.0) {
             let key = group[0].0;
-            ryw_key(
-                history,
-                reg,
-                session,
-                &blocks,
-                group,
-                &mut st,
-                &mut slots,
-                &mut at_reads,
-            );
-            ryw_ranges(history, reg, t, key, &st, &mut ranges_out);
+            let ops = group.iter().map(|&(_, p)| (p, session[p as usize]));
+            let own = |w: OpId| reg.session_of[w.index()] == reg.session_of[session[0].index()];
+            for (_, op) in ops.clone() {
+                if let Some(ReadFrom::Write(w)) = reg.read_from(op)
+                    && own(w)
+                    && own_reader[w.index()].is_none()
+                {
+                    own_reader[w.index()] = Some(op);
+                }
+            }
+            // The latest own write so far, and the latest one the session
+            // reads (somewhere), with its index among the own writes.
+            let mut count = 0u32;
+            let mut latest: Option<OpId> = None;
+            let mut latest_read: Option<(u32, OpId)> = None;
+            for (p, op) in ops {
+                if reg.is_write(op) {
+                    own_index[op.index()] = count;
+                    count += 1;
+                    latest = Some(op);
+                    if own_reader[op.index()].is_some() {
+                        latest_read = Some((own_index[op.index()], op));
+                    }
+                    continue;
+                }
+                match reg.read_from(op) {
+                    Some(ReadFrom::Initial) => {
+                        if let Some(w) = latest {
+                            at_reads.push((p, initial_read_after_own_write(history, key, w, op)));
+                        }
+                    }
+                    Some(ReadFrom::Write(w)) if own(w) => {
+                        if let Some((k, newer)) = latest_read
+                            && own_index[w.index()] < k
+                        {
+                            let reader = own_reader[newer.index()].expect("marked above");
+                            at_reads.push((p, stale_own_write(history, key, w, newer, reader, op)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
         }
         at_reads.sort_by_key(|(p, _)| *p);
         out.extend(at_reads.into_iter().map(|(_, v)| v));
-        out.extend(ranges_out);
     }
     out
-}
-
-/// Scans the operations of one key of one session (`group`: key and
-/// session position, in session order) into `st`, pushing the violations
-/// found at a read with the read's position.
-#[allow(clippy::too_many_arguments)]
-fn ryw_key(
-    history: &History,
-    reg: &Registers,
-    session: &[OpId],
-    blocks: &[u32],
-    group: &[(KeyId, u32)],
-    st: &mut KeyState,
-    slots: &mut RywSlots,
-    at_reads: &mut Vec<(u32, Violation)>,
-) {
-    st.write_blocks.clear();
-    st.ranges.clear();
-    st.interval_start.clear();
-    st.interval_start.push(0);
-    slots.key_stamp += 1;
-    slots.ranges.restart();
-    for &(key, p) in group {
-        let op = session[p as usize];
-        let block = blocks[p as usize];
-        if reg.is_write(op) {
-            if st.write_blocks.last().is_none_or(|(b, _)| *b != block) {
-                st.write_blocks.push((block, op));
-            }
-            slots.own_block_of[op.index()] = st.write_blocks.len() as u32 - 1;
-            continue;
-        }
-        let Some(src) = reg.read_from(op) else {
-            continue;
-        };
-        let interval = st.write_blocks.len();
-        let latest_own = st.write_blocks.last().map(|(_, w)| *w);
-        match src {
-            ReadFrom::Initial if interval > 0 => {
-                let w = latest_own.unwrap_or(op);
-                at_reads.push((p, initial_read_after_own_write(history, key, w, op)));
-                continue;
-            }
-            ReadFrom::Write(w) if history.op(w).process == history.op(op).process => {
-                let j = slots.own_block_of[w.index()] as usize;
-                if j + 1 < interval {
-                    let newer = latest_own.unwrap_or(w);
-                    at_reads.push((p, stale_own_write(history, key, w, newer, op)));
-                    continue;
-                }
-            }
-            ReadFrom::Write(e) => {
-                let (stamp, i0, r0) = slots.seen[e.index()];
-                if stamp == slots.key_stamp {
-                    if (i0 as usize) < interval {
-                        let mid = st.write_blocks[i0 as usize].1;
-                        at_reads.push((p, read_around_own_write(history, key, e, r0, mid, op)));
-                        continue;
-                    }
-                } else {
-                    slots.seen[e.index()] = (slots.key_stamp, interval as u32, op);
-                }
-            }
-            ReadFrom::Initial => {}
-        }
-        // A new interval starts where the reads after an own write begin.
-        while st.interval_start.len() <= interval {
-            st.interval_start.push(st.ranges.len());
-            slots.ranges.restart();
-        }
-        slots.ranges.extend(&mut st.ranges, src, block, op);
-    }
-}
-
-/// The range violations of one key of session `t`, interval by interval.
-fn ryw_ranges(
-    history: &History,
-    reg: &Registers,
-    t: usize,
-    key: KeyId,
-    st: &KeyState,
-    out: &mut Vec<Violation>,
-) {
-    for (i, &from) in st.interval_start.iter().enumerate() {
-        let to = st
-            .interval_start
-            .get(i + 1)
-            .copied()
-            .unwrap_or(st.ranges.len());
-        let ranges = &st.ranges[from..to];
-        let own: Vec<ReadFrom> = ranges
-            .iter()
-            .map(|r| r.src)
-            .filter(|s| matches!(s, ReadFrom::Write(w) if reg.session_of[w.index()] as usize == t))
-            .collect();
-        let first = if i == 0 {
-            Some(ReadFrom::Initial)
-        } else {
-            own.first().copied()
-        };
-        if own.len() > 1 {
-            let a = ranges.iter().find(|r| r.src == own[0]).copied();
-            let b = ranges.iter().find(|r| r.src == own[1]).copied();
-            if let (Some(a), Some(b)) = (a, b) {
-                out.push(range_violation(
-                    history,
-                    reg,
-                    key,
-                    a,
-                    b,
-                    "both values are the session's own writes from before these reads, and only one of them can be its latest",
-                ));
-            }
-            continue;
-        }
-        for (a, b) in conflicts(ranges.to_vec(), first) {
-            out.push(range_violation(
-                history,
-                reg,
-                key,
-                a,
-                b,
-                "with the session's own writes fixed where they were issued, no view lets each read return the latest value it sees",
-            ));
-        }
-    }
 }
 
 fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId) -> Violation {
@@ -543,16 +411,34 @@ fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId)
     }
 }
 
-fn stale_own_write(history: &History, key: KeyId, w: OpId, newer: OpId, r: OpId) -> Violation {
+/// The session wrote `w`, later `newer`, read `newer` (at `reader`) and
+/// read `w` after issuing `newer` (at `r`): each read forces its own
+/// earlier writes before the value it returns, so `w` before `newer` and
+/// `newer` before `w`.
+fn stale_own_write(
+    history: &History,
+    key: KeyId,
+    w: OpId,
+    newer: OpId,
+    reader: OpId,
+    r: OpId,
+) -> Violation {
+    let mut ops = vec![w, newer, reader, r];
+    ops.dedup();
     Violation {
         pattern: "StaleOwnWrite".to_string(),
         key: Some(key),
-        ops: vec![w, newer, r],
+        ops,
         edges: vec![
             Edge {
                 from: w,
                 to: newer,
                 label: EdgeLabel::SessionOrder,
+            },
+            Edge {
+                from: newer,
+                to: reader,
+                label: EdgeLabel::ReadsFrom,
             },
             Edge {
                 from: newer,
@@ -566,53 +452,10 @@ fn stale_own_write(history: &History, key: KeyId, w: OpId, newer: OpId, r: OpId)
             },
         ],
         explanation: format!(
-            "{} and later {}, with a read in between, yet {} : the session read its older write after its newer one",
+            "the session wrote {} and then {}; {} puts the older write before the newer one, yet {} after issuing the newer one: no order of its own writes lets it read both",
             describe_write(history, w),
             describe_write(history, newer),
-            describe_read(history, r)
-        ),
-        partial_order: Vec::new(),
-    }
-}
-
-fn read_around_own_write(
-    history: &History,
-    key: KeyId,
-    e: OpId,
-    r0: OpId,
-    mid: OpId,
-    r: OpId,
-) -> Violation {
-    Violation {
-        pattern: "ReadAroundOwnWrite".to_string(),
-        key: Some(key),
-        ops: vec![e, r0, mid, r],
-        edges: vec![
-            Edge {
-                from: e,
-                to: r0,
-                label: EdgeLabel::ReadsFrom,
-            },
-            Edge {
-                from: r0,
-                to: mid,
-                label: EdgeLabel::SessionOrder,
-            },
-            Edge {
-                from: mid,
-                to: r,
-                label: EdgeLabel::SessionOrder,
-            },
-            Edge {
-                from: e,
-                to: r,
-                label: EdgeLabel::ReadsFrom,
-            },
-        ],
-        explanation: format!(
-            "{}, then made {}, then {} again: the own write must be visible to the later read and overwrite the older value",
-            describe_read(history, r0),
-            describe_write(history, mid),
+            describe_read(history, reader),
             describe_read(history, r)
         ),
         partial_order: Vec::new(),
@@ -763,6 +606,10 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
         }
     }
     let mut out = Vec::new();
+    // K(r): the writes of session t with index below known[t]; P(r), the
+    // writes the rule adds (strict predecessors of an observed write):
+    // index below known[t] - 1. Only P makes an initial read stale: reading
+    // the initial state after observing w itself is monotonic reads' affair.
     let mut known = vec![0u32; k];
     let mut known_src: Vec<Option<(OpId, OpId)>> = vec![None; k];
     for session in &reg.sessions {
@@ -783,7 +630,7 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
             let found = match src {
                 ReadFrom::Initial => first_writes[key.index()]
                     .iter()
-                    .find(|(t, w1)| widx[w1.index()] < known[*t])
+                    .find(|(t, w1)| widx[w1.index()] + 1 < known[*t])
                     .map(|(t, w1)| (None, *w1, *t)),
                 ReadFrom::Write(w) => next_same_key[w.index()].and_then(|w1| {
                     let t = reg.session_of[w.index()] as usize;
@@ -914,6 +761,28 @@ pub fn writes_follow_reads_observed(
             }
         }
     }
+    // The earliest reader of each write in each session, for the rare
+    // initial read after an own non-initial read of its key: built once,
+    // when first asked (O(n)).
+    let all_readers: std::cell::OnceCell<FxHashMap<OpId, Vec<(u32, u32)>>> =
+        std::cell::OnceCell::new();
+    let readers_of = |w: OpId| -> Vec<(u32, u32)> {
+        let map = all_readers.get_or_init(|| {
+            let mut map: FxHashMap<OpId, Vec<(u32, u32)>> = FxHashMap::default();
+            for (t, session) in reg.sessions.iter().enumerate() {
+                for (p, &op) in session.iter().enumerate() {
+                    if let Some(ReadFrom::Write(w)) = reg.read_from(op) {
+                        let list = map.entry(w).or_default();
+                        if list.last().is_none_or(|(u, _)| *u != t as u32) {
+                            list.push((t as u32, p as u32));
+                        }
+                    }
+                }
+            }
+            map
+        });
+        map.get(&w).cloned().unwrap_or_default()
+    };
     let mut keys: Vec<KeyId> = bad_of_key.keys().copied().collect();
     keys.sort_unstable();
     let mut out = Vec::new();
@@ -925,7 +794,7 @@ pub fn writes_follow_reads_observed(
         out.extend(
             bad_of_key[&key]
                 .iter()
-                .filter_map(|&(r, c)| stale_read_of_key(reg, clk.k, &index, r, c))
+                .filter_map(|&(r, c)| stale_read_of_key(reg, clk.k, &index, &readers_of, r, c))
                 .map(|v| stale_read_violation(history, reg, v, Guarantee::WritesFollowReads)),
         );
     }
@@ -944,22 +813,54 @@ fn stale_read_of_key(
     reg: &Registers,
     k: usize,
     index: &KeyIndex,
+    readers_of: &dyn Fn(OpId) -> Vec<(u32, u32)>,
     r: OpId,
     c: &[u32],
 ) -> Option<StaleRead> {
     match reg.read_from(r)? {
-        // Some non-initial read of the key is in the causal past.
+        // A write of the key is in P(r): read by a read `r''` of another
+        // session in the causal past (the path from `r''` leaves its
+        // session through a later write, which is known), or by an own
+        // earlier read followed by an own write that is known (read in the
+        // causal past). A non-initial own read alone is monotonic reads'.
         ReadFrom::Initial => {
-            let &(u, p) = index.first_read.iter().find(|(u, p)| *p < c[*u as usize])?;
-            let seen_by = reg.sessions[u as usize][p as usize];
-            let Some(ReadFrom::Write(newer)) = reg.read_from(seen_by) else {
+            let s = reg.session_of[r.index()];
+            let other = index
+                .first_read
+                .iter()
+                .find(|(u, p)| *u != s && *p < c[*u as usize])
+                .map(|&(u, p)| (reg.sessions[u as usize][p as usize], None));
+            let found = other.or_else(|| {
+                let &(_, p0) = index.first_read.iter().find(|(u, _)| *u == s)?;
+                if p0 >= reg.pos[r.index()] {
+                    return None;
+                }
+                let session = &reg.sessions[s as usize];
+                session[p0 as usize + 1..reg.pos[r.index()] as usize]
+                    .iter()
+                    .rev()
+                    .filter(|&&w| reg.is_write(w))
+                    .find_map(|&w| {
+                        let (t, p) = readers_of(w)
+                            .iter()
+                            .copied()
+                            .find(|&(t, p)| p < c[t as usize])?;
+                        Some((
+                            session[p0 as usize],
+                            Some((w, reg.sessions[t as usize][p as usize])),
+                        ))
+                    })
+            });
+            let (first, known) = found?;
+            let Some(ReadFrom::Write(newer)) = reg.read_from(first) else {
                 return None;
             };
+            let (observed, seen_by) = known.unwrap_or((newer, first));
             Some(StaleRead {
                 stale: r,
                 older: None,
                 newer,
-                observed: newer,
+                observed,
                 seen_by,
                 cause: None,
             })

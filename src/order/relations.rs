@@ -22,9 +22,13 @@
 //!   so a violation found without it holds for every choice of writer.
 //! * **Sanity** (DEFINITIONS.md, "always first"): a read of a value no write
 //!   wrote (`ThinAirRead`), only written by failed writes (`AbortedRead`),
-//!   or only by writes invoked after the read returned or later in the
-//!   reader's own session (`FutureRead`) is marked [`Role::BadRead`]; the
-//!   checks report it and leave it out of every other relation.
+//!   or only by writes later in the reader's own session (`FutureRead`,
+//!   session form) is marked [`Role::BadRead`]; the checks report it and
+//!   leave it out of every other relation. A write later in the reader's
+//!   session is never a candidate source. Real time plays no part: a read
+//!   of a value whose every write was invoked after the read returned is a
+//!   violation of linearizability only, which its search finds itself, and
+//!   a note on the history otherwise ([`future_reads_in_real_time`]).
 //! * **Real-time order** (rt): `a` → `b` when `a` returned strictly before
 //!   `b` was invoked. [`RealTimePoints`] represents it with an interval
 //!   sweep over O(n) time points instead of Θ(n²) explicit edges.
@@ -47,8 +51,8 @@ pub enum BadRead {
     ThinAir,
     /// Only failed writes wrote the value; the field is one of them.
     Aborted(OpId),
-    /// Every write of the value was invoked after the read returned, or
-    /// comes later in the reader's own session; the field is one of them.
+    /// Every write of the value comes later in the reader's own session;
+    /// the field is one of them.
     Future(OpId),
 }
 
@@ -193,25 +197,25 @@ pub fn registers(history: &History) -> Registers {
         };
         let (effective, failed) = writers.of(op.key, value);
         let is_initial = initial == Some(value);
-        let future = |w: OpId| {
-            let wo = history.op(w);
-            let after_return = history.has_real_time() && op.ret.is_some_and(|r| wo.invoke > r);
-            let later_in_session =
-                wo.process == op.process && raw_pos[w.index()] > raw_pos[op.id.index()];
-            after_return || later_in_session
+        // A write later in the reader's own session cannot be its source
+        // (it was issued after the read returned). Real time plays no part
+        // here: only linearizability has it (docs/semantics.md).
+        let later_in_session = |w: &OpId| {
+            let wo = history.op(*w);
+            wo.process == op.process && raw_pos[w.index()] > raw_pos[op.id.index()]
         };
-        roles[op.id.index()] = match (effective, is_initial) {
-            ([], false) => match failed.first() {
-                Some(&f) => Role::BadRead(BadRead::Aborted(f)),
-                None => Role::BadRead(BadRead::ThinAir),
+        let mut possible = effective.iter().filter(|w| !later_in_session(w));
+        roles[op.id.index()] = match (possible.next(), possible.next(), is_initial) {
+            (None, _, false) => match (effective.first(), failed.first()) {
+                (Some(&w), _) => Role::BadRead(BadRead::Future(w)),
+                (None, Some(&f)) => Role::BadRead(BadRead::Aborted(f)),
+                (None, None) => Role::BadRead(BadRead::ThinAir),
             },
-            ([], true) => Role::Read(ReadFrom::Initial),
-            ([w], false) if future(*w) => Role::BadRead(BadRead::Future(*w)),
-            ([w], false) => {
+            (None, _, true) => Role::Read(ReadFrom::Initial),
+            (Some(&w), None, false) => {
                 used[w.index()] = true;
-                Role::Read(ReadFrom::Write(*w))
+                Role::Read(ReadFrom::Write(w))
             }
-            (ws, false) if ws.iter().all(|w| future(*w)) => Role::BadRead(BadRead::Future(ws[0])),
             _ => {
                 ambiguous.push((op.key, value));
                 Role::AmbiguousRead
@@ -366,6 +370,38 @@ impl RealTimePoints {
             _ => false,
         }
     }
+}
+
+/// Reads that returned a value every write of which was invoked after the
+/// read returned (with real time only), with one such write: the real-time
+/// form of FutureRead. It violates linearizability alone (its search finds
+/// it); for every other guarantee it is a note about the recording (clock
+/// skew, or a value predicted). O(n) after the writers' index.
+pub fn future_reads_in_real_time(history: &History) -> Vec<(OpId, OpId)> {
+    if !history.has_real_time() {
+        return Vec::new();
+    }
+    let writers = Writers::new(history);
+    history
+        .ops()
+        .iter()
+        .filter_map(|op| {
+            let (Call::Read, Some(Observed::Value(v)), Some(ret)) =
+                (&op.call, op.observed(), op.ret)
+            else {
+                return None;
+            };
+            if history.initial(op.key) == Some(v) {
+                return None;
+            }
+            let (effective, _) = writers.of(op.key, v);
+            let first = *effective.first()?;
+            effective
+                .iter()
+                .all(|w| history.op(*w).invoke > ret)
+                .then_some((op.id, first))
+        })
+        .collect()
 }
 
 /// Kinds the register checks accept, for messages.

@@ -283,12 +283,51 @@ impl Facts {
                 }
             }
             self.close(&mut k, wfr);
+            // P(r): the writes the rule adds from K (not those only read).
+            let added = |a: usize| {
+                (0..self.n).filter(|&w| k[w]).any(|w| {
+                    if wfr {
+                        (0..self.n).any(|o| {
+                            !self.is_write[o] && self.so(o, w) && self.rf[o] == Some(Some(a))
+                        })
+                    } else {
+                        self.is_write[a] && self.so(a, w)
+                    }
+                })
+            };
             (0..self.n)
                 .filter(|&w| k[w] && self.key[w] == self.key[r])
                 .all(|w| match self.rf[r] {
                     Some(Some(older)) => !self.forced_newer(older, w, wfr),
-                    _ => false,
+                    _ => !added(w),
                 })
+        })
+    }
+
+    /// Read your writes on its own: per session and key, an arbitration in
+    /// which every own earlier write of the key comes before (or is) the
+    /// write each read returns, and no initial read after an own write.
+    fn ryw_alone(&self) -> bool {
+        if self.own_future_read() || (0..self.n).any(|r| !self.is_write[r] && self.rf[r].is_none())
+        {
+            return false;
+        }
+        let writes: Vec<usize> = (0..self.n).filter(|&w| self.is_write[w]).collect();
+        let sessions = self.process.iter().max().map_or(0, |m| m + 1);
+        (0..sessions).all(|s| {
+            let mut edges: Vec<(usize, usize)> = Vec::new();
+            for r in (0..self.n).filter(|&r| !self.is_write[r] && self.process[r] == s) {
+                for &w in &writes {
+                    if self.process[w] == s && self.key[w] == self.key[r] && self.so(w, r) {
+                        match self.rf[r] {
+                            Some(Some(src)) if src != w => edges.push((w, src)),
+                            Some(Some(_)) => {}
+                            _ => return false,
+                        }
+                    }
+                }
+            }
+            self.legal_order(&writes, &|a, b| edges.contains(&(a, b)))
         })
     }
 
@@ -381,7 +420,7 @@ impl Facts {
 fn oracle(h: &History, g: Guarantee) -> bool {
     let f = facts(h);
     match g {
-        Guarantee::ReadYourWrites => f.views(&|s, a, b| f.ryw(s, a, b)),
+        Guarantee::ReadYourWrites => f.ryw_alone(),
         Guarantee::MonotonicReads => f.views(&|s, a, b| f.mr(s, a, b)),
         Guarantee::MonotonicWrites => f.observed_guarantee(false),
         Guarantee::WritesFollowReads => f.observed_guarantee(true),
@@ -774,6 +813,6 @@ fn observation_checks_agree_with_their_definition_on_longer_histories() {
         }
     }
     for (g, v) in checked.iter().zip(violated) {
-        assert!(v > 100 && v < 3900, "{g} violated in {v} of 4000 cases");
+        assert!(v > 20 && v < 3900, "{g} violated in {v} of 4000 cases");
     }
 }
