@@ -84,6 +84,33 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
         .collect()
 }
 
+/// Notes about the recording itself, not violations of any guarantee but
+/// linearizability: each read that returned a value before any write of it
+/// was invoked (the real-time form of FutureRead; a clock problem, or a
+/// value read out of thin air). One sentence each, at most `max` of them
+/// plus a count of the rest.
+pub fn history_notes(history: &History, max: usize) -> Vec<String> {
+    let future = crate::order::relations::future_reads_in_real_time(history);
+    let mut notes: Vec<String> = future
+        .iter()
+        .take(max)
+        .map(|&(r, w)| {
+            format!(
+                "{} returned before any write of that value was invoked (the first: {}): clock skew between the recording nodes, or a value predicted? Only linearizability has real time, so only it counts this as a violation",
+                describe_read(history, r),
+                where_is(history, w)
+            )
+        })
+        .collect();
+    if future.len() > max {
+        notes.push(format!(
+            "{} more reads returned a value before any write of it was invoked",
+            future.len() - max
+        ));
+    }
+    notes
+}
+
 /// `p2 read x=1 (line 4)`.
 pub fn describe_read(history: &History, r: OpId) -> String {
     let op = history.op(r);

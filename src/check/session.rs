@@ -466,8 +466,15 @@ fn stale_own_write(
 /// write of the same session" steps.
 pub fn writes_follow_reads(history: &History, reg: &Registers) -> Vec<Violation> {
     let mut edges: Vec<Edge> = Vec::new();
-    for session in &reg.sessions {
-        let mut last_read: Option<OpId> = None;
+    for (t, session) in reg.sessions.iter().enumerate() {
+        // A detached write follows the reads of its parent's chain.
+        let mut last_read: Option<OpId> = reg.parent[t].and_then(|p| {
+            let ps = reg.session_of[p.index()] as usize;
+            reg.chain(ps, reg.pos[p.index()] as usize)
+                .into_iter()
+                .rev()
+                .find(|&o| !reg.is_write(o))
+        });
         for &op in session {
             if reg.is_write(op) {
                 if let Some(r) = last_read {
@@ -606,14 +613,36 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
         }
     }
     let mut out = Vec::new();
+    // A detached write (an unknown-outcome write followed by more of its
+    // process's operations) has its parent's chain before it: the number
+    // of counted writes there, and the writes of each key it may follow.
+    let prior_writes = |t: usize| -> Option<(usize, u32)> {
+        let p = reg.parent[t]?;
+        let ps = reg.session_of[p.index()] as usize;
+        let chain = reg.chain(ps, reg.pos[p.index()] as usize);
+        let count = chain
+            .iter()
+            .filter(|&&o| reg.is_write(o) && reg.session_of[o.index()] as usize == ps)
+            .count();
+        Some((ps, count as u32))
+    };
+    // Detached writes per parent session, for reads of a write they follow.
+    let mut detached_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for t in 0..k {
+        if let Some(p) = reg.parent[t] {
+            detached_of[reg.session_of[p.index()] as usize].push(t);
+        }
+    }
     // K(r): the writes of session t with index below known[t]; P(r), the
     // writes the rule adds (strict predecessors of an observed write):
-    // index below known[t] - 1. Only P makes an initial read stale: reading
-    // the initial state after observing w itself is monotonic reads' affair.
+    // index below pred[t]. Only P makes an initial read stale: reading the
+    // initial state after observing w itself is monotonic reads' affair.
     let mut known = vec![0u32; k];
+    let mut pred = vec![0u32; k];
     let mut known_src: Vec<Option<(OpId, OpId)>> = vec![None; k];
     for session in &reg.sessions {
         known.iter_mut().for_each(|x| *x = 0);
+        pred.iter_mut().for_each(|x| *x = 0);
         known_src.iter_mut().for_each(|x| *x = None);
         for &r in session {
             let Some(src) = reg.read_from(r) else {
@@ -625,17 +654,38 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                     known[t] = widx[w.index()] + 1;
                     known_src[t] = Some((w, r));
                 }
+                pred[t] = pred[t].max(widx[w.index()]);
+                if let Some((ps, count)) = prior_writes(t) {
+                    if count > known[ps] {
+                        known[ps] = count;
+                        known_src[ps] = Some((w, r));
+                    }
+                    pred[ps] = pred[ps].max(count);
+                }
             }
             let key = history.op(r).key;
             let found = match src {
                 ReadFrom::Initial => first_writes[key.index()]
                     .iter()
-                    .find(|(t, w1)| widx[w1.index()] + 1 < known[*t])
+                    .find(|(t, w1)| widx[w1.index()] < pred[*t])
                     .map(|(t, w1)| (None, *w1, *t)),
-                ReadFrom::Write(w) => next_same_key[w.index()].and_then(|w1| {
+                ReadFrom::Write(w) => {
                     let t = reg.session_of[w.index()] as usize;
-                    (widx[w1.index()] < known[t]).then_some((Some(w), w1, t))
-                }),
+                    let in_session = next_same_key[w.index()]
+                        .filter(|w1| widx[w1.index()] < known[t])
+                        .map(|w1| (Some(w), w1, t));
+                    // A known detached write of the key issued after `w`.
+                    in_session.or_else(|| {
+                        detached_of[t].iter().find_map(|&v| {
+                            let d = reg.sessions[v][0];
+                            let (_, count) = prior_writes(v)?;
+                            (known[v] > 0
+                                && reg.key_of[d.index()] == reg.key_of[w.index()]
+                                && widx[w.index()] < count)
+                                .then_some((Some(w), d, v))
+                        })
+                    })
+                }
             };
             if let Some((older, newer, t)) = found
                 && let Some((observed, seen_by)) = known_src[t]

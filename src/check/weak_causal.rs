@@ -483,14 +483,12 @@ pub fn cyclic(
         is_left[op.index()] = true;
     }
     let mut edges = Vec::new();
-    for s in &reg.sessions {
-        for w in s.windows(2) {
-            edges.push(Edge {
-                from: w[0],
-                to: w[1],
-                label: EdgeLabel::SessionOrder,
-            });
-        }
+    for (from, to) in reg.so_pairs() {
+        edges.push(Edge {
+            from,
+            to,
+            label: EdgeLabel::SessionOrder,
+        });
     }
     edges.extend(rf.iter().map(|(r, w)| Edge {
         from: *w,

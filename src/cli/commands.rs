@@ -143,11 +143,13 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         let file_code = report::exit_code(&results, explicit);
         code = report::most_severe(code, file_code);
         let stats = report::stats(&loaded.history);
+        let notes = check::sanity::history_notes(&loaded.history, 5);
         match args.output {
             OutputKind::Json => {
                 let path = &loaded.path;
-                let begin =
+                let mut begin =
                     report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
+                begin["notes"] = serde_json::json!(notes);
                 write_line(out, &begin.to_string())?;
                 for r in &results {
                     write_line(
@@ -170,6 +172,9 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                     out,
                     &human::heading(&loaded.path, loaded.format.name(), &stats, style),
                 )?;
+                for note in &notes {
+                    write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
+                }
                 out.write_all(
                     human::results(&loaded.history, &loaded.semantics, &results, style).as_bytes(),
                 )?;

@@ -650,13 +650,42 @@ impl History {
         }
     }
 
-    /// Returns a copy where every interval is widened by `skew` on both
-    /// sides (for clocks that disagree by up to `skew`).
+    /// Returns a copy where every interval is widened by up to `skew` on
+    /// both sides (for clocks that disagree by up to `skew`), **never across
+    /// its own process's neighbours**: a process's own operations stay
+    /// ordered, because session order does not come from clocks. Where two
+    /// consecutive operations of a process are closer than `2·skew`, each
+    /// side gets at most half the gap. So the widened real-time order still
+    /// contains session order, linearizability stays local, and a history
+    /// linearizable under skew is sequentially consistent (the lattice).
     pub fn widened(&self, skew: Time) -> History {
         let mut h = self.clone();
-        for op in &mut h.ops {
-            op.invoke = op.invoke.saturating_sub(skew);
-            op.ret = op.ret.map(|r| r.saturating_add(skew));
+        for session in self.sessions() {
+            // The new return of the last completed operation so far.
+            let mut last_ret: Option<(Time, Time)> = None;
+            for (i, &id) in session.iter().enumerate() {
+                let op = &self.ops[id.index()];
+                let invoke = match last_ret {
+                    Some((ret, new_ret)) if op.invoke > ret => {
+                        op.invoke.saturating_sub(skew).max(new_ret + 1)
+                    }
+                    Some(_) => op.invoke,
+                    None => op.invoke.saturating_sub(skew),
+                };
+                h.ops[id.index()].invoke = invoke;
+                if let Some(ret) = op.ret {
+                    let room = match session.get(i + 1) {
+                        Some(next) => {
+                            let gap = self.ops[next.index()].invoke.saturating_sub(ret);
+                            gap.saturating_sub(1) / 2
+                        }
+                        None => skew,
+                    };
+                    let new_ret = ret.saturating_add(skew.min(room));
+                    h.ops[id.index()].ret = Some(new_ret);
+                    last_ret = Some((ret, new_ret));
+                }
+            }
         }
         h
     }

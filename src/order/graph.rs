@@ -193,14 +193,12 @@ pub fn to_dot(
 pub fn happens_before_dot(history: &History) -> String {
     let reg = registers(history);
     let mut edges = Vec::new();
-    for s in &reg.sessions {
-        for w in s.windows(2) {
-            edges.push(Edge {
-                from: w[0],
-                to: w[1],
-                label: EdgeLabel::SessionOrder,
-            });
-        }
+    for (from, to) in reg.so_pairs() {
+        edges.push(Edge {
+            from,
+            to,
+            label: EdgeLabel::SessionOrder,
+        });
     }
     for op in history.ops() {
         if let Some(ReadFrom::Write(w)) = reg.read_from(op.id) {

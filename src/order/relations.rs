@@ -78,8 +78,19 @@ pub struct Registers {
     /// Role of every operation, indexed by [`OpId`].
     pub roles: Vec<Role>,
     /// Counted operations (writes and reads with a unique source) of each
-    /// session, in session order.
+    /// session, in session order. The first `process_count` sessions are
+    /// the processes'; after them, one session per **detached** write: a
+    /// counted write of unknown outcome followed by other counted
+    /// operations of its process. Such a write is session-ordered after its
+    /// process's earlier operations but before none of its later ones (the
+    /// request may still be in flight; docs/semantics.md), so it sits alone
+    /// in a session whose first operation follows [`Registers::parent`].
     pub sessions: Vec<Vec<OpId>>,
+    /// Per session: the operation its first operation is session-ordered
+    /// after, in another session (detached writes only; `None` otherwise).
+    pub parent: Vec<Option<OpId>>,
+    /// `(parent, session)` for every session with a parent, sorted.
+    pub children: Vec<(OpId, u32)>,
     /// Position of each counted operation in its session (`u32::MAX` for
     /// operations not counted).
     pub pos: Vec<u32>,
@@ -116,14 +127,57 @@ impl Registers {
         self.roles[op.index()] == Role::Write
     }
 
-    /// The session-order predecessor of a counted operation.
+    /// The session-order predecessor of a counted operation (for the first
+    /// operation of a detached session, its parent).
     #[inline]
     pub fn so_pred(&self, _history: &History, op: OpId) -> Option<OpId> {
         let p = self.pos[op.index()];
-        if p == 0 || p == u32::MAX {
-            return None;
+        let s = self.session_of[op.index()] as usize;
+        match p {
+            u32::MAX => None,
+            0 => self.parent[s],
+            p => Some(self.sessions[s][p as usize - 1]),
         }
-        Some(self.sessions[self.session_of[op.index()] as usize][p as usize - 1])
+    }
+
+    /// Consecutive pairs of session order: within each session, and from a
+    /// parent to the detached write that follows it.
+    pub fn so_pairs(&self) -> Vec<(OpId, OpId)> {
+        let mut out: Vec<(OpId, OpId)> = self
+            .sessions
+            .iter()
+            .flat_map(|s| s.windows(2).map(|w| (w[0], w[1])))
+            .collect();
+        out.extend(
+            self.children
+                .iter()
+                .map(|&(p, s)| (p, self.sessions[s as usize][0])),
+        );
+        out
+    }
+
+    /// The sessions whose first operation follows `op` (detached writes).
+    pub fn children_of(&self, op: OpId) -> impl Iterator<Item = u32> + '_ {
+        let from = self.children.partition_point(|(p, _)| *p < op);
+        self.children[from..]
+            .iter()
+            .take_while(move |(p, _)| *p == op)
+            .map(|(_, s)| *s)
+    }
+
+    /// Every counted operation session-ordered before the `i`-th operation
+    /// of session `s`, and that operation, in session order: a prefix of
+    /// `s`, preceded for a detached session by its parent's chain.
+    pub fn chain(&self, s: usize, i: usize) -> Vec<OpId> {
+        let mut out = match self.parent[s] {
+            Some(p) => {
+                let ps = self.session_of[p.index()] as usize;
+                self.chain(ps, self.pos[p.index()] as usize)
+            }
+            None => Vec::new(),
+        };
+        out.extend_from_slice(&self.sessions[s][..=i]);
+        out
     }
 
     /// Bad reads (sanity violations), in operation order.
@@ -237,24 +291,47 @@ pub fn registers(history: &History) -> Registers {
     ambiguous.sort();
     ambiguous.dedup();
     let mut pos = vec![u32::MAX; n];
-    let sessions: Vec<Vec<OpId>> = all_sessions
-        .into_iter()
-        .map(|s| {
-            let kept: Vec<OpId> = s
-                .into_iter()
-                .filter(|op| matches!(roles[op.index()], Role::Write | Role::Read(_)))
-                .collect();
-            for (i, op) in kept.iter().enumerate() {
-                pos[op.index()] = i as u32;
+    let mut session_of: Vec<u32> = history.ops().iter().map(|op| op.process.0).collect();
+    let mut sessions: Vec<Vec<OpId>> = Vec::with_capacity(all_sessions.len());
+    let mut parent: Vec<Option<OpId>> = vec![None; all_sessions.len()];
+    // Counted writes of unknown outcome with a later counted operation in
+    // their session, each to become a session of its own.
+    let mut detached: Vec<(OpId, Option<OpId>)> = Vec::new();
+    for s in all_sessions {
+        let counted: Vec<OpId> = s
+            .into_iter()
+            .filter(|op| matches!(roles[op.index()], Role::Write | Role::Read(_)))
+            .collect();
+        let mut kept = Vec::with_capacity(counted.len());
+        for (i, &op) in counted.iter().enumerate() {
+            if history.op(op).is_unknown() && i + 1 < counted.len() {
+                detached.push((op, kept.last().copied()));
+            } else {
+                pos[op.index()] = kept.len() as u32;
+                kept.push(op);
             }
-            kept
-        })
+        }
+        sessions.push(kept);
+    }
+    for (op, from) in detached {
+        session_of[op.index()] = sessions.len() as u32;
+        pos[op.index()] = 0;
+        sessions.push(vec![op]);
+        parent.push(from);
+    }
+    let mut children: Vec<(OpId, u32)> = parent
+        .iter()
+        .enumerate()
+        .filter_map(|(s, p)| p.map(|p| (p, s as u32)))
         .collect();
+    children.sort_unstable();
     Registers {
         roles,
         sessions,
+        parent,
+        children,
         pos,
-        session_of: history.ops().iter().map(|op| op.process.0).collect(),
+        session_of,
         key_of: history.ops().iter().map(|op| op.key.0).collect(),
         ambiguous,
         unsupported,

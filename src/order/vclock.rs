@@ -198,7 +198,7 @@ fn join_into(current: &mut [u32], clocks: &Clocks, preds: &[OpId]) {
 /// ordered (every cycle lies among them).
 pub fn clocks(history: &History, reg: &Registers, preds: Preds) -> Result<Clocks, Vec<OpId>> {
     let n = history.len();
-    let k = history.process_count().max(1);
+    let k = reg.sessions.len().max(1);
     let order = topological_order(history, reg, &preds)?;
     assert!(
         preds.items.iter().all(|&q| reg.is_write(q)),
@@ -242,6 +242,11 @@ pub fn clocks(history: &History, reg: &Registers, preds: Preds) -> Result<Clocks
             let r = clk.row[i] as usize;
             clk.data[r * k..(r + 1) * k].copy_from_slice(session_clock);
         }
+        // A detached session starts from its parent's clock.
+        for child in reg.children_of(op) {
+            let c = child as usize;
+            running.copy_within(s * k..(s + 1) * k, c * k);
+        }
     }
     Ok(clk)
 }
@@ -277,7 +282,8 @@ pub fn topological_order(
             continue;
         }
         let extra = preds.of(op.id);
-        indeg[op.id.index()] = extra.len() as u32 + u32::from(reg.pos[op.id.index()] > 0);
+        indeg[op.id.index()] =
+            extra.len() as u32 + u32::from(reg.so_pred(history, op.id).is_some());
         for &p in extra {
             succ_count[p.index() + 1] += 1;
         }
@@ -307,13 +313,14 @@ pub fn topological_order(
     let mut order = Vec::with_capacity(n);
     while let Some(op) = queue.pop_front() {
         order.push(op);
-        let o = history.op(op);
-        let session = &reg.sessions[o.process.index()];
-        let next = session.get(reg.pos[op.index()] as usize + 1);
-        for &s in next
-            .into_iter()
-            .chain(&succ[succ_count[op.index()] as usize..succ_count[op.index() + 1] as usize])
-        {
+        let session = &reg.sessions[reg.session_of[op.index()] as usize];
+        let next = session.get(reg.pos[op.index()] as usize + 1).copied();
+        let detached = reg.children_of(op).map(|c| reg.sessions[c as usize][0]);
+        for s in next.into_iter().chain(detached).chain(
+            succ[succ_count[op.index()] as usize..succ_count[op.index() + 1] as usize]
+                .iter()
+                .copied(),
+        ) {
             indeg[s.index()] -= 1;
             if indeg[s.index()] == 0 {
                 queue.push_back(s);

@@ -15,7 +15,9 @@
 //!
 //! Schema `concord-report/1` (fields are only ever added within a version):
 //! * `begin`: `path`, `format`, `semantics` (sentences: how the input was
-//!   read), `stats` ([`Stats`]).
+//!   read), `stats` ([`Stats`]), `notes` (sentences about the recording
+//!   itself, e.g. a read that returned a value before any write of it was
+//!   invoked).
 //! * `result`: `guarantee` (name), `verdict` (`holds` | `violated` |
 //!   `unknown` | `not-checked`), `reason` (string or null), `implies`
 //!   (guarantee names this one implies), `violation_count`, `violations`
