@@ -207,8 +207,8 @@ pub fn history(seed: u64) -> String {
         let value = if mode < 30 {
             effects
                 .iter()
-                .filter(|&&(at, _, k, _)| k == key && at <= t)
-                .last()
+                .rev()
+                .find(|&&(at, _, k, _)| k == key && at <= t)
                 .map_or(initial[key], |e| Some(e.3))
         } else if mode < 75 {
             let q = if rng.chance(70) {

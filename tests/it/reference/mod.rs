@@ -16,6 +16,10 @@
 //! Every decider is exponential and meant for histories of a few
 //! operations.
 
+// Relations are boolean matrices indexed by operation: index loops read
+// like the definitions.
+#![allow(clippy::needless_range_loop)]
+
 pub mod common;
 pub mod convergence;
 #[path = "gen.rs"]
