@@ -11,6 +11,8 @@ mod lattice;
 mod lin_oracle;
 mod linearizability;
 mod parse_errors;
+mod reference;
+mod reference_agreement;
 mod sim_basic;
 mod sim_knobs;
 mod sim_matrix;
