@@ -18,7 +18,9 @@ pub mod weak_causal;
 
 use crate::history::{History, KeyId, OpId, Time};
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
 
 pub use model::Model;
 
@@ -147,10 +149,21 @@ pub struct CheckConfig {
     /// The data model for the strong checks; `None` means: from the history
     /// header, else inferred from the operations.
     pub model: Option<Model>,
-    /// Wall-clock budget of each NP-hard search.
+    /// Wall-clock budget of the whole run ([`check`]): every check shares
+    /// one deadline, and one that runs out ends `unknown`.
     pub timeout: Option<Duration>,
-    /// Budget on memoized search states (a proxy for memory).
+    /// The deadline of the run; [`check`] sets it from `timeout` when it
+    /// is `None`, so that every check and search shares it.
+    pub deadline: Option<Instant>,
+    /// Budget on memoized search states of each search.
     pub max_states: Option<u64>,
+    /// Memory budget of the run, in bytes, shared by every search running
+    /// at once (parallel partitions included); `None` keeps only each
+    /// search's built-in cap.
+    pub max_memory: Option<u64>,
+    /// Bytes the searches of this run hold now (their memo tables);
+    /// [`check`] starts a fresh gauge.
+    pub memory_in_use: Arc<AtomicU64>,
     /// Widen every interval by this many time units before real-time order
     /// is built (clock uncertainty).
     pub clock_skew: Time,
@@ -328,6 +341,13 @@ impl GuaranteeResult {
 /// when the list is empty). Results come in the order of
 /// [`Guarantee::ALL`].
 pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
+    let config = &CheckConfig {
+        deadline: config
+            .deadline
+            .or_else(|| config.timeout.map(|t| Instant::now() + t)),
+        memory_in_use: Arc::new(AtomicU64::new(0)),
+        ..config.clone()
+    };
     let wanted: Vec<Guarantee> = if config.guarantees.is_empty() {
         Guarantee::ALL.to_vec()
     } else {
@@ -346,6 +366,18 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         .collect();
     let mut results: Vec<GuaranteeResult> = weak_causal::check_many(history, &weak, config);
     debug_assert_eq!(results.len(), weak.len());
+    // Linearizability's own search gives the better evidence and is
+    // usually fast; the refutation only rescues an unknown. It runs once,
+    // and sequential consistency reuses it.
+    let lin = wanted.contains(&Guarantee::Linearizable).then(|| {
+        let g = Guarantee::Linearizable;
+        let own = check_one(history, g, config);
+        if own.verdict == Verdict::Unknown {
+            refuted_by_weaker(history, g, config, &results).unwrap_or(own)
+        } else {
+            own
+        }
+    });
     for g in wanted.into_iter().filter(|g| !weak.contains(g)) {
         let result = match g {
             // Sequential consistency is NP-complete; a violated weaker
@@ -353,17 +385,11 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
             // (DEFINITIONS.md: CCv violations are SC violations), so try
             // that before the search.
             Guarantee::Sequential => refuted_by_weaker(history, g, config, &results)
-                .unwrap_or_else(|| check_one(history, g, config)),
-            // Linearizability's own search gives the better evidence and is
-            // usually fast; the refutation only rescues an unknown.
-            Guarantee::Linearizable => {
-                let own = check_one(history, g, config);
-                if own.verdict == Verdict::Unknown {
-                    refuted_by_weaker(history, g, config, &results).unwrap_or(own)
-                } else {
-                    own
-                }
-            }
+                .unwrap_or_else(|| {
+                    let lin = lin.as_ref().filter(|l| l.verdict != Verdict::NotChecked);
+                    sequential::check_after_lin(history, config, lin)
+                }),
+            Guarantee::Linearizable => lin.clone().expect("computed above when wanted"),
             _ => check_one(history, g, config),
         };
         results.push(result);

@@ -71,6 +71,7 @@ pub fn view_engine(
     wl: &WriteLists,
     base: ViewBase,
     co: Option<&Clocks>,
+    deadline: Option<std::time::Instant>,
 ) -> Result<Vec<Violation>, String> {
     let all_rf = rf_pairs(history, reg, |_| true);
     // The view of session `s`: its violation, if any (the first found),
@@ -90,6 +91,12 @@ pub fn view_engine(
         };
         let mut forced: Vec<(OpId, OpId)> = Vec::new();
         for round in 0..ROUNDS_MAX {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Err(format!(
+                    "the time budget ran out while deciding the view of session {} (round {round})",
+                    history.process_name(crate::history::ProcessId(s as u32))
+                ));
+            }
             let owned;
             let clk: &Clocks = match (round, base, co) {
                 (0, ViewBase::Causal, Some(c)) => c,
@@ -239,7 +246,14 @@ pub fn check_prepared(
         return finish(g, prepared, history, Vec::new(), config);
     }
     let wl = write_lists(history, &prepared.reg);
-    match view_engine(history, &prepared.reg, &wl, ViewBase::SessionOrder, None) {
+    match view_engine(
+        history,
+        &prepared.reg,
+        &wl,
+        ViewBase::SessionOrder,
+        None,
+        crate::check::linearizable::deadline(config),
+    ) {
         Ok(found) => finish(g, prepared, history, found, config),
         Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
         Err(_) => finish(g, prepared, history, Vec::new(), config),

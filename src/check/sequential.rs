@@ -40,6 +40,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Checks sequential consistency of `history` under `config` (model,
 /// timeout, max_states, witness). See the module docs.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
+    check_after_lin(history, config, None)
+}
+
+/// Like [`check`], reusing a linearizability result of the same run when
+/// there is one (`lin`), so the same search does not run twice under one
+/// budget. With clock skew it still implies sequential consistency: the
+/// widening never relaxes session order.
+pub fn check_after_lin(
+    history: &History,
+    config: &CheckConfig,
+    lin: Option<&GuaranteeResult>,
+) -> GuaranteeResult {
     let model = match resolve_model(history, config) {
         Ok(m) => m,
         Err(e) => return GuaranteeResult::not_checked(Guarantee::Sequential, e),
@@ -49,15 +61,22 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     // here with the linearization as the witness (it respects session
     // order too).
     if history.has_real_time() {
-        let lin_config = CheckConfig {
-            clock_skew: 0,
-            ..config.clone()
+        let owned;
+        let lin = match lin {
+            Some(l) => l,
+            None => {
+                let lin_config = CheckConfig {
+                    clock_skew: 0,
+                    ..config.clone()
+                };
+                owned = crate::check::linearizable::check(history, &lin_config);
+                &owned
+            }
         };
-        let lin = crate::check::linearizable::check(history, &lin_config);
         if lin.verdict == crate::check::Verdict::Holds {
             let mut r = GuaranteeResult::holds(Guarantee::Sequential);
             r.reason = Some("implied by linearizability".into());
-            r.witness = lin.witness;
+            r.witness = lin.witness.clone();
             return r;
         }
     }
@@ -101,15 +120,20 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
         deadline: deadline(config),
         max_states: config.max_states,
         stop: &stop,
+        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
     };
     // Quick refutation: a partition that is not sequentially consistent on
     // its own refutes the whole history. It is only a shortcut, so it gets
     // half of the time budget and a bounded memo, leaving the rest to the
     // decisive search.
     let quick = Budget {
-        deadline: config.timeout.map(|t| std::time::Instant::now() + t / 2),
+        deadline: deadline(config).map(|d| {
+            let now = std::time::Instant::now();
+            now + d.saturating_duration_since(now) / 2
+        }),
         max_states: Some(config.max_states.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
         stop: &stop,
+        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
     };
     if per_key.len() > 1 {
         let keyed = model.name() != "multi-register";

@@ -78,7 +78,10 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
             "none" => None,
             t => Some(parse_duration(t)?).filter(|d| !d.is_zero()),
         },
+        deadline: None,
         max_states: Some(args.max_states).filter(|&n| n > 0),
+        max_memory: parse_memory(&args.max_memory)?,
+        memory_in_use: Default::default(),
         clock_skew: 0,
         witness: args.witness,
         max_violations: args.max_violations.or(match args.output {
@@ -86,6 +89,51 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
             OutputKind::Json => None,
         }),
     })
+}
+
+/// Parses `--max-memory`: `auto` (half of the machine's memory), `none`,
+/// or a size with an optional binary suffix K, M, G, T (bare: MiB).
+fn parse_memory(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    match text {
+        "none" => return Ok(None),
+        "auto" => return Ok(Some(machine_memory().map_or(4 << 30, |m| m / 2))),
+        _ => {}
+    }
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => {
+                    return Err(format!(
+                        "invalid --max-memory `{text}`: expected a size such as 512M or 4G, `auto` or `none`"
+                    ));
+                }
+            };
+            (&text[..i], shift)
+        }
+        _ => (text, 20),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| {
+        format!(
+            "invalid --max-memory `{text}`: expected a size such as 512M or 4G, `auto` or `none`"
+        )
+    })?;
+    if n == 0 {
+        return Err("--max-memory must be positive (or `none`)".to_string());
+    }
+    Ok(Some(n.saturating_mul(1 << shift)))
+}
+
+/// Physical memory in bytes, from /proc/meminfo (Linux); `None` elsewhere.
+fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Converts the `--clock-skew-ms` flag into the history's time unit.

@@ -101,13 +101,20 @@ struct CheckArgs {
     /// queue, counter, mutex, multi-register (default: the header's, else inferred).
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
-    /// Time budget of each search, e.g. 10s, 500ms, 2m (bare number:
-    /// seconds; `none` for no limit). When it runs out the verdict is unknown.
+    /// Time budget of the whole check of each file, shared by every
+    /// guarantee and search, e.g. 10s, 500ms, 2m (bare number: seconds;
+    /// `none` for no limit). When it runs out the verdict is unknown.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     timeout: String,
-    /// Budget of memoized states per search, a memory limit (`0` for none).
+    /// Budget of memoized states per search (`0` for none).
     #[arg(long, value_name = "N", default_value_t = 10_000_000)]
     max_states: u64,
+    /// Memory budget of the whole check of each file, shared by every
+    /// search running at once: e.g. 512M, 4G (bare number: MiB; `none` for
+    /// no budget; default: half of the machine's memory). When it runs out
+    /// the verdict is unknown.
+    #[arg(long, value_name = "SIZE", default_value = "auto")]
+    max_memory: String,
     /// Widen every operation's interval by this many milliseconds before
     /// real-time order is built (clocks of several nodes).
     #[arg(long, value_name = "MS", default_value_t = 0)]

@@ -301,7 +301,9 @@ pub(crate) enum PartEnd {
 
 /// The budget's deadline, from the config's timeout.
 pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
-    config.timeout.map(|t| Instant::now() + t)
+    config
+        .deadline
+        .or_else(|| config.timeout.map(|t| Instant::now() + t))
 }
 
 /// Builds the violation evidence of a refuted search.
@@ -434,6 +436,7 @@ pub(crate) fn check_general<M: DataModel>(
         deadline: deadline(config),
         max_states: config.max_states,
         stop: &stop,
+        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
     };
     let ends: Vec<PartEnd> = insts
         .par_iter()

@@ -384,6 +384,7 @@ fn search_key<M: DataModel>(
         deadline: deadline(config),
         max_states: config.max_states,
         stop: &stop,
+        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
     };
     match search_instance(m, history, inst, &budget) {
         PartEnd::Refuted(v) => Some(v),
@@ -585,6 +586,7 @@ fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result
         deadline: deadline(config),
         max_states: config.max_states,
         stop: &stop,
+        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
     };
     let mut all = true;
     for inst in insts.iter().filter(|i| keys.contains(&KeyId(i.partition))) {

@@ -48,7 +48,7 @@ use super::spec::DataModel;
 use crate::history::{OpId, Time};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// One operation of a search instance.
@@ -73,6 +73,9 @@ pub(crate) struct Budget<'a> {
     pub max_states: Option<u64>,
     /// Set by another search that found a violation: stop now.
     pub stop: &'a AtomicBool,
+    /// The run's memory budget in bytes and the gauge every search of the
+    /// run adds its memo to (`CheckConfig::max_memory`).
+    pub memory: Option<(u64, &'a AtomicU64)>,
 }
 
 /// How a search ended.
@@ -602,8 +605,26 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
     model: &M,
     items: &[Item<M::Op>],
     init: M::State,
+    frontier: F,
+    budget: &Budget<'_>,
+) -> SearchEnd<M::State> {
+    let mut published = 0u64;
+    let end = search_within(model, items, init, frontier, budget, &mut published);
+    if let Some((_, gauge)) = budget.memory {
+        gauge.fetch_sub(published, Ordering::Relaxed);
+    }
+    end
+}
+
+/// [`search`], publishing its memo's size to the run's gauge in
+/// `published` (which the caller takes back off when it ends).
+fn search_within<M: DataModel, F: Frontier>(
+    model: &M,
+    items: &[Item<M::Op>],
+    init: M::State,
     mut frontier: F,
     budget: &Budget<'_>,
+    published: &mut u64,
 ) -> SearchEnd<M::State> {
     if frontier.done() {
         return SearchEnd::Found(Vec::new());
@@ -691,6 +712,25 @@ pub(crate) fn search<M: DataModel, F: Frontier>(
             return SearchEnd::OutOfBudget(format!(
                 "the search memoized more than {max} states (max_states)"
             ));
+        }
+        if steps % 1024 == 0
+            && let Some((max, gauge)) = budget.memory
+        {
+            let now = memo.bytes() as u64;
+            let total = if now >= *published {
+                gauge.fetch_add(now - *published, Ordering::Relaxed) + (now - *published)
+            } else {
+                gauge.fetch_sub(*published - now, Ordering::Relaxed) - (*published - now)
+            };
+            *published = now;
+            if total > max {
+                return SearchEnd::OutOfBudget(format!(
+                    "the memory budget ran out: the searches held {} MiB (--max-memory {} MiB), this one {} states",
+                    total >> 20,
+                    max >> 20,
+                    memo.len()
+                ));
+            }
         }
         if steps % 1024 == 0 && memo.bytes() > MEMO_BYTES_MAX {
             return SearchEnd::OutOfBudget(format!(
