@@ -179,6 +179,8 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         }
         config.clock_skew =
             skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
+        // The budget counts from the start of the file, reading included.
+        config.deadline = config.timeout.map(|t| file_started + t);
         let results = check::check(&loaded.history, &config);
         if let Some(dir) = &args.dot
             && let Err(e) = write_dots(dir, &loaded.path, &loaded.history, &results)

@@ -335,7 +335,7 @@ pub fn check_fast(
         .iter()
         .enumerate()
         .map(|(i, kc)| {
-            if i < SEARCHED_EVIDENCE_MAX {
+            if i < SEARCHED_EVIDENCE_MAX && !out_of_time(config) {
                 evidence(history, model, config, kc)
             } else {
                 zone_violation(history, kc)
@@ -343,12 +343,25 @@ pub fn check_fast(
         })
         .collect();
     let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
-    let (staleness, note) = staleness(history, config, &failing);
+    let (staleness, note) = if out_of_time(config) {
+        (
+            None,
+            "; staleness not computed: the time budget ran out".to_string(),
+        )
+    } else {
+        staleness(history, config, &failing)
+    };
     r.staleness = staleness;
     r.reason = Some(format!(
         "decided by the zone method for registers with unique values (Gibbons & Korach; Golab, Li & Shah){note}"
     ));
     Some(r)
+}
+
+/// True once the run's deadline has passed: the verdict stands, the
+/// extras (searched evidence, staleness) are skipped.
+fn out_of_time(config: &CheckConfig) -> bool {
+    deadline(config).is_some_and(|d| std::time::Instant::now() >= d)
 }
 
 /// How many failing keys get the search's evidence (longest prefix).
@@ -491,6 +504,9 @@ fn staleness(
         .map(|kc| {
             let (mut lo, mut hi): (T, T) = (1, 1);
             while zone_conflict(&kc.clusters, hi).is_some() {
+                if out_of_time(config) {
+                    return T::MAX;
+                }
                 lo = hi + 1;
                 hi = hi.saturating_mul(2);
                 if hi >= T::MAX / 4 {
@@ -499,6 +515,9 @@ fn staleness(
             }
             // The smallest Δ in [lo, hi] without conflict.
             while lo < hi {
+                if out_of_time(config) {
+                    return T::MAX;
+                }
                 let mid = lo + (hi - lo) / 2;
                 if zone_conflict(&kc.clusters, mid).is_some() {
                     lo = mid + 1;
@@ -510,6 +529,12 @@ fn staleness(
         })
         .max()
         .unwrap_or(0);
+    if delta == T::MAX {
+        return (
+            None,
+            "; staleness not computed: the time budget ran out".to_string(),
+        );
+    }
     let keys: Vec<KeyId> = failing.iter().map(|k| k.key).collect();
     match two_atomic(history, config, &keys) {
         Ok(two) => (
