@@ -1546,8 +1546,11 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         ))
         .with_note("help: write `%initial VALUE` for the initial value of a keyless history"));
     }
-    if matches!(d.timed, Some((false, _))) && form == Form::Intervals {
-        d.b.set_real_time(false);
+    match (d.timed, form) {
+        (Some((false, _)), Form::Intervals) => d.b.set_real_time(false),
+        // Events without stamps: their times are their positions.
+        (Some((false, _)), Form::Events) => d.b.set_event_positions(),
+        _ => {}
     }
     let mut h = d.b.finish().map_err(|e| build_error(source, &e))?;
     if let Some(text) = &options.initial {
@@ -1914,7 +1917,17 @@ impl Driver {
                 ret,
                 line: line_no,
             })
-            .map_err(|e| error_at(timed_at, e.kind.to_string()))?;
+            .map_err(|e| {
+                let backwards = matches!(e.kind, BuildErrorKind::TimeGoesBackwards { .. });
+                let err = error_at(timed_at, e.kind.to_string());
+                if backwards {
+                    err.note(
+                        "note: the operations of one process are listed in the order they happened",
+                    )
+                } else {
+                    err
+                }
+            })?;
         self.ops += 1;
         Ok(())
     }

@@ -920,6 +920,8 @@ impl<'a> Mapper<'a> {
         } else if let Some(v) = semantics::default_initial(self.config.format) {
             self.builder.metadata.initial = Some(self.builder.value(v));
         }
+        // Line order is real-time order; times are event positions.
+        self.builder.set_event_positions();
         self.builder
             .finish()
             .map_err(|e| ParseError::from_build(self.source, &e))

@@ -52,8 +52,9 @@
 use super::semantics;
 use super::{Format, ParseError, ParseOptions, Span};
 use crate::history::{
-    Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
+    Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
+    MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
+    ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
@@ -130,6 +131,9 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
         }
         first = false;
         r.line(&line, object)?;
+    }
+    if r.explicit_times == Some(false) {
+        r.b.set_event_positions();
     }
     r.b.finish().map_err(|e| ParseError::from_build(source, &e))
 }
@@ -666,7 +670,11 @@ impl<'a> Reader<'a> {
                 ret,
                 line: line.no,
             })
-            .map_err(|e| self.err(line, None, e.kind.to_string()))?;
+            .map_err(|e| {
+                let field =
+                    matches!(e.kind, BuildErrorKind::TimeGoesBackwards { .. }).then_some("invoke");
+                self.err(line, field, e.kind.to_string())
+            })?;
         self.ops += 1;
         Ok(())
     }
