@@ -117,6 +117,12 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 continue;
             }
         };
+        if loaded.history.is_empty() {
+            // An empty capture is checked for nothing, requested or not.
+            code = report::most_severe(code, 3);
+            report_nothing_checked(args, &loaded, explicit, &config, i, color, out)?;
+            continue;
+        }
         if let Some(t) = args.quiescent_at {
             loaded.history.metadata.quiescent_at = Some(t);
         }
@@ -158,7 +164,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 let elapsed = file_started.elapsed().as_millis();
                 write_line(
                     out,
-                    &report::end_json(path, &results, file_code, elapsed).to_string(),
+                    &report::end_json(path, &results, file_code, None, elapsed).to_string(),
                 )?;
             }
             OutputKind::Human => {
@@ -181,6 +187,57 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         write_line(out, &summary.to_string())?;
     }
     Ok(code)
+}
+
+/// The report of a history with no operations: [`report::NO_OPERATIONS`],
+/// exit 3. In JSON, each requested guarantee gets a `not-checked` result.
+fn report_nothing_checked(
+    args: &CheckArgs,
+    loaded: &Loaded,
+    explicit: bool,
+    config: &CheckConfig,
+    index: usize,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let stats = report::stats(&loaded.history);
+    match args.output {
+        OutputKind::Json => {
+            let path = &loaded.path;
+            let begin = report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
+            write_line(out, &begin.to_string())?;
+            let mut requested = if explicit {
+                config.guarantees.clone()
+            } else {
+                Vec::new()
+            };
+            requested.sort();
+            requested.dedup();
+            let results: Vec<_> = requested
+                .into_iter()
+                .map(|g| concord::GuaranteeResult::not_checked(g, report::NO_OPERATIONS))
+                .collect();
+            for r in &results {
+                write_line(
+                    out,
+                    &report::result_json(path, &loaded.history, r).to_string(),
+                )?;
+            }
+            let end = report::end_json(path, &results, 3, Some(report::NO_OPERATIONS), 0);
+            write_line(out, &end.to_string())
+        }
+        OutputKind::Human => {
+            if index > 0 {
+                write_line(out, "")?;
+            }
+            let style = human::Style { color };
+            write_line(
+                out,
+                &human::heading(&loaded.path, loaded.format.name(), &stats, style),
+            )?;
+            out.write_all(human::nothing_checked(style).as_bytes())
+        }
+    }
 }
 
 /// Writes `<stem>-<guarantee>-<n>.dot` for every reported violation.

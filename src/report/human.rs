@@ -148,6 +148,11 @@ pub fn results(
     out
 }
 
+/// The block of a history with no operations: nothing was checked.
+pub fn nothing_checked(style: Style) -> String {
+    format!("  {}\n", style.paint("1;33", super::NO_OPERATIONS))
+}
+
 fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
     let key = v
         .key

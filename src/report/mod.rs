@@ -24,14 +24,15 @@
 //!   `witness` (op ids or null), `staleness` (`{one_atomic, two_atomic,
 //!   delta}` or null).
 //! * `end`: `exit_code` for the file, `strongest` (the strongest guarantees
-//!   that hold), `elapsed_ms`.
+//!   that hold), `reason` (why nothing was checked, e.g. [`NO_OPERATIONS`],
+//!   or null), `elapsed_ms`.
 //! * `error`: an input that could not be read: `line`, `column` (1-based;
 //!   0 when not tied to a position), `message`, `notes`.
 //! * `summary`: the number of files and the overall exit code.
 //!
 //! Exit codes: 0 every requested guarantee holds, 1 a violation, 2 input or
-//! usage error, 3 inconclusive (a budget ran out, or a requested check could
-//! not be run). Over several files or guarantees the most severe wins, in
+//! usage error, 3 inconclusive (a budget ran out, a requested check could
+//! not be run, or the history has no operations: [`NO_OPERATIONS`]). Over several files or guarantees the most severe wins, in
 //! the order 2, 1, 3, 0.
 
 pub mod human;
@@ -42,6 +43,10 @@ use serde_json::{Value as Json, json};
 
 /// The schema name of the JSON report.
 pub const SCHEMA: &str = "concord-report/1";
+
+/// What the report says about a history with no operations, which is
+/// checked for nothing (exit 3): an empty capture never passes.
+pub const NO_OPERATIONS: &str = "no operations: nothing was checked";
 
 /// Facts about a history, for `concord stats` and report headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,11 +239,19 @@ pub fn begin_json(path: &str, format: &str, semantics: &[String], stats: &Stats)
     })
 }
 
-pub fn end_json(path: &str, results: &[GuaranteeResult], exit_code: i32, elapsed_ms: u128) -> Json {
+/// The `end` message; `reason` says why nothing was checked, if so.
+pub fn end_json(
+    path: &str,
+    results: &[GuaranteeResult],
+    exit_code: i32,
+    reason: Option<&str>,
+    elapsed_ms: u128,
+) -> Json {
     json!({
         "type": "end",
         "path": path,
         "exit_code": exit_code,
+        "reason": reason,
         "strongest": strongest(results).iter().map(|g| g.name()).collect::<Vec<_>>(),
         "lattice_contradictions": lattice_contradictions(results)
             .iter()

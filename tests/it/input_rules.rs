@@ -91,3 +91,34 @@ fn other_processes_and_in_order_times_are_fine() {
  {:process 0, :type :ok, :f :read, :value 1}]";
     assert!(parse::parse(edn, Format::JepsenEdn, &ParseOptions::default()).is_ok());
 }
+
+// ---------------------------------------------------------------------------
+// 2. A history with no operations is checked for nothing: exit 3.
+
+#[test]
+fn empty_history_is_inconclusive_with_or_without_consistency() {
+    let nemesis_only = "[{:process :nemesis, :type :info, :f :start, :value nil}]\n";
+    for input in ["", "# only a comment\n%concord 1\n", nemesis_only] {
+        for extra in [&[][..], &["-c", "lin,mr"][..]] {
+            let mut args = vec!["check", "-"];
+            args.extend_from_slice(extra);
+            let (code, out, err) = run(&args, input);
+            assert_eq!(code, 3, "{args:?} on {input:?}: {out}{err}");
+            assert!(out.contains("no operations: nothing was checked"), "{out}");
+            assert!(!out.contains("holds"), "{out}");
+
+            args.extend_from_slice(&["--output", "json"]);
+            let (code, out, _) = run(&args, input);
+            assert_eq!(code, 3);
+            let msgs = json_lines(&out);
+            let end = msgs.iter().find(|m| m["type"] == "end").unwrap();
+            assert_eq!(end["reason"], "no operations: nothing was checked");
+            assert_eq!(end["exit_code"], 3);
+            let results: Vec<&Json> = msgs.iter().filter(|m| m["type"] == "result").collect();
+            // Requested guarantees are reported as not checked; none holds.
+            assert_eq!(results.len(), if extra.is_empty() { 0 } else { 2 });
+            assert!(results.iter().all(|r| r["verdict"] == "not-checked"));
+            assert_eq!(msgs.last().unwrap()["exit_code"], 3);
+        }
+    }
+}
