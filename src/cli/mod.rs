@@ -109,9 +109,10 @@ struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000_000)]
     max_states: u64,
     /// Widen every operation's interval by this many milliseconds before
-    /// real-time order is built (clocks of several nodes).
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    clock_skew_ms: u64,
+    /// real-time order is built (clocks of several nodes). Needs a history
+    /// with timestamps: refused when its times are event positions.
+    #[arg(long, value_name = "MS")]
+    clock_skew_ms: Option<u64>,
     /// Show a witness order for guarantees that hold (when supported).
     #[arg(long)]
     witness: bool,
@@ -126,11 +127,13 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Quiescence point for the convergence check, in the history's time
-    /// units (overrides a `%quiescent` header).
+    /// units (overrides a `%quiescent` header). Needs a history with
+    /// timestamps: refused when its times are event positions.
     #[arg(long, value_name = "T")]
     quiescent_at: Option<u64>,
     /// Derive the quiescence point from the last nemesis heal/stop
-    /// annotation plus this settle time (history time units).
+    /// annotation plus this settle time (history time units). Needs a
+    /// history with timestamps: refused when its times are event positions.
     #[arg(long, value_name = "T", conflicts_with = "quiescent_at")]
     settle: Option<u64>,
     /// Write each reported violation as a Graphviz DOT file into DIR

@@ -183,6 +183,22 @@ impl HistoryBuilder {
         self.timestamps = false;
     }
 
+    /// Replaces every time (invokes, returns, annotations) by `f(time)`,
+    /// e.g. event positions by the records' timestamps. `f` must be
+    /// non-decreasing, so every order validated so far still holds.
+    pub fn map_times(&mut self, f: impl Fn(Time) -> Time) {
+        for op in &mut self.ops {
+            op.invoke = f(op.invoke);
+            op.ret = op.ret.map(&f);
+        }
+        for a in &mut self.annotations {
+            a.time = a.time.map(&f);
+        }
+        for (t, _) in self.last_time.iter_mut().flatten() {
+            *t = f(*t);
+        }
+    }
+
     /// Interns a process (session) name.
     pub fn process(&mut self, name: &str) -> ProcessId {
         if let Some(&id) = self.process_ids.get(name) {

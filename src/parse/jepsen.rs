@@ -13,7 +13,8 @@
 //! its process and the next `:ok`, `:fail` or `:info` of that process closes
 //! it; an invoke never closed is pending (unknown outcome). File order is
 //! real-time order (Jepsen records events as they happen), so the time of
-//! an event is its position among the records. This is the event-ordered
+//! an event is its position among the records, or its `:time` when every
+//! record has one (see below). This is the event-ordered
 //! view of Herlihy & Wing's histories that Knossos and Porcupine check.
 //!
 //! The mapping, in one place for every Jepsen-like format (this file, the
@@ -47,8 +48,13 @@
 //! * `:process :nemesis` events are fault injections: they become
 //!   [`Annotation`]s, not operations. Other processes may be integers,
 //!   keywords or strings; their names are their EDN text (`82`).
-//! * `:time` (ns) is summarized in `metadata.extra` (`jepsen-time-ns`);
-//!   when `:index` disagrees with file order, file order is kept and
+//! * `:time` (ns): when every record has one and they never decrease in
+//!   file order, they are the events' times: the history has timestamps in
+//!   ns (`metadata.time_unit`), and flags in time units apply. Otherwise
+//!   times are event positions (`History::has_timestamps` is false) and
+//!   `metadata.extra` gets a `jepsen-time` note saying why, when some
+//!   record had a `:time`. The range is summarized in `metadata.extra`
+//!   (`jepsen-time-ns`). When `:index` disagrees with file order, file order is kept and
 //!   `metadata.extra` gets a `jepsen-index` note. Any other key (`:error`,
 //!   ...) is kept in `metadata.extra` as `("line N :key", "value text")`.
 
@@ -57,7 +63,7 @@ use super::semantics::{self, FailSemantics, NilRead, Semantics};
 use super::{Format, ParseError, ParseOptions, Span};
 use crate::history::{
     Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpId, Outcome, ProcessId, Ret, Value, ValueId,
+    Observed, OpId, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -384,6 +390,9 @@ pub(crate) struct Mapper<'a> {
     position: u64,
     ops_invoked: u32,
     time_range: Option<(i64, i64)>,
+    /// The `:time` of every record so far, while every record has one and
+    /// they never decrease; `Err` says why they cannot be used.
+    times: Result<Vec<u64>, String>,
     index_first_mismatch: Option<(u32, i64, u64)>,
     index_mismatches: u64,
 }
@@ -400,6 +409,7 @@ impl<'a> Mapper<'a> {
             position: 0,
             ops_invoked: 0,
             time_range: None,
+            times: Ok(Vec::new()),
             index_first_mismatch: None,
             index_mismatches: 0,
         }
@@ -423,6 +433,7 @@ impl<'a> Mapper<'a> {
                 Some((lo, hi)) => (lo.min(t), hi.max(t)),
             });
         }
+        self.note_time(&ev);
         if let Some(i) = ev.index
             && i != position as i64
         {
@@ -465,6 +476,28 @@ impl<'a> Mapper<'a> {
             EventType::Invoke => self.invoke(process, ev, position),
             _ => self.complete(process, ev, position),
         }
+    }
+
+    /// Keeps the record's `:time` while every record has a usable one.
+    fn note_time(&mut self, ev: &Event<'_>) {
+        let Ok(times) = &mut self.times else {
+            return;
+        };
+        let line = ev.line;
+        let why = match ev.time {
+            None => format!("the record at line {line} has no :time"),
+            Some(t) if t < 0 => format!("the record at line {line} has a negative :time {t}"),
+            Some(t) => match times.last() {
+                Some(&last) if (t as u64) < last => format!(
+                    "the :time {t} at line {line} is before the previous record's :time {last}"
+                ),
+                _ => {
+                    times.push(t as u64);
+                    return;
+                }
+            },
+        };
+        self.times = Err(why);
     }
 
     fn process(&mut self, p: &ProcessRef<'_>) -> ProcessId {
@@ -920,8 +953,25 @@ impl<'a> Mapper<'a> {
         } else if let Some(v) = semantics::default_initial(self.config.format) {
             self.builder.metadata.initial = Some(self.builder.value(v));
         }
-        // Line order is real-time order; times are event positions.
-        self.builder.set_event_positions();
+        // With a `:time` on every record, never decreasing, the times are
+        // timestamps (ns); else line order is real-time order and times are
+        // event positions. Either way the order is the file's.
+        match &self.times {
+            Ok(times) if !times.is_empty() => {
+                self.builder.map_times(|position| times[position as usize]);
+                self.builder.metadata.time_unit = TimeUnit::Nanos;
+            }
+            Ok(_) => self.builder.set_event_positions(),
+            Err(why) => {
+                if self.time_range.is_some() {
+                    self.builder.metadata.extra.push((
+                        "jepsen-time".to_string(),
+                        format!("{why}, so times are event positions"),
+                    ));
+                }
+                self.builder.set_event_positions();
+            }
+        }
         self.builder
             .finish()
             .map_err(|e| ParseError::from_build(self.source, &e))

@@ -17,7 +17,10 @@ pub mod porcupine_kv;
 pub mod semantics;
 
 pub use detect::detect;
-pub use semantics::{FailSemantics, NilRead, describe_semantics};
+pub use semantics::{
+    FailSemantics, NilRead, SemanticsHint, describe_semantics, describe_semantics_for,
+    semantics_hints,
+};
 
 use crate::history::{BuildError, History};
 use std::fmt;
@@ -69,6 +72,19 @@ impl Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The longest excerpt of input text that messages quote, in characters.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// `text` as messages quote it: at most [`EXCERPT_CHARS`] characters, cut
+/// with an ellipsis (`…`) when longer. Inputs can hold lines of hundreds of
+/// megabytes; an error message never echoes them.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
     }
 }
 

@@ -316,8 +316,11 @@ fn unknown_fields_index_and_time_are_kept_as_metadata() {
         note.starts_with("2 record(s)") && note.contains("line 2"),
         "{note}"
     );
-    // File order stays real-time order.
-    assert_eq!((h.ops()[0].invoke, h.ops()[0].ret), (0, Some(1)));
+    // File order stays real-time order; with a :time on every record,
+    // never decreasing, the times are those timestamps (ns).
+    assert_eq!((h.ops()[0].invoke, h.ops()[0].ret), (100, Some(250)));
+    assert!(h.has_timestamps());
+    assert_eq!(h.metadata.time_unit, concord::history::TimeUnit::Nanos);
 }
 
 #[test]

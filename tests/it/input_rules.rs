@@ -122,3 +122,241 @@ fn empty_history_is_inconclusive_with_or_without_consistency() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// 3. Jepsen `:time` gives timestamps; flags in time units need them.
+
+const TIMED_EDN: &str = "[{:process 0, :type :invoke, :f :write, :value 1, :time 1000}
+ {:process 0, :type :ok, :f :write, :value 1, :time 2000}
+ {:process :nemesis, :type :info, :f :stop, :value nil, :time 2500}
+ {:process 1, :type :invoke, :f :read, :value nil, :time 5000000}
+ {:process 1, :type :ok, :f :read, :value 1, :time 6000000}]";
+
+const UNTIMED_EDN: &str = "[{:process 0, :type :invoke, :f :write, :value 1}
+ {:process 0, :type :ok, :f :write, :value 1}
+ {:process :nemesis, :type :info, :f :stop, :value nil}
+ {:process 1, :type :invoke, :f :read, :value nil}
+ {:process 1, :type :ok, :f :read, :value 1}]";
+
+#[test]
+fn jepsen_time_fields_are_timestamps_in_ns() {
+    let h = parse::parse(TIMED_EDN, Format::JepsenEdn, &ParseOptions::default()).unwrap();
+    assert!(h.has_real_time() && h.has_timestamps());
+    assert_eq!(h.metadata.time_unit, concord::history::TimeUnit::Nanos);
+    assert_eq!(
+        (h.ops()[1].invoke, h.ops()[1].ret),
+        (5_000_000, Some(6_000_000))
+    );
+    assert_eq!(h.annotations[0].time, Some(2500));
+    let (code, out, _) = run(&["check", "-", "-c", "lin"], TIMED_EDN);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("times are the records' :time, in ns"), "{out}");
+    // The flags apply, in ns: the nemesis stop at 2500 plus 100.
+    let (code, out, err) = run(
+        &["check", "-", "-c", "convergence", "--settle", "100"],
+        TIMED_EDN,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("holds        convergence"), "{out}");
+    let (code, out, _) = run(&["stats", "-", "--output", "json"], TIMED_EDN);
+    assert_eq!(code, 0);
+    assert_eq!(json_lines(&out)[0]["timestamps"], true);
+    assert_eq!(json_lines(&out)[0]["time_unit"], "ns");
+}
+
+#[test]
+fn jepsen_time_that_goes_backwards_or_is_missing_leaves_positions() {
+    let backwards = TIMED_EDN.replace(":time 5000000}", ":time 1500}");
+    let partial = TIMED_EDN.replace(", :time 2500", "");
+    for (src, why) in [
+        (backwards.as_str(), "is before the previous record's :time"),
+        (partial.as_str(), "has no :time"),
+    ] {
+        let h = parse::parse(src, Format::JepsenEdn, &ParseOptions::default()).unwrap();
+        assert!(h.has_real_time() && !h.has_timestamps());
+        assert_eq!(
+            (h.ops()[1].invoke, h.ops()[1].ret),
+            (3, Some(4)),
+            "positions"
+        );
+        let (code, out, _) = run(&["check", "-", "-c", "lin"], src);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains("times are event positions") && out.contains(why),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn time_flags_are_refused_when_times_are_event_positions() {
+    let events = "p1 invoke write x 1\np1 ok write x 1\np2 invoke read x\np2 ok read x 1\n";
+    let jsonl_events = "{\"process\":\"p1\",\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n\
+                        {\"process\":\"p1\",\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n";
+    let log = "INFO  jepsen.util - 0\t:invoke\t:write\t1\nINFO  jepsen.util - 0\t:ok\t:write\t1\n";
+    for (input, format) in [
+        (UNTIMED_EDN, "jepsen-edn"),
+        (events, "hist-events"),
+        (jsonl_events, "jsonl"),
+        (log, "jepsen-log"),
+    ] {
+        for flag in [
+            &["--settle", "10"][..],
+            &["--clock-skew-ms", "5"][..],
+            &["--clock-skew-ms", "0"][..],
+            &["--quiescent-at", "3"][..],
+        ] {
+            let mut args = vec!["check", "-", "--format", format];
+            args.extend_from_slice(flag);
+            let (code, out, err) = run(&args, input);
+            assert_eq!(code, 2, "{args:?}: {out}{err}");
+            assert!(out.is_empty(), "never checked: {out}");
+            assert!(
+                err.contains(flag[0]) && err.contains("times are event positions"),
+                "{args:?}: {err}"
+            );
+            args.extend_from_slice(&["--output", "json"]);
+            let (code, out, _) = run(&args, input);
+            assert_eq!(code, 2);
+            let msgs = json_lines(&out);
+            assert_eq!(msgs[0]["type"], "error");
+            assert!(msgs.iter().all(|m| m["type"] != "result"));
+        }
+        // Without the flags the history is checked as before.
+        let (code, _, err) = run(&["check", "-", "--format", format], input);
+        assert_ne!(code, 2, "{format}: {err}");
+    }
+    // No times at all: refused too, saying so.
+    let (code, _, err) = run(
+        &["check", "-", "--settle", "3"],
+        "p1 write x 1\np2 read x 1\n",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no times at all"), "{err}");
+    // With timestamps the flags apply.
+    let timed = "p1 write x 1 @ 0..10\np2 read x 1 @ 20..30\n";
+    let (code, out, err) = run(
+        &["check", "-", "--clock-skew-ms", "5", "--quiescent-at", "15"],
+        timed,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+// ---------------------------------------------------------------------------
+// 7. Only the semantics that affect the file; the ones a verdict rests on
+// next to it.
+
+fn semantics_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("semantics: "))
+        .collect()
+}
+
+#[test]
+fn reports_show_only_the_semantics_that_affect_the_file() {
+    // Plain ok writes and reads of written values: only how times are read.
+    let (_, out, _) = run(&["check", "-", "-c", "lin"], UNTIMED_EDN);
+    assert_eq!(
+        semantics_lines(&out),
+        [
+            "line order is real-time order; times are event positions",
+            "nemesis events are annotations, not operations"
+        ],
+        "{out}"
+    );
+    // Each choice shows up with what it is about.
+    let rich = "[{:process 0, :type :invoke, :f :write, :value 1}
+ {:process 0, :type :fail, :f :write, :value 1}
+ {:process 1, :type :invoke, :f :read, :value nil}
+ {:process 1, :type :ok, :f :read, :value nil}
+ {:process 2, :type :invoke, :f :write, :value 2}
+ {:process 2, :type :info, :f :write, :value 2}]";
+    let (_, out, _) = run(&["check", "-", "-c", "lin"], rich);
+    let lines = semantics_lines(&out).join("\n");
+    assert!(
+        lines.contains("a :fail operation did not take effect"),
+        "{out}"
+    );
+    assert!(lines.contains("outcome is unknown"), "{out}");
+    assert!(lines.contains("nil reads are unconstrained"), "{out}");
+    assert!(!lines.contains(":txn"), "no transactions: {out}");
+    assert!(!lines.contains("independent keys"), "no tuples: {out}");
+    assert!(!lines.contains("--initial 0"), "no reads of 0: {out}");
+    let txn = "[{:process 0, :type :invoke, :f :txn, :value [[:w :x 1] [:r :y nil]]}
+ {:process 0, :type :ok, :f :txn, :value [[:w :x 1] [:r :y nil]]}]";
+    let (_, out, _) = run(&["check", "-", "-c", "lin"], txn);
+    assert!(semantics_lines(&out).join("\n").contains(":txn"), "{out}");
+    // The concord language with nothing to explain states nothing.
+    let (_, out, _) = run(
+        &["check", "-", "-c", "lin"],
+        "p1 write x 1 @ 0..1\np2 read x 1 @ 2..3\n",
+    );
+    assert!(semantics_lines(&out).is_empty(), "{out}");
+    // JSON carries the same sentences.
+    let (_, out, _) = run(
+        &["check", "-", "-c", "lin", "--output", "json"],
+        UNTIMED_EDN,
+    );
+    assert_eq!(
+        json_lines(&out)[0]["semantics"].as_array().unwrap().len(),
+        2
+    );
+}
+
+const KNOSSOS_ZERO: &str = "[{:process 0, :type :invoke, :f :read, :value nil}
+ {:process 0, :type :ok, :f :read, :value 0}
+ {:process 1, :type :invoke, :f :write, :value 1}
+ {:process 1, :type :ok, :f :write, :value 1}
+ {:process 0, :type :invoke, :f :read, :value nil}
+ {:process 0, :type :ok, :f :read, :value 1}]";
+
+#[test]
+fn a_verdict_resting_on_the_initial_value_says_so_next_to_it() {
+    let (code, out, _) = run(&["check", "-", "-c", "lin"], KNOSSOS_ZERO);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        semantics_lines(&out)
+            .join("\n")
+            .contains("pass --initial 0"),
+        "the hint is in the semantics: {out}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    let verdict = lines
+        .iter()
+        .position(|l| l.contains("violated     linearizable"))
+        .unwrap();
+    assert!(
+        lines[verdict + 1].contains("note: this verdict rests on 1 read of 0 that no write wrote")
+            && lines[verdict + 1].contains("--initial 0"),
+        "right under the verdict: {out}"
+    );
+    let (_, out, _) = run(
+        &["check", "-", "-c", "lin", "--output", "json"],
+        KNOSSOS_ZERO,
+    );
+    let result = json_lines(&out)
+        .into_iter()
+        .find(|m| m["type"] == "result")
+        .unwrap();
+    assert!(
+        result["semantics_notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("--initial 0"),
+        "{result}"
+    );
+    // With --initial 0 it holds, and nothing is said.
+    let (code, out, _) = run(&["check", "-", "-c", "lin", "--initial", "0"], KNOSSOS_ZERO);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        !out.contains("note:") && !out.contains("pass --initial 0"),
+        "{out}"
+    );
+    // Reads of 0 that a write wrote are no reason for the hint.
+    let written = KNOSSOS_ZERO.replace(
+        ":value 1}\n {:process 1, :type :ok, :f :write, :value 1}",
+        ":value 0}\n {:process 1, :type :ok, :f :write, :value 0}",
+    );
+    let (_, out, _) = run(&["check", "-", "-c", "lin"], &written);
+    assert!(!out.contains("--initial 0"), "{out}");
+}
