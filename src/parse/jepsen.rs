@@ -30,7 +30,9 @@
 //! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value
 //!   `[from to]`), `:append`, `:add`, `:enqueue`, `:dequeue`, `:acquire`,
 //!   `:release`, and `:txn` with `[:r k v]` / `[:w k v]` micro-operations
-//!   (the multi-register model). Elle list-append transactions (`:append`
+//!   (Elle's spelling; Knossos's multi-register histories write
+//!   `[:read k v]` / `[:write k v]`, accepted alike: the multi-register
+//!   model). Elle list-append transactions (`:append`
 //!   micro-operations) need a transactional checker and are rejected with a
 //!   "not supported yet" error, never skipped. A completion whose `:f`
 //!   differs from its invoke is an error.
@@ -42,7 +44,8 @@
 //!   `jepsen.independent`). With `independent_keys: None` tuples are
 //!   detected: every `:invoke` and `:ok` of a client process without `:key`
 //!   carries a two-element vector whose first element is an integer, string
-//!   or keyword, and a CAS's second element is itself a vector. A history
+//!   or keyword, and a CAS's second element is itself a vector (a detected
+//!   answer is noted in `metadata.extra` as `jepsen-independent-keys`). A history
 //!   whose only operations write two-element lists would be detected as
 //!   independent: pass `independent_keys: Some(false)` for it.
 //! * `:process :nemesis` events are fault injections: they become
@@ -60,7 +63,7 @@
 
 use super::edn::{self, Edn, EdnKind};
 use super::semantics::{self, FailSemantics, NilRead, Semantics};
-use super::{Format, ParseError, ParseOptions, Span};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
     Observed, OpId, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
@@ -715,9 +718,12 @@ impl<'a> Mapper<'a> {
         Ok(())
     }
 
-    /// Transaction micro-operations `[[:r k v] [:w k v] ...]`. `nil` in a
-    /// completed read is absent by Elle's convention unless `--nil-read`
-    /// says otherwise; in an invoke it is a placeholder (unknown).
+    /// Transaction micro-operations `[[:r k v] [:w k v] ...]` (Elle) or
+    /// `[[:read k v] [:write k v] ...]` (Knossos's multi-register). `nil` in
+    /// a completed `:r` is absent by Elle's convention unless `--nil-read`
+    /// says otherwise; in a completed `:read` it follows the file's `nil`
+    /// reading, unconstrained by default as in Knossos ("nil reads are
+    /// always legal"); in an invoke it is a placeholder (unknown).
     fn micro_ops(
         &mut self,
         v: &Edn<'_>,
@@ -741,14 +747,17 @@ impl<'a> Mapper<'a> {
                         item.span,
                         format!(
                             "expected a micro-operation [:r key value] or [:w key value], found {}",
-                            self.text(item.span)
+                            excerpt(self.text(item.span))
                         ),
                     ));
                 }
             };
+            let knossos = matches!(f.as_keyword(), Some("read" | "write"));
             let kind = match f.as_keyword() {
-                Some("r") => MicroKind::Read,
-                Some("w") => MicroKind::Write,
+                // Elle writes `:r` / `:w`; Knossos's multi-register
+                // histories write `:read` / `:write`.
+                Some("r" | "read") => MicroKind::Read,
+                Some("w" | "write") => MicroKind::Write,
                 Some("append") => {
                     return Err(self
                         .err(
@@ -763,8 +772,8 @@ impl<'a> Mapper<'a> {
                     return Err(self.err(
                         f.span,
                         format!(
-                            "unknown micro-operation {}; expected :r or :w",
-                            self.text(f.span)
+                            "unknown micro-operation {}; expected :r, :w, :read or :write",
+                            excerpt(self.text(f.span))
                         ),
                     ));
                 }
@@ -775,12 +784,15 @@ impl<'a> Mapper<'a> {
                     if val.is_nil() {
                         return Err(self.err(
                             val.span,
-                            "a :w micro-operation must write a value, found nil",
+                            "a write micro-operation must write a value, found nil",
                         ));
                     }
                     Observed::Value(self.value(val)?)
                 }
                 (MicroKind::Read, None) => Observed::Unknown,
+                (MicroKind::Read, Some(_)) if knossos => {
+                    self.observed(Some(val), self.config.sem.nil_read)?
+                }
                 (MicroKind::Read, Some(nil)) => self.observed(Some(val), nil)?,
             };
             micro.push(MicroOp { kind, key, value });
@@ -938,6 +950,12 @@ impl<'a> Mapper<'a> {
                 .metadata
                 .extra
                 .push(("jepsen-time-ns".to_string(), format!("{lo}..{hi}")));
+        }
+        if self.config.independent && self.config.sem.independent_keys.is_none() {
+            self.builder.metadata.extra.push((
+                "jepsen-independent-keys".to_string(),
+                "detected: every operation's :value is a [key value] tuple".to_string(),
+            ));
         }
         if let Some((line, index, position)) = self.index_first_mismatch {
             self.builder.metadata.extra.push((

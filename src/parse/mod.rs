@@ -37,7 +37,8 @@ pub enum Format {
     Jsonl,
     /// Jepsen EDN history (`history.edn`).
     JepsenEdn,
-    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`, TAB-separated).
+    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`; fields separated by
+    /// TABs or runs of spaces).
     JepsenLog,
     /// Porcupine-style key-value log (one EDN map per line with `:key`).
     PorcupineKv,

@@ -192,7 +192,8 @@ struct Facts {
     false_answer: bool,
     txn: bool,
     annotations: bool,
-    keyed: bool,
+    /// Jepsen `[key value]` tuples were detected.
+    independent_detected: bool,
     /// Some observation (read, successful CAS, transaction read) saw `nil`
     /// or a value no operation wrote to its key: the initial value decides
     /// whether it is legal.
@@ -211,7 +212,11 @@ impl Facts {
         let mut f = Facts {
             txn: false,
             annotations: !history.annotations.is_empty(),
-            keyed: history.has_keys(),
+            independent_detected: history
+                .metadata
+                .extra
+                .iter()
+                .any(|(k, _)| k == "jepsen-independent-keys"),
             timestamps: history.has_timestamps(),
             real_time: history.has_real_time(),
             time_note: history
@@ -383,10 +388,10 @@ fn sentences(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> V
             });
         }
         if format == Format::JepsenEdn && has(|f| f.txn) {
-            out.push(
-                "nil reads inside :txn micro-operations mean the key had no value (Elle's convention) unless --nil-read is given"
-                    .to_string(),
-            );
+            out.push(match options.nil_read {
+                None => "nil reads inside :txn micro-operations mean the key had no value in [:r k nil] (Elle's convention) and are unconstrained in [:read k nil] (Knossos's multi-register); --nil-read sets both".to_string(),
+                Some(nil) => format!("nil reads inside :txn micro-operations are read as {} (set by flag)", nil.name()),
+            });
         }
         out.push(match facts {
             Some(f) if f.timestamps => {
@@ -403,8 +408,8 @@ fn sentences(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> V
                 out.push("nemesis events are annotations, not operations".to_string());
             }
             match options.independent_keys {
-                None if has(|f| f.keyed) => out.push(if facts.is_some() {
-                    "independent keys: every operation carries a [key value] tuple, so each :value is one (--independent-keys false to read them as values)".to_string()
+                None if has(|f| f.independent_detected) => out.push(if facts.is_some() {
+                    "independent keys: detected, every operation's :value is a [key value] tuple (--independent-keys false reads them as values)".to_string()
                 } else {
                     "independent keys: [key value] tuples are detected when every operation carries one".to_string()
                 }),

@@ -360,3 +360,81 @@ fn a_verdict_resting_on_the_initial_value_says_so_next_to_it() {
     let (_, out, _) = run(&["check", "-", "-c", "lin"], &written);
     assert!(!out.contains("--initial 0"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// 4. Real files: whitespace in Jepsen text logs, Knossos micro-operations.
+
+#[test]
+fn jepsen_text_logs_accept_any_whitespace_between_fields() {
+    let tabs = "INFO  jepsen.util - 2\t:invoke\t:write\t4
+INFO  jepsen.util - 2\t:ok\t:write\t4
+INFO  jepsen.util - 3\t:invoke\t:cas\t[4 0]
+INFO  jepsen.util - 3\t:ok\t:cas\t[4 0]
+INFO  jepsen.util - 1\t:invoke\t:read\tnil
+INFO  jepsen.util - 1\t:ok\t:read\t0
+";
+    let spaces = "INFO  jepsen.util - 2    :invoke   :write    4
+INFO jepsen.util -  2 :ok :write 4
+INFO\tjepsen.util\t-\t3 \t:invoke  :cas  [4 0]
+INFO  jepsen.util - 3  :ok\t :cas   [4 0]   
+INFO  jepsen.util - 1 :invoke :read nil
+INFO  jepsen.util - 1 :ok :read 0
+";
+    let a = parse::parse(tabs, Format::JepsenLog, &ParseOptions::default()).unwrap();
+    let b = parse::parse(spaces, Format::JepsenLog, &ParseOptions::default()).unwrap();
+    assert_eq!(a.len(), 3);
+    let describe =
+        |h: &concord::History| h.ops().iter().map(|o| h.describe(o.id)).collect::<Vec<_>>();
+    assert_eq!(describe(&a), describe(&b));
+    // Detected by content, and checked like the TAB-separated log.
+    assert_eq!(parse::detect(spaces, None), Format::JepsenLog);
+    let (code, out, err) = run(&["check", "-", "-c", "lin"], spaces);
+    assert_eq!(code, 0, "{out}{err}");
+    // A missing field still points at the end of the line.
+    let e = parse::parse(
+        "INFO  jepsen.util - 2  :invoke   \n",
+        Format::JepsenLog,
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("expected an :f") && e.message.contains("end of line"),
+        "{e}"
+    );
+}
+
+#[test]
+fn knossos_multi_register_micro_operations_read_and_write_are_accepted() {
+    let knossos = "[{:process 0, :type :invoke, :f :txn, :value [[:write :x 1] [:write :y 2]]}
+ {:process 0, :type :ok, :f :txn, :value [[:write :x 1] [:write :y 2]]}
+ {:process 1, :type :invoke, :f :txn, :value [[:read :x nil] [:read :y nil]]}
+ {:process 1, :type :ok, :f :txn, :value [[:read :x 1] [:read :y 2]]}]";
+    let elle = knossos.replace(":read", ":r").replace(":write", ":w");
+    let a = parse::parse(knossos, Format::JepsenEdn, &ParseOptions::default()).unwrap();
+    let b = parse::parse(&elle, Format::JepsenEdn, &ParseOptions::default()).unwrap();
+    assert_eq!(a.describe(a.ops()[1].id), "1 txn [r x 1 r y 2]");
+    assert_eq!(a.describe(a.ops()[1].id), b.describe(b.ops()[1].id));
+    let (code, out, err) = run(&["check", "-", "-c", "lin"], knossos);
+    assert_eq!(code, 0, "{out}{err}");
+    // Knossos's multi-register: nil reads are always legal; Elle's: absent.
+    let nil = knossos.replace("[:read :y 2]", "[:read :y nil]");
+    let h = parse::parse(&nil, Format::JepsenEdn, &ParseOptions::default()).unwrap();
+    assert_eq!(h.describe(h.ops()[1].id), "1 txn [r x 1 r y ?]");
+    let h = parse::parse(
+        &nil.replace(":read", ":r"),
+        Format::JepsenEdn,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(h.describe(h.ops()[1].id), "1 txn [r x 1 r y nil]");
+    let e = parse::parse(
+        "[{:process 0, :type :invoke, :f :txn, :value [[:frob :x 1]]}]",
+        Format::JepsenEdn,
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("expected :r, :w, :read or :write"),
+        "{e}"
+    );
+}
