@@ -438,3 +438,37 @@ fn knossos_multi_register_micro_operations_read_and_write_are_accepted() {
         "{e}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// 5. Convergence with no read after the quiescence point compares nothing.
+
+#[test]
+fn convergence_without_a_read_after_quiescence_is_not_checked() {
+    use concord::check::{CheckConfig, Guarantee, Verdict, check};
+    let no_read_after =
+        "%quiescent 50\np1 write x 1 @ 0..10\np2 read x 1 @ 20..30\np1 write x 2 @ 60..70\n";
+    let h = parse::parse(no_read_after, Format::Hist, &ParseOptions::default()).unwrap();
+    let config = CheckConfig {
+        guarantees: vec![Guarantee::Convergence],
+        ..CheckConfig::default()
+    };
+    let r = &check(&h, &config)[0];
+    assert_eq!(r.verdict, Verdict::NotChecked, "{r:?}");
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("no read was invoked after the quiescence point 50")
+    );
+    let (code, out, _) = run(&["check", "-", "-c", "convergence"], no_read_after);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("not-checked  convergence") && !out.contains("holds"),
+        "{out}"
+    );
+    // A read after the point (and after the writes) is compared.
+    let read_after = format!("{no_read_after}p2 read x 2 @ 80..90\n");
+    let (code, out, _) = run(&["check", "-", "-c", "convergence"], &read_after);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("holds        convergence"), "{out}");
+}
