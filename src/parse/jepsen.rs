@@ -339,7 +339,7 @@ fn event_from_record<'a>(
                 kind_edn.span,
                 format!(
                     "expected :invoke, :ok, :fail or :info as :type, found {}",
-                    &source[kind_edn.span.start..kind_edn.span.end]
+                    excerpt(&source[kind_edn.span.start..kind_edn.span.end])
                 ),
             )
         })?;
@@ -631,8 +631,14 @@ impl<'a> Mapper<'a> {
     ) -> Result<&'e Edn<'a>, ParseError> {
         match v {
             Some(v) if !v.is_nil() => Ok(v),
-            Some(v) => Err(self.err(v.span, format!("expected a value for :{}, found nil", ev.f))),
-            None => Err(self.err(ev.span, format!(":{} operation has no :value", ev.f))),
+            Some(v) => Err(self.err(
+                v.span,
+                format!("expected a value for :{}, found nil", excerpt(ev.f)),
+            )),
+            None => Err(self.err(
+                ev.span,
+                format!(":{} operation has no :value", excerpt(ev.f)),
+            )),
         }
     }
 
@@ -647,9 +653,9 @@ impl<'a> Mapper<'a> {
                 ev.kind_span,
                 format!(
                     "process {} invokes :{} while its :{} from line {} is still outstanding",
-                    self.builder.process_name(process),
-                    ev.f,
-                    open.f,
+                    excerpt(self.builder.process_name(process)),
+                    excerpt(ev.f),
+                    excerpt(open.f),
                     open.line
                 ),
             ));
@@ -676,7 +682,7 @@ impl<'a> Mapper<'a> {
                             v.span,
                             format!(
                                 "expected [from to] as the value of a :cas, found {}",
-                                self.text(v.span)
+                                excerpt(self.text(v.span))
                             ),
                         ));
                     }
@@ -684,6 +690,7 @@ impl<'a> Mapper<'a> {
             }
             "txn" => Call::Txn(self.micro_ops(self.required_value(&ev, value)?, None)?),
             other => {
+                let other = excerpt(other);
                 return Err(self.err(
                     ev.f_span,
                     format!(
@@ -812,7 +819,7 @@ impl<'a> Mapper<'a> {
                 format!(
                     "a :{} completion of :{} by a process with no outstanding invoke",
                     ev.kind.name(),
-                    ev.f
+                    excerpt(ev.f)
                 ),
             ));
         };
@@ -821,7 +828,9 @@ impl<'a> Mapper<'a> {
                 ev.f_span,
                 format!(
                     "completion :f :{} does not match the invoke's :f :{} (line {})",
-                    ev.f, open.f, open.line
+                    excerpt(ev.f),
+                    excerpt(open.f),
+                    open.line
                 ),
             ));
         }
@@ -836,9 +845,9 @@ impl<'a> Mapper<'a> {
                     .map_or(ev.span, |e| e.span),
                 format!(
                     "completion is for key {:?} but its invoke (line {}) was for key {:?}",
-                    self.builder.key_name(k),
+                    excerpt(self.builder.key_name(k)),
                     open.line,
-                    self.builder.key_name(open.key)
+                    excerpt(self.builder.key_name(open.key))
                 ),
             ));
         }
@@ -937,8 +946,8 @@ impl<'a> Mapper<'a> {
                 v.span,
                 format!(
                     "the :ok completion of :{} carries value {}, which differs from its invoke's",
-                    ev.f,
-                    self.text(v.span)
+                    excerpt(ev.f),
+                    excerpt(self.text(v.span))
                 ),
             ))
         }

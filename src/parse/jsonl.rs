@@ -50,7 +50,7 @@
 //! serde_json reports, schema errors at the offending field.
 
 use super::semantics;
-use super::{Format, ParseError, ParseOptions, Span};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
     MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
@@ -217,7 +217,7 @@ impl<'a> Reader<'a> {
                     Some("concord"),
                     format!(
                         "unsupported schema version {}; this concord reads version {SCHEMA_VERSION}",
-                        h["concord"]
+                        excerpt(&h["concord"].to_string())
                     ),
                 ));
             }
@@ -404,7 +404,7 @@ impl<'a> Reader<'a> {
                 self.err(
                     line,
                     Some("f"),
-                    format!("unknown f {s:?}; expected read, write, cas, append, add, enqueue, dequeue, acquire, release or txn"),
+                    format!("unknown f {:?}; expected read, write, cas, append, add, enqueue, dequeue, acquire, release or txn", excerpt(s)),
                 )
             }),
             Some(_) => Err(self.err(line, Some("f"), "expected a string as f")),
@@ -614,7 +614,10 @@ impl<'a> Reader<'a> {
             other => Err(self.err(
                 line,
                 Some("type"),
-                format!("expected \"ok\", \"fail\" or \"info\" as type, found {other:?}"),
+                format!(
+                    "expected \"ok\", \"fail\" or \"info\" as type, found {:?}",
+                    excerpt(other)
+                ),
             )),
         }
     }
@@ -652,7 +655,7 @@ impl<'a> Reader<'a> {
                 return Err(self.err(
                     line,
                     Some("type"),
-                    format!("an operation that never returned (\"return\": null) has type info, not {t:?}"),
+                    format!("an operation that never returned (\"return\": null) has type info, not {:?}", excerpt(t)),
                 ));
             }
             (Some(_), None) => {
@@ -750,7 +753,7 @@ impl<'a> Reader<'a> {
                 Some("type"),
                 format!(
                     "process {} completes a call it never invoked",
-                    self.b.process_name(process)
+                    excerpt(self.b.process_name(process))
                 ),
             ));
         };

@@ -89,6 +89,39 @@ pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The end of `text` as messages quote it (the part next to an error): at
+/// most [`EXCERPT_CHARS`] characters, with a leading `…` when cut.
+pub fn excerpt_tail(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().rev().nth(EXCERPT_CHARS - 1) {
+        Some((cut, _)) if cut > 0 => std::borrow::Cow::Owned(format!("…{}", &text[cut..])),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The longest message or note a [`ParseError`] keeps, in characters. The
+/// parsers quote excerpts; this bounds whatever else a message interpolates
+/// (a name, a builder's message) by keeping its start and its end.
+pub const MESSAGE_CHARS: usize = 400;
+
+/// `message` cut in the middle (with ` … `) when longer than
+/// [`MESSAGE_CHARS`].
+fn bounded(message: String) -> String {
+    const TAIL: usize = 120;
+    if message.chars().nth(MESSAGE_CHARS).is_none() {
+        return message;
+    }
+    let head = message
+        .char_indices()
+        .nth(MESSAGE_CHARS - TAIL - 3)
+        .map_or(message.len(), |(i, _)| i);
+    let tail = message
+        .char_indices()
+        .rev()
+        .nth(TAIL - 1)
+        .map_or(0, |(i, _)| i);
+    format!("{} … {}", &message[..head], &message[tail..])
+}
+
 /// A byte range in the input.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -100,6 +133,8 @@ pub struct Span {
 ///
 /// `line` and `column` are 1-based; the column counts characters. Render it
 /// with [`crate::render::diagnostic`] for a rustc-like snippet with a caret.
+/// Messages quote the input in short excerpts ([`excerpt`]) and are bounded
+/// ([`MESSAGE_CHARS`]): a malformed 100 MB line gives a short message.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[error("{line}:{column}: {message}")]
 pub struct ParseError {
@@ -122,7 +157,7 @@ impl ParseError {
             line,
             column,
             span,
-            message: message.into(),
+            message: bounded(message.into()),
             notes: Vec::new(),
         }
     }
@@ -135,7 +170,7 @@ impl ParseError {
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> ParseError {
-        self.notes.push(note.into());
+        self.notes.push(bounded(note.into()));
         self
     }
 }

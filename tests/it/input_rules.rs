@@ -472,3 +472,119 @@ fn convergence_without_a_read_after_quiescence_is_not_checked() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("holds        convergence"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// 6. Huge tokens are not echoed: messages quote short excerpts, and the
+// rendered diagnostic shows a window of the line.
+
+#[test]
+fn a_huge_malformed_line_gives_a_short_error_in_every_parser() {
+    use concord::render::diagnostic::render_parse_error;
+    let big = "a".repeat(3_000_000);
+    let cases: Vec<(Format, String)> = vec![
+        (
+            Format::Hist,
+            format!("p1 write x 1 @ 0..1\np1 write x {big} @ 2..3\n"),
+        ),
+        (Format::Hist, format!("p1 write x \"{big}\" @ 0..1 zzz\n")),
+        (Format::Hist, format!("p1 {big} x 1\n")),
+        (
+            Format::HistEvents,
+            format!("p1 invoke write x 1\np1 ok {big} x 1\n"),
+        ),
+        (
+            Format::Jsonl,
+            format!(
+                "{{\"process\":\"p1\",\"f\":\"{big}\",\"key\":\"x\",\"value\":1,\"invoke\":0,\"return\":1,\"type\":\"ok\"}}\n"
+            ),
+        ),
+        (
+            Format::Jsonl,
+            format!(
+                "{{\"process\":\"p1\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"invoke\":0,\"return\":1,\"type\":\"{big}\"}}\n"
+            ),
+        ),
+        (
+            Format::JepsenEdn,
+            format!("[{{:process 0, :type :invoke, :f :cas, :value \"{big}\"}}]"),
+        ),
+        (
+            Format::JepsenEdn,
+            format!("[{{:process 0, :type :{big}, :f :read, :value nil}}]"),
+        ),
+        (
+            Format::JepsenEdn,
+            format!(
+                "[{{:process 0, :type :invoke, :f :read, :value 9{}}}]",
+                "9".repeat(3_000_000)
+            ),
+        ),
+        (
+            Format::JepsenLog,
+            format!("INFO  jepsen.util - 0\t:invoke\t:{big}\tnil\n"),
+        ),
+        (
+            Format::JepsenLog,
+            format!("INFO  jepsen.util - 0\t:invoke\t:read\t{big} y\n"),
+        ),
+        (Format::JepsenLog, format!("INFO  jepsen.core - {big}\n")),
+        (
+            Format::PorcupineKv,
+            format!("{{:process 0, :type :invoke, :f :{big}, :key \"k\", :value 1}}\n"),
+        ),
+    ];
+    for (format, src) in &cases {
+        let e = parse::parse(src, *format, &ParseOptions::default()).expect_err("malformed");
+        let all = format!("{} {}", e.message, e.notes.join(" "));
+        assert!(
+            all.len() < 1000,
+            "{format}: message of {} bytes: {}",
+            all.len(),
+            &all[..200]
+        );
+        let rendered = render_parse_error(&e, src, "big", false);
+        assert!(
+            rendered.len() < 1500,
+            "{format}: rendering of {} bytes",
+            rendered.len()
+        );
+        assert!(
+            rendered.contains(&format!("--> big:{}:{}", e.line, e.column)),
+            "{rendered}"
+        );
+        // A quoted token is an excerpt with an ellipsis, not the token.
+        if all.contains("aaaa") {
+            assert!(all.contains('…'), "{format}: {all}");
+        }
+    }
+    // Through the binary, in both outputs.
+    let src = &cases[0].1;
+    let (code, out, err) = run(&["check", "-"], src);
+    assert_eq!(code, 2);
+    assert!(out.is_empty() && err.len() < 1500, "{} bytes", err.len());
+    assert!(err.contains("-:2:12") && err.contains('…'), "{err}");
+    let (code, out, _) = run(&["check", "-", "--output", "json"], src);
+    assert_eq!(code, 2);
+    assert!(out.len() < 1500, "{} bytes", out.len());
+}
+
+#[test]
+fn the_rendered_line_is_a_window_around_the_error_with_the_true_column() {
+    use concord::render::diagnostic::render_parse_error;
+    let src = format!("p1 write x \"{}\" @ 0..1 zzz\n", "b".repeat(500));
+    let e = parse::parse(&src, Format::Hist, &ParseOptions::default()).unwrap_err();
+    let out = render_parse_error(&e, &src, "h.hist", false);
+    assert!(out.contains(&format!("--> h.hist:1:{}", e.column)), "{out}");
+    assert_eq!(e.column as usize, src.find("zzz").unwrap() + 1);
+    let shown = out.lines().find(|l| l.starts_with("1 |")).unwrap();
+    assert!(
+        shown.starts_with("1 | …") && shown.ends_with("@ 0..1 zzz"),
+        "{shown}"
+    );
+    let caret = out.lines().find(|l| l.contains('^')).unwrap();
+    assert_eq!(
+        caret.find('^'),
+        shown.find("zzz").map(|i| i - 2),
+        "the caret sits under zzz ('…' is 3 bytes, one column): {out}"
+    );
+}
