@@ -22,7 +22,8 @@ pub const EXIT_INPUT: i32 = 2;
     long_about = "concord reads an operation history (the concord language, JSON Lines, Jepsen \
 EDN or text logs, Porcupine kv logs) and says, with evidence, which consistency guarantees it \
 keeps and which it breaks.\n\nExit codes: 0 every requested guarantee holds, 1 a violation, \
-2 input or usage error, 3 inconclusive (a budget ran out or a check could not run)."
+2 input or usage error, 3 inconclusive (a budget ran out, a check could not run, or the history \
+has no operations)."
 )]
 struct Cli {
     #[command(subcommand)]
