@@ -17,7 +17,9 @@
 //!
 //! Patterns: **Divergence** (two values read after `T`), **NotMaximal** (the
 //! one value read was overwritten in every order the history forces).
-//! Without a quiescence point the verdict is *not checked*. A key with a
+//! Without a quiescence point, or without a read after it (of a key whose
+//! writes all returned), the verdict is *not checked*: nothing was compared,
+//! so nothing holds. A key with a
 //! write that never returned is skipped (it may still land). With values
 //! written twice, a value is maximal when any of its writers is, so no
 //! false alarm is raised. O(n) after the shared causal clocks.
@@ -77,6 +79,9 @@ pub fn check_prepared(
     let by_key = history.ops_by_key();
     let mut found = Vec::new();
     let mut skipped = 0usize;
+    // Keys with a read after the quiescence point: without one, nothing
+    // was compared and the check says so instead of holding vacuously.
+    let mut compared = 0usize;
     for (k, ops) in by_key.iter().enumerate() {
         let writes: Vec<OpId> = ops
             .iter()
@@ -102,6 +107,7 @@ pub fn check_prepared(
         let Some(&first) = reads.first() else {
             continue;
         };
+        compared += 1;
         let value = history.op(first).observed();
         if let Some(&other) = reads.iter().find(|r| history.op(**r).observed() != value) {
             found.push(Violation {
@@ -207,6 +213,17 @@ pub fn check_prepared(
             explanation,
             partial_order: Vec::new(),
         });
+    }
+    if compared == 0 {
+        let mut reason = format!(
+            "no read was invoked after the quiescence point {t} (and after every write of its key returned), so there is nothing to compare"
+        );
+        if skipped > 0 {
+            reason.push_str(&format!(
+                "; {skipped} key(s) skipped: a write of theirs never returned and may still take effect"
+            ));
+        }
+        return GuaranteeResult::not_checked(g, reason);
     }
     let mut result = finish(g, prepared, history, found, config);
     if skipped > 0 && result.reason.is_none() {

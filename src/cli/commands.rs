@@ -165,6 +165,17 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 continue;
             }
         };
+        if loaded.history.is_empty() {
+            // An empty capture is checked for nothing, requested or not.
+            code = report::most_severe(code, 3);
+            report_nothing_checked(args, &loaded, explicit, &config, i, color, out)?;
+            continue;
+        }
+        if let Some(e) = time_flags_need_timestamps(args, &loaded) {
+            report_input_error(&e, args.output, color_err, out)?;
+            code = report::most_severe(code, EXIT_INPUT);
+            continue;
+        }
         if let Some(t) = args.quiescent_at {
             loaded.history.metadata.quiescent_at = Some(t);
         }
@@ -177,8 +188,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 ),
             }
         }
-        config.clock_skew =
-            skew_in_history_units(args.clock_skew_ms, loaded.history.metadata.time_unit);
+        config.clock_skew = skew_in_history_units(
+            args.clock_skew_ms.unwrap_or(0),
+            loaded.history.metadata.time_unit,
+        );
         // The budget counts from the start of the file, reading included.
         config.deadline = config.timeout.map(|t| file_started + t);
         let results = check::check(&loaded.history, &config);
@@ -204,13 +217,13 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 for r in &results {
                     write_line(
                         out,
-                        &report::result_json(path, &loaded.history, r).to_string(),
+                        &report::result_json(path, &loaded.history, r, &loaded.hints).to_string(),
                     )?;
                 }
                 let elapsed = file_started.elapsed().as_millis();
                 write_line(
                     out,
-                    &report::end_json(path, &results, file_code, elapsed).to_string(),
+                    &report::end_json(path, &results, file_code, None, elapsed).to_string(),
                 )?;
             }
             OutputKind::Human => {
@@ -226,7 +239,14 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                     write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
                 }
                 out.write_all(
-                    human::results(&loaded.history, &loaded.semantics, &results, style).as_bytes(),
+                    human::results(
+                        &loaded.history,
+                        &loaded.semantics,
+                        &loaded.hints,
+                        &results,
+                        style,
+                    )
+                    .as_bytes(),
                 )?;
             }
         }
@@ -236,6 +256,95 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         write_line(out, &summary.to_string())?;
     }
     Ok(code)
+}
+
+/// `--clock-skew-ms`, `--settle` and `--quiescent-at` are durations or
+/// instants in time units: on a history without timestamps (times that are
+/// event positions, or no times at all) they mean nothing, so they are
+/// refused rather than silently applied to positions.
+fn time_flags_need_timestamps(args: &CheckArgs, loaded: &Loaded) -> Option<InputError> {
+    let history = &loaded.history;
+    if history.has_timestamps() {
+        return None;
+    }
+    let flag = [
+        ("--clock-skew-ms", args.clock_skew_ms.is_some()),
+        ("--settle", args.settle.is_some()),
+        ("--quiescent-at", args.quiescent_at.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, given)| *given)?
+    .0;
+    let why = if history.has_real_time() {
+        "the history's times are event positions (line order is real-time order), not timestamps"
+    } else {
+        "the history has no times at all"
+    };
+    let mut e = InputError::plain(
+        &loaded.path,
+        format!("{flag} is in time units, but {why}: there is no time to measure it in"),
+    );
+    e.error.notes.push(match loaded.format {
+        concord::Format::JepsenEdn => {
+            "help: Jepsen records with a :time (ns) on every record give timestamps; without them, drop the flag".to_string()
+        }
+        concord::Format::JepsenLog | concord::Format::PorcupineKv => {
+            "help: this format has no timestamps; drop the flag".to_string()
+        }
+        _ => "help: give the operations times (`@ a..b`, event stamps `@ T`, a JSON \"time\"), or drop the flag".to_string(),
+    });
+    Some(e)
+}
+
+/// The report of a history with no operations: [`report::NO_OPERATIONS`],
+/// exit 3. In JSON, each requested guarantee gets a `not-checked` result.
+fn report_nothing_checked(
+    args: &CheckArgs,
+    loaded: &Loaded,
+    explicit: bool,
+    config: &CheckConfig,
+    index: usize,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let stats = report::stats(&loaded.history);
+    match args.output {
+        OutputKind::Json => {
+            let path = &loaded.path;
+            let begin = report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
+            write_line(out, &begin.to_string())?;
+            let mut requested = if explicit {
+                config.guarantees.clone()
+            } else {
+                Vec::new()
+            };
+            requested.sort();
+            requested.dedup();
+            let results: Vec<_> = requested
+                .into_iter()
+                .map(|g| concord::GuaranteeResult::not_checked(g, report::NO_OPERATIONS))
+                .collect();
+            for r in &results {
+                write_line(
+                    out,
+                    &report::result_json(path, &loaded.history, r, &[]).to_string(),
+                )?;
+            }
+            let end = report::end_json(path, &results, 3, Some(report::NO_OPERATIONS), 0);
+            write_line(out, &end.to_string())
+        }
+        OutputKind::Human => {
+            if index > 0 {
+                write_line(out, "")?;
+            }
+            let style = human::Style { color };
+            write_line(
+                out,
+                &human::heading(&loaded.path, loaded.format.name(), &stats, style),
+            )?;
+            out.write_all(human::nothing_checked(style).as_bytes())
+        }
+    }
 }
 
 /// Writes `<stem>-<guarantee>-<n>.dot` for every reported violation.
@@ -385,7 +494,11 @@ pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {
                     s.info,
                     s.pending,
                     s.max_concurrency,
-                    if s.has_real_time { "yes" } else { "no" },
+                    match (s.has_timestamps, s.has_real_time) {
+                        (true, _) => format!("yes ({})", s.time_unit),
+                        (false, true) => "no (times are event positions)".to_string(),
+                        (false, false) => "no".to_string(),
+                    },
                     s.annotations,
                 );
                 write_line(out, &text)?;

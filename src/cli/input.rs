@@ -4,7 +4,9 @@
 
 use super::InputArgs;
 use concord::History;
-use concord::parse::{self, FailSemantics, Format, NilRead, ParseError, ParseOptions, Span};
+use concord::parse::{
+    self, FailSemantics, Format, NilRead, ParseError, ParseOptions, SemanticsHint, Span,
+};
 use concord::render::diagnostic::render_parse_error;
 use std::io::Read;
 use std::path::Path;
@@ -14,8 +16,11 @@ pub struct Loaded {
     pub path: String,
     pub format: Format,
     pub history: History,
-    /// How the input was read, one sentence each.
+    /// How the input was read, one sentence each: the choices that affect
+    /// this history.
     pub semantics: Vec<String>,
+    /// Semantic choices a verdict may hinge on, to say so next to it.
+    pub hints: Vec<SemanticsHint>,
 }
 
 /// An input that could not be read or parsed.
@@ -27,7 +32,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn plain(path: &str, message: String) -> InputError {
+    pub fn plain(path: &str, message: String) -> InputError {
         InputError {
             path: path.to_string(),
             error: ParseError {
@@ -45,7 +50,14 @@ impl InputError {
     pub fn render(&self, color: bool) -> String {
         match &self.source {
             Some(source) => render_parse_error(&self.error, source, &self.path, color),
-            None => format!("error: {}: {}", self.path, self.error.message),
+            None => {
+                let mut s = format!("error: {}: {}", self.path, self.error.message);
+                for note in &self.error.notes {
+                    s.push_str("\n  = ");
+                    s.push_str(note);
+                }
+                s
+            }
         }
     }
 }
@@ -123,7 +135,8 @@ pub fn load(path: &Path, args: &InputArgs) -> Result<Loaded, InputError> {
     let options = parse_options(args).map_err(|e| InputError::plain(&display, e))?;
     match parse::parse(&text, format, &options) {
         Ok(history) => Ok(Loaded {
-            semantics: parse::describe_semantics(format, &options),
+            semantics: parse::describe_semantics_for(format, &options, &history),
+            hints: parse::semantics_hints(format, &options, &history),
             path: display,
             format,
             history,

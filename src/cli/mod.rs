@@ -22,7 +22,8 @@ pub const EXIT_INPUT: i32 = 2;
     long_about = "concord reads an operation history (the concord language, JSON Lines, Jepsen \
 EDN or text logs, Porcupine kv logs) and says, with evidence, which consistency guarantees it \
 keeps and which it breaks.\n\nExit codes: 0 every requested guarantee holds, 1 a violation, \
-2 input or usage error, 3 inconclusive (a budget ran out or a check could not run)."
+2 input or usage error, 3 inconclusive (a budget ran out, a check could not run, or the history \
+has no operations)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -116,9 +117,10 @@ struct CheckArgs {
     #[arg(long, value_name = "SIZE", default_value = "auto")]
     max_memory: String,
     /// Widen every operation's interval by this many milliseconds before
-    /// real-time order is built (clocks of several nodes).
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    clock_skew_ms: u64,
+    /// real-time order is built (clocks of several nodes). Needs a history
+    /// with timestamps: refused when its times are event positions.
+    #[arg(long, value_name = "MS")]
+    clock_skew_ms: Option<u64>,
     /// Show a witness order for guarantees that hold (when supported).
     #[arg(long)]
     witness: bool,
@@ -133,11 +135,13 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Quiescence point for the convergence check, in the history's time
-    /// units (overrides a `%quiescent` header).
+    /// units (overrides a `%quiescent` header). Needs a history with
+    /// timestamps: refused when its times are event positions.
     #[arg(long, value_name = "T")]
     quiescent_at: Option<u64>,
     /// Derive the quiescence point from the last nemesis heal/stop
-    /// annotation plus this settle time (history time units).
+    /// annotation plus this settle time (history time units). Needs a
+    /// history with timestamps: refused when its times are event positions.
     #[arg(long, value_name = "T", conflicts_with = "quiescent_at")]
     settle: Option<u64>,
     /// Write each reported violation as a Graphviz DOT file into DIR

@@ -63,6 +63,17 @@ pub enum BuildErrorKind {
     AfterPending { process: String, pending_line: u32 },
     #[error("interval operations and separate invoke/complete events cannot be mixed")]
     MixedForms,
+    #[error(
+        "the times of process {process} go backwards: expected an invoke time of at least {previous} (its operation on line {previous_line} {previous_what} at {previous}), found {time}"
+    )]
+    TimeGoesBackwards {
+        process: String,
+        time: Time,
+        previous: Time,
+        previous_line: u32,
+        /// `was invoked` (interval form) or `returned` (event form).
+        previous_what: &'static str,
+    },
 }
 
 /// A whole operation, for interval-form inputs.
@@ -119,7 +130,13 @@ pub struct HistoryBuilder {
     value_ids: FxHashMap<Value, ValueId>,
     /// Per process: the outstanding operation (event form).
     outstanding: Vec<Option<OpId>>,
+    /// Per process: the time its times may not go below, and its line (the
+    /// previous operation's invoke in interval form, the previous
+    /// completion in event form).
+    last_time: Vec<Option<(Time, u32)>>,
     has_real_time: bool,
+    /// False when times are event positions rather than timestamps.
+    timestamps: bool,
     has_keys: bool,
     form: Form,
     pub metadata: Metadata,
@@ -143,7 +160,9 @@ impl HistoryBuilder {
             values: Vec::new(),
             value_ids: FxHashMap::default(),
             outstanding: Vec::new(),
+            last_time: Vec::new(),
             has_real_time: true,
+            timestamps: true,
             has_keys: false,
             form: Form::Unknown,
             metadata: Metadata::default(),
@@ -157,6 +176,29 @@ impl HistoryBuilder {
         self.has_real_time = has_real_time;
     }
 
+    /// Declares that times are event positions (line order is real-time
+    /// order), not timestamps in a time unit: the history keeps its
+    /// real-time order but [`History::has_timestamps`] is false.
+    pub fn set_event_positions(&mut self) {
+        self.timestamps = false;
+    }
+
+    /// Replaces every time (invokes, returns, annotations) by `f(time)`,
+    /// e.g. event positions by the records' timestamps. `f` must be
+    /// non-decreasing, so every order validated so far still holds.
+    pub fn map_times(&mut self, f: impl Fn(Time) -> Time) {
+        for op in &mut self.ops {
+            op.invoke = f(op.invoke);
+            op.ret = op.ret.map(&f);
+        }
+        for a in &mut self.annotations {
+            a.time = a.time.map(&f);
+        }
+        for (t, _) in self.last_time.iter_mut().flatten() {
+            *t = f(*t);
+        }
+    }
+
     /// Interns a process (session) name.
     pub fn process(&mut self, name: &str) -> ProcessId {
         if let Some(&id) = self.process_ids.get(name) {
@@ -166,6 +208,7 @@ impl HistoryBuilder {
         self.processes.push(name.into());
         self.process_ids.insert(name.into(), id);
         self.outstanding.push(None);
+        self.last_time.push(None);
         id
     }
 
@@ -265,6 +308,8 @@ impl HistoryBuilder {
             _ => {}
         }
         check_result(&spec.call, &spec.outcome).map_err(err)?;
+        self.check_forward(spec.process, spec.invoke, spec.line, "was invoked")?;
+        self.last_time[spec.process.index()] = Some((spec.invoke, spec.line));
         let id = OpId(self.ops.len() as u32);
         self.ops.push(Operation {
             id,
@@ -294,6 +339,7 @@ impl HistoryBuilder {
                 line: inv.line,
             });
         }
+        self.check_forward(inv.process, inv.time, inv.line, "returned")?;
         let id = OpId(self.ops.len() as u32);
         self.ops.push(Operation {
             id,
@@ -346,7 +392,33 @@ impl HistoryBuilder {
         op.ret = Some(c.time);
         op.source.ret_line = Some(c.line);
         self.outstanding[c.process.index()] = None;
+        self.last_time[c.process.index()] = Some((c.time, c.line));
         Ok(id)
+    }
+
+    /// A process's times never go backwards in input order: an operation
+    /// is not invoked before the process's previous one was (interval
+    /// form) or returned (event form). Event positions never go backwards.
+    fn check_forward(
+        &self,
+        process: ProcessId,
+        time: Time,
+        line: u32,
+        previous_what: &'static str,
+    ) -> Result<(), BuildError> {
+        match self.last_time[process.index()] {
+            Some((previous, previous_line)) if time < previous => Err(BuildError {
+                kind: BuildErrorKind::TimeGoesBackwards {
+                    process: self.processes[process.index()].to_string(),
+                    time,
+                    previous,
+                    previous_line,
+                    previous_what,
+                },
+                line,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The operation the process has outstanding, if any (event form).
@@ -370,6 +442,7 @@ impl HistoryBuilder {
             keys,
             self.values,
             self.has_real_time,
+            self.has_real_time && self.timestamps,
             self.has_keys,
             self.metadata,
             self.annotations,

@@ -434,6 +434,9 @@ pub struct History {
     keys: Vec<Box<str>>,
     values: Vec<Value>,
     has_real_time: bool,
+    /// Whether times are timestamps in `metadata.time_unit` (false: event
+    /// positions, or no times at all).
+    has_timestamps: bool,
     /// Whether a key was named anywhere; when false the one key is implicit.
     has_keys: bool,
     pub metadata: Metadata,
@@ -499,10 +502,20 @@ impl History {
             .map(|i| KeyId(i as u32))
     }
 
-    /// True when operations carry real timestamps (interval form with times,
-    /// or any event-ordered input).
+    /// True when there is a real-time order: interval form with times, or
+    /// any event-ordered input (whose times may be event positions; see
+    /// [`History::has_timestamps`]).
     pub fn has_real_time(&self) -> bool {
         self.has_real_time
+    }
+
+    /// True when times are timestamps in `metadata.time_unit`; false when
+    /// they are event positions (event-ordered inputs without stamps: line
+    /// order is real-time order, but a difference of times measures
+    /// nothing) or when there are no times at all. Durations such as a
+    /// clock skew or a settle time only mean something with timestamps.
+    pub fn has_timestamps(&self) -> bool {
+        self.has_timestamps
     }
 
     /// True when the input named keys (false: one implicit key).
@@ -701,6 +714,7 @@ impl History {
         keys: Vec<Box<str>>,
         values: Vec<Value>,
         has_real_time: bool,
+        has_timestamps: bool,
         has_keys: bool,
         metadata: Metadata,
         annotations: Vec<Annotation>,
@@ -711,6 +725,7 @@ impl History {
             keys,
             values,
             has_real_time,
+            has_timestamps,
             has_keys,
             metadata,
             annotations,

@@ -6,7 +6,7 @@
 //!
 //! | first meaningful line | format |
 //! |---|---|
-//! | `INFO  jepsen.util - ...` | [`Format::JepsenLog`] |
+//! | `INFO  jepsen.util - ...` (any whitespace) | [`Format::JepsenLog`] |
 //! | `{"...` (a JSON object) | [`Format::Jsonl`] |
 //! | `{:...` whose first map has `:key` and `:f` `:get`, `:put` or `:append` | [`Format::PorcupineKv`] |
 //! | `{:...` otherwise, `[`, `(`, `#jepsen...{` | [`Format::JepsenEdn`] |
@@ -60,7 +60,7 @@ fn detect_content(source: &str) -> Option<Format> {
         if line.is_empty() || is_comment(line) {
             continue;
         }
-        if line.starts_with("INFO  jepsen.util") {
+        if super::jepsen_log::operation_prefix(line).is_some() {
             return Some(Format::JepsenLog);
         }
         if let Some(rest) = line.strip_prefix('{') {

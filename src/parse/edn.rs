@@ -23,7 +23,7 @@
 //! an explicit nesting limit ([`DEPTH_MAX`]) so that hostile input cannot
 //! overflow the stack.
 
-use super::{ParseError, Span};
+use super::{ParseError, Span, excerpt};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, digit1, one_of};
@@ -566,7 +566,7 @@ fn number(i: &str) -> Res<'_, EdnKind<'_>> {
         Err(_) => fail(
             i,
             text.len() + suffix.map_or(0, str::len),
-            format!("integer {text} does not fit in 64 bits"),
+            format!("integer {} does not fit in 64 bits", excerpt(text)),
         ),
     }
 }
@@ -655,7 +655,7 @@ fn character(i: &str) -> Res<'_, EdnKind<'_>> {
             return fail(
                 i,
                 1 + name.len(),
-                format!("unknown character name `\\{name}`"),
+                format!("unknown character name `\\{}`", excerpt(name)),
             );
         }
         _ => {

@@ -20,7 +20,7 @@
 //! when it reports an error. Rules look ahead by one character instead of
 //! backtracking, which keeps both the speed and the error messages precise.
 
-use super::{ParseError, ParseOptions, Span};
+use super::{ParseError, ParseOptions, Span, excerpt, excerpt_tail};
 use crate::history::History;
 use crate::history::{
     Annotation, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder, Invocation, KeyId,
@@ -143,16 +143,17 @@ fn cut_with<'a, T>(r: PResult<'a, T>, f: impl FnOnce(&LineError) -> LineError) -
 /// The token at the start of `rest`, quoted for a message: `"@"`, `"12abc"`,
 /// or `end of line`.
 fn found(rest: &str) -> String {
-    let t = found_token(rest);
+    let t = token_text(rest);
     if t.is_empty() {
         "end of line".to_string()
     } else {
-        format!("\"{t}\"")
+        format!("\"{}\"", excerpt(t))
     }
 }
 
-/// The text of the token at the start of `rest` (empty at end of line).
-fn found_token(rest: &str) -> &str {
+/// The whole token at the start of `rest` (empty at end of line or at a
+/// comment): up to the next space or TAB.
+fn token_text(rest: &str) -> &str {
     if rest.is_empty() || rest.starts_with('#') {
         return "";
     }
@@ -160,11 +161,18 @@ fn found_token(rest: &str) -> &str {
         .char_indices()
         .find(|&(i, c)| i > 0 && (c == ' ' || c == '\t'))
         .map_or(rest.len(), |(i, _)| i);
-    let mut end = len.min(40);
-    while !rest.is_char_boundary(end) {
+    &rest[..len]
+}
+
+/// The start of the token at the start of `rest`, at most 40 bytes: what an
+/// error's caret covers (empty at end of line).
+fn found_token(rest: &str) -> &str {
+    let t = token_text(rest);
+    let mut end = t.len().min(40);
+    while !t.is_char_boundary(end) {
         end -= 1;
     }
-    &rest[..end]
+    &t[..end]
 }
 
 /// An error "expected X after CONTEXT, found TOKEN" at the start of `rest`.
@@ -173,7 +181,11 @@ fn expected(rest: &str, what: &str, after: &str) -> LineError {
     let message = if after.is_empty() {
         format!("expected {what}, found {}", found(rest))
     } else {
-        format!("expected {what} after \"{after}\", found {}", found(rest))
+        format!(
+            "expected {what} after \"{}\", found {}",
+            excerpt_tail(after),
+            found(rest)
+        )
     };
     let mut e = error_at(tok(rest, t.len()), message);
     if is_reserved(t) {
@@ -427,7 +439,10 @@ fn integer(input: &str) -> PResult<'_, i64> {
                 return failure(
                     error_at(
                         tok_between(input, rest),
-                        format!("integer {} does not fit in 64 bits", context(input, rest)),
+                        format!(
+                            "integer {} does not fit in 64 bits",
+                            excerpt(context(input, rest))
+                        ),
                     )
                     .note(
                         "note: values are signed 64-bit integers; use a string for larger numbers",
@@ -538,7 +553,7 @@ fn value_at(input: &str, depth: usize) -> PResult<'_, Value> {
         let t = found_token(input);
         return failure(error_at(
             tok(input, t.len()),
-            format!("malformed value \"{t}\""),
+            format!("malformed value {}", found(input)),
         ));
     }
     Ok((rest, v))
@@ -664,7 +679,7 @@ fn kind(input: &str) -> PResult<'_, OpKind> {
         if t.is_empty() {
             "expected an operation kind (read, write, cas, ...), found end of line".to_string()
         } else {
-            format!("unknown operation kind \"{t}\"")
+            format!("unknown operation kind \"{}\"", excerpt(t))
         },
     );
     if ["invoke", "ok", "fail", "info"].contains(&w) {
@@ -1546,8 +1561,11 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         ))
         .with_note("help: write `%initial VALUE` for the initial value of a keyless history"));
     }
-    if matches!(d.timed, Some((false, _))) && form == Form::Intervals {
-        d.b.set_real_time(false);
+    match (d.timed, form) {
+        (Some((false, _)), Form::Intervals) => d.b.set_real_time(false),
+        // Events without stamps: their times are their positions.
+        (Some((false, _)), Form::Events) => d.b.set_event_positions(),
+        _ => {}
     }
     let mut h = d.b.finish().map_err(|e| build_error(source, &e))?;
     if let Some(text) = &options.initial {
@@ -1914,7 +1932,17 @@ impl Driver {
                 ret,
                 line: line_no,
             })
-            .map_err(|e| error_at(timed_at, e.kind.to_string()))?;
+            .map_err(|e| {
+                let backwards = matches!(e.kind, BuildErrorKind::TimeGoesBackwards { .. });
+                let err = error_at(timed_at, e.kind.to_string());
+                if backwards {
+                    err.note(
+                        "note: the operations of one process are listed in the order they happened",
+                    )
+                } else {
+                    err
+                }
+            })?;
         self.ops += 1;
         Ok(())
     }

@@ -13,7 +13,8 @@
 //! its process and the next `:ok`, `:fail` or `:info` of that process closes
 //! it; an invoke never closed is pending (unknown outcome). File order is
 //! real-time order (Jepsen records events as they happen), so the time of
-//! an event is its position among the records. This is the event-ordered
+//! an event is its position among the records, or its `:time` when every
+//! record has one (see below). This is the event-ordered
 //! view of Herlihy & Wing's histories that Knossos and Porcupine check.
 //!
 //! The mapping, in one place for every Jepsen-like format (this file, the
@@ -29,7 +30,9 @@
 //! * `:f`: `:read`/`:get` → read, `:write`/`:put` → write, `:cas` (value
 //!   `[from to]`), `:append`, `:add`, `:enqueue`, `:dequeue`, `:acquire`,
 //!   `:release`, and `:txn` with `[:r k v]` / `[:w k v]` micro-operations
-//!   (the multi-register model). Elle list-append transactions (`:append`
+//!   (Elle's spelling; Knossos's multi-register histories write
+//!   `[:read k v]` / `[:write k v]`, accepted alike: the multi-register
+//!   model). Elle list-append transactions (`:append`
 //!   micro-operations) need a transactional checker and are rejected with a
 //!   "not supported yet" error, never skipped. A completion whose `:f`
 //!   differs from its invoke is an error.
@@ -41,23 +44,29 @@
 //!   `jepsen.independent`). With `independent_keys: None` tuples are
 //!   detected: every `:invoke` and `:ok` of a client process without `:key`
 //!   carries a two-element vector whose first element is an integer, string
-//!   or keyword, and a CAS's second element is itself a vector. A history
+//!   or keyword, and a CAS's second element is itself a vector (a detected
+//!   answer is noted in `metadata.extra` as `jepsen-independent-keys`). A history
 //!   whose only operations write two-element lists would be detected as
 //!   independent: pass `independent_keys: Some(false)` for it.
 //! * `:process :nemesis` events are fault injections: they become
 //!   [`Annotation`]s, not operations. Other processes may be integers,
 //!   keywords or strings; their names are their EDN text (`82`).
-//! * `:time` (ns) is summarized in `metadata.extra` (`jepsen-time-ns`);
-//!   when `:index` disagrees with file order, file order is kept and
+//! * `:time` (ns): when every record has one and they never decrease in
+//!   file order, they are the events' times: the history has timestamps in
+//!   ns (`metadata.time_unit`), and flags in time units apply. Otherwise
+//!   times are event positions (`History::has_timestamps` is false) and
+//!   `metadata.extra` gets a `jepsen-time` note saying why, when some
+//!   record had a `:time`. The range is summarized in `metadata.extra`
+//!   (`jepsen-time-ns`). When `:index` disagrees with file order, file order is kept and
 //!   `metadata.extra` gets a `jepsen-index` note. Any other key (`:error`,
 //!   ...) is kept in `metadata.extra` as `("line N :key", "value text")`.
 
 use super::edn::{self, Edn, EdnKind};
 use super::semantics::{self, FailSemantics, NilRead, Semantics};
-use super::{Format, ParseError, ParseOptions, Span};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpId, Outcome, ProcessId, Ret, Value, ValueId,
+    Observed, OpId, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -330,7 +339,7 @@ fn event_from_record<'a>(
                 kind_edn.span,
                 format!(
                     "expected :invoke, :ok, :fail or :info as :type, found {}",
-                    &source[kind_edn.span.start..kind_edn.span.end]
+                    excerpt(&source[kind_edn.span.start..kind_edn.span.end])
                 ),
             )
         })?;
@@ -384,6 +393,9 @@ pub(crate) struct Mapper<'a> {
     position: u64,
     ops_invoked: u32,
     time_range: Option<(i64, i64)>,
+    /// The `:time` of every record so far, while every record has one and
+    /// they never decrease; `Err` says why they cannot be used.
+    times: Result<Vec<u64>, String>,
     index_first_mismatch: Option<(u32, i64, u64)>,
     index_mismatches: u64,
 }
@@ -400,6 +412,7 @@ impl<'a> Mapper<'a> {
             position: 0,
             ops_invoked: 0,
             time_range: None,
+            times: Ok(Vec::new()),
             index_first_mismatch: None,
             index_mismatches: 0,
         }
@@ -423,6 +436,7 @@ impl<'a> Mapper<'a> {
                 Some((lo, hi)) => (lo.min(t), hi.max(t)),
             });
         }
+        self.note_time(&ev);
         if let Some(i) = ev.index
             && i != position as i64
         {
@@ -465,6 +479,28 @@ impl<'a> Mapper<'a> {
             EventType::Invoke => self.invoke(process, ev, position),
             _ => self.complete(process, ev, position),
         }
+    }
+
+    /// Keeps the record's `:time` while every record has a usable one.
+    fn note_time(&mut self, ev: &Event<'_>) {
+        let Ok(times) = &mut self.times else {
+            return;
+        };
+        let line = ev.line;
+        let why = match ev.time {
+            None => format!("the record at line {line} has no :time"),
+            Some(t) if t < 0 => format!("the record at line {line} has a negative :time {t}"),
+            Some(t) => match times.last() {
+                Some(&last) if (t as u64) < last => format!(
+                    "the :time {t} at line {line} is before the previous record's :time {last}"
+                ),
+                _ => {
+                    times.push(t as u64);
+                    return;
+                }
+            },
+        };
+        self.times = Err(why);
     }
 
     fn process(&mut self, p: &ProcessRef<'_>) -> ProcessId {
@@ -595,8 +631,14 @@ impl<'a> Mapper<'a> {
     ) -> Result<&'e Edn<'a>, ParseError> {
         match v {
             Some(v) if !v.is_nil() => Ok(v),
-            Some(v) => Err(self.err(v.span, format!("expected a value for :{}, found nil", ev.f))),
-            None => Err(self.err(ev.span, format!(":{} operation has no :value", ev.f))),
+            Some(v) => Err(self.err(
+                v.span,
+                format!("expected a value for :{}, found nil", excerpt(ev.f)),
+            )),
+            None => Err(self.err(
+                ev.span,
+                format!(":{} operation has no :value", excerpt(ev.f)),
+            )),
         }
     }
 
@@ -611,9 +653,9 @@ impl<'a> Mapper<'a> {
                 ev.kind_span,
                 format!(
                     "process {} invokes :{} while its :{} from line {} is still outstanding",
-                    self.builder.process_name(process),
-                    ev.f,
-                    open.f,
+                    excerpt(self.builder.process_name(process)),
+                    excerpt(ev.f),
+                    excerpt(open.f),
                     open.line
                 ),
             ));
@@ -640,7 +682,7 @@ impl<'a> Mapper<'a> {
                             v.span,
                             format!(
                                 "expected [from to] as the value of a :cas, found {}",
-                                self.text(v.span)
+                                excerpt(self.text(v.span))
                             ),
                         ));
                     }
@@ -648,6 +690,7 @@ impl<'a> Mapper<'a> {
             }
             "txn" => Call::Txn(self.micro_ops(self.required_value(&ev, value)?, None)?),
             other => {
+                let other = excerpt(other);
                 return Err(self.err(
                     ev.f_span,
                     format!(
@@ -682,9 +725,12 @@ impl<'a> Mapper<'a> {
         Ok(())
     }
 
-    /// Transaction micro-operations `[[:r k v] [:w k v] ...]`. `nil` in a
-    /// completed read is absent by Elle's convention unless `--nil-read`
-    /// says otherwise; in an invoke it is a placeholder (unknown).
+    /// Transaction micro-operations `[[:r k v] [:w k v] ...]` (Elle) or
+    /// `[[:read k v] [:write k v] ...]` (Knossos's multi-register). `nil` in
+    /// a completed `:r` is absent by Elle's convention unless `--nil-read`
+    /// says otherwise; in a completed `:read` it follows the file's `nil`
+    /// reading, unconstrained by default as in Knossos ("nil reads are
+    /// always legal"); in an invoke it is a placeholder (unknown).
     fn micro_ops(
         &mut self,
         v: &Edn<'_>,
@@ -708,14 +754,17 @@ impl<'a> Mapper<'a> {
                         item.span,
                         format!(
                             "expected a micro-operation [:r key value] or [:w key value], found {}",
-                            self.text(item.span)
+                            excerpt(self.text(item.span))
                         ),
                     ));
                 }
             };
+            let knossos = matches!(f.as_keyword(), Some("read" | "write"));
             let kind = match f.as_keyword() {
-                Some("r") => MicroKind::Read,
-                Some("w") => MicroKind::Write,
+                // Elle writes `:r` / `:w`; Knossos's multi-register
+                // histories write `:read` / `:write`.
+                Some("r" | "read") => MicroKind::Read,
+                Some("w" | "write") => MicroKind::Write,
                 Some("append") => {
                     return Err(self
                         .err(
@@ -730,8 +779,8 @@ impl<'a> Mapper<'a> {
                     return Err(self.err(
                         f.span,
                         format!(
-                            "unknown micro-operation {}; expected :r or :w",
-                            self.text(f.span)
+                            "unknown micro-operation {}; expected :r, :w, :read or :write",
+                            excerpt(self.text(f.span))
                         ),
                     ));
                 }
@@ -742,12 +791,15 @@ impl<'a> Mapper<'a> {
                     if val.is_nil() {
                         return Err(self.err(
                             val.span,
-                            "a :w micro-operation must write a value, found nil",
+                            "a write micro-operation must write a value, found nil",
                         ));
                     }
                     Observed::Value(self.value(val)?)
                 }
                 (MicroKind::Read, None) => Observed::Unknown,
+                (MicroKind::Read, Some(_)) if knossos => {
+                    self.observed(Some(val), self.config.sem.nil_read)?
+                }
                 (MicroKind::Read, Some(nil)) => self.observed(Some(val), nil)?,
             };
             micro.push(MicroOp { kind, key, value });
@@ -767,7 +819,7 @@ impl<'a> Mapper<'a> {
                 format!(
                     "a :{} completion of :{} by a process with no outstanding invoke",
                     ev.kind.name(),
-                    ev.f
+                    excerpt(ev.f)
                 ),
             ));
         };
@@ -776,7 +828,9 @@ impl<'a> Mapper<'a> {
                 ev.f_span,
                 format!(
                     "completion :f :{} does not match the invoke's :f :{} (line {})",
-                    ev.f, open.f, open.line
+                    excerpt(ev.f),
+                    excerpt(open.f),
+                    open.line
                 ),
             ));
         }
@@ -791,9 +845,9 @@ impl<'a> Mapper<'a> {
                     .map_or(ev.span, |e| e.span),
                 format!(
                     "completion is for key {:?} but its invoke (line {}) was for key {:?}",
-                    self.builder.key_name(k),
+                    excerpt(self.builder.key_name(k)),
                     open.line,
-                    self.builder.key_name(open.key)
+                    excerpt(self.builder.key_name(open.key))
                 ),
             ));
         }
@@ -892,8 +946,8 @@ impl<'a> Mapper<'a> {
                 v.span,
                 format!(
                     "the :ok completion of :{} carries value {}, which differs from its invoke's",
-                    ev.f,
-                    self.text(v.span)
+                    excerpt(ev.f),
+                    excerpt(self.text(v.span))
                 ),
             ))
         }
@@ -905,6 +959,12 @@ impl<'a> Mapper<'a> {
                 .metadata
                 .extra
                 .push(("jepsen-time-ns".to_string(), format!("{lo}..{hi}")));
+        }
+        if self.config.independent && self.config.sem.independent_keys.is_none() {
+            self.builder.metadata.extra.push((
+                "jepsen-independent-keys".to_string(),
+                "detected: every operation's :value is a [key value] tuple".to_string(),
+            ));
         }
         if let Some((line, index, position)) = self.index_first_mismatch {
             self.builder.metadata.extra.push((
@@ -919,6 +979,25 @@ impl<'a> Mapper<'a> {
             self.builder.metadata.initial = init.clone().map(|v| self.builder.value(v));
         } else if let Some(v) = semantics::default_initial(self.config.format) {
             self.builder.metadata.initial = Some(self.builder.value(v));
+        }
+        // With a `:time` on every record, never decreasing, the times are
+        // timestamps (ns); else line order is real-time order and times are
+        // event positions. Either way the order is the file's.
+        match &self.times {
+            Ok(times) if !times.is_empty() => {
+                self.builder.map_times(|position| times[position as usize]);
+                self.builder.metadata.time_unit = TimeUnit::Nanos;
+            }
+            Ok(_) => self.builder.set_event_positions(),
+            Err(why) => {
+                if self.time_range.is_some() {
+                    self.builder.metadata.extra.push((
+                        "jepsen-time".to_string(),
+                        format!("{why}, so times are event positions"),
+                    ));
+                }
+                self.builder.set_event_positions();
+            }
         }
         self.builder
             .finish()

@@ -2,8 +2,11 @@
 //! Porcupine checks) → [`History`].
 //!
 //! Each operation event is one line: the prefix `INFO  jepsen.util - `
-//! (two spaces after `INFO`), then four TAB-separated fields `PROCESS TYPE
-//! F VALUE`, each an EDN value (TABs shown as `→`):
+//! (two spaces after `INFO`), then four fields `PROCESS TYPE F VALUE`, each
+//! an EDN value, separated by whitespace: a TAB in the etcd logs (shown as
+//! `→`), runs of spaces in logs of some Jepsen versions. As in Porcupine's
+//! reader, any run of spaces and TABs separates the fields and the words of
+//! the prefix; the value is the rest of the line.
 //!
 //! ```text
 //! INFO  jepsen.util - 2→:invoke→:cas→[3 0]
@@ -27,12 +30,46 @@
 use super::edn::{self, Edn, EdnKind};
 use super::jepsen::{Event, EventType, MapConfig, Mapper, ProcessRef, TupleVotes};
 use super::semantics;
-use super::{Format, ParseError, ParseOptions, Span};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::History;
 use std::borrow::Cow;
 
-/// The prefix of an operation line.
+/// The prefix of an operation line, as the etcd logs write it. Any run of
+/// whitespace may stand for each of its spaces (see [`operation_prefix`]).
 pub const PREFIX: &str = "INFO  jepsen.util - ";
+
+/// The length of the operation-line prefix `INFO jepsen.util - ` at the
+/// start of `line`, where each space stands for a run of whitespace
+/// (spaces or TABs) as in Porcupine's reader; `None` when `line` does not
+/// start with it.
+pub fn operation_prefix(line: &str) -> Option<usize> {
+    match_prefix(line).ok()
+}
+
+/// The prefix's length, or the offset of the first byte where `line`
+/// departs from it.
+fn match_prefix(line: &str) -> Result<usize, usize> {
+    let mut at = 0;
+    for word in ["INFO", "jepsen.util", "-"] {
+        let rest = &line[at..];
+        if !rest.starts_with(word) {
+            let same = rest
+                .bytes()
+                .zip(word.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            return Err(at + same);
+        }
+        at += word.len();
+        let rest = &line[at..];
+        let ws = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if ws == 0 {
+            return Err(at);
+        }
+        at += ws;
+    }
+    Ok(at)
+}
 
 /// Parses a Jepsen text log with the options' semantics.
 pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError> {
@@ -89,46 +126,51 @@ fn event<'a>(
         start: start + from,
         end: start + from + len,
     };
-    let Some(fields) = text.strip_prefix(PREFIX) else {
-        // Point at the first character that differs from the prefix.
-        let same = text
-            .bytes()
-            .zip(PREFIX.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        let found = text[same..].chars().next().map_or(1, char::len_utf8);
-        return Err(ParseError::at(
+    let prefix_len = match match_prefix(text) {
+        Ok(len) => len,
+        // Point at the first character that departs from the prefix.
+        Err(same) => {
+            let found = text[same..].chars().next().map_or(1, char::len_utf8);
+            return Err(ParseError::at(
             source,
             span_of(same, found),
             format!(
-                "expected a Jepsen operation line `{PREFIX}PROCESS<TAB>TYPE<TAB>F<TAB>VALUE`, found {:?}",
-                truncate(&text[same..])
+                "expected a Jepsen operation line `{PREFIX}PROCESS TYPE F VALUE`, found {:?}",
+                excerpt(&text[same..])
             ),
         )
         .with_note("help: only jepsen.util operation lines are read; keep them with `grep 'jepsen.util - ' FILE`"));
+        }
     };
     // Fields are read from the input up to the end of this line, so a value
     // that does not close on its line is an error here, not a read of the
-    // following lines; offsets stay those of the whole input.
+    // following lines; offsets stay those of the whole input. PROCESS, TYPE
+    // and F are single tokens separated by whitespace (TABs in the etcd
+    // logs, runs of spaces in others); VALUE is the rest of the line.
     let upto_line_end = &source[..start + text.len()];
-    let mut offset = PREFIX.len();
+    let is_ws = |c: char| c == ' ' || c == '\t';
+    let mut offset = prefix_len;
     let mut values: Vec<Edn<'a>> = Vec::with_capacity(4);
     const NAMES: [&str; 4] = ["a process", "a type", "an :f", "a value"];
-    for (n, field) in fields.splitn(4, '\t').enumerate() {
-        let value = field_value(upto_line_end, start + offset, field, NAMES[n])?;
-        values.push(value);
-        offset += field.len() + 1;
-    }
-    if values.len() < 4 {
-        let at = text.len();
-        return Err(ParseError::at(
-            source,
-            span_of(at, 0),
-            format!(
-                "expected a TAB and {} (fields are PROCESS TYPE F VALUE), found end of line",
-                NAMES[values.len()]
-            ),
-        ));
+    for (n, name) in NAMES.into_iter().enumerate() {
+        // Each token ends at whitespace or at the end of the line.
+        let rest = &text[offset..];
+        offset += rest.len() - rest.trim_start_matches(is_ws).len();
+        let rest = &text[offset..];
+        if rest.is_empty() {
+            return Err(ParseError::at(
+                source,
+                span_of(text.len(), 0),
+                format!("expected {name} (fields are PROCESS TYPE F VALUE), found end of line"),
+            ));
+        }
+        let field = if n < 3 {
+            rest.find(is_ws).map_or(rest, |i| &rest[..i])
+        } else {
+            rest.trim_end_matches(is_ws)
+        };
+        values.push(field_value(upto_line_end, start + offset, field, name)?);
+        offset += field.len();
     }
     let value = values.pop().expect("four fields");
     let f = values.pop().expect("four fields");
@@ -199,7 +241,7 @@ fn field_value<'a>(
     field: &'a str,
     what: &str,
 ) -> Result<Edn<'a>, ParseError> {
-    let lead = field.len() - field.trim_start_matches(' ').len();
+    let lead = field.len() - field.trim_start_matches([' ', '\t']).len();
     if field.trim().is_empty() {
         return Err(ParseError::at(
             source,
@@ -225,16 +267,16 @@ fn field_value<'a>(
                 start: from,
                 end: field_end,
             },
-            format!("expected a TAB after {what}, found {:?}", truncate(rest)),
+            format!(
+                "expected {} after {what}, found {:?}",
+                if what == "a value" {
+                    "the end of the line"
+                } else {
+                    "whitespace"
+                },
+                excerpt(rest)
+            ),
         ))
-    }
-}
-
-fn truncate(s: &str) -> Cow<'_, str> {
-    if s.chars().count() <= 40 {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(format!("{}...", s.chars().take(40).collect::<String>()))
     }
 }
 

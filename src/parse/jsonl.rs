@@ -50,10 +50,11 @@
 //! serde_json reports, schema errors at the offending field.
 
 use super::semantics;
-use super::{Format, ParseError, ParseOptions, Span};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
-    Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
+    Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
+    MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
+    ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
@@ -130,6 +131,9 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
         }
         first = false;
         r.line(&line, object)?;
+    }
+    if r.explicit_times == Some(false) {
+        r.b.set_event_positions();
     }
     r.b.finish().map_err(|e| ParseError::from_build(source, &e))
 }
@@ -213,7 +217,7 @@ impl<'a> Reader<'a> {
                     Some("concord"),
                     format!(
                         "unsupported schema version {}; this concord reads version {SCHEMA_VERSION}",
-                        h["concord"]
+                        excerpt(&h["concord"].to_string())
                     ),
                 ));
             }
@@ -400,7 +404,7 @@ impl<'a> Reader<'a> {
                 self.err(
                     line,
                     Some("f"),
-                    format!("unknown f {s:?}; expected read, write, cas, append, add, enqueue, dequeue, acquire, release or txn"),
+                    format!("unknown f {:?}; expected read, write, cas, append, add, enqueue, dequeue, acquire, release or txn", excerpt(s)),
                 )
             }),
             Some(_) => Err(self.err(line, Some("f"), "expected a string as f")),
@@ -610,7 +614,10 @@ impl<'a> Reader<'a> {
             other => Err(self.err(
                 line,
                 Some("type"),
-                format!("expected \"ok\", \"fail\" or \"info\" as type, found {other:?}"),
+                format!(
+                    "expected \"ok\", \"fail\" or \"info\" as type, found {:?}",
+                    excerpt(other)
+                ),
             )),
         }
     }
@@ -648,7 +655,7 @@ impl<'a> Reader<'a> {
                 return Err(self.err(
                     line,
                     Some("type"),
-                    format!("an operation that never returned (\"return\": null) has type info, not {t:?}"),
+                    format!("an operation that never returned (\"return\": null) has type info, not {:?}", excerpt(t)),
                 ));
             }
             (Some(_), None) => {
@@ -666,7 +673,11 @@ impl<'a> Reader<'a> {
                 ret,
                 line: line.no,
             })
-            .map_err(|e| self.err(line, None, e.kind.to_string()))?;
+            .map_err(|e| {
+                let field =
+                    matches!(e.kind, BuildErrorKind::TimeGoesBackwards { .. }).then_some("invoke");
+                self.err(line, field, e.kind.to_string())
+            })?;
         self.ops += 1;
         Ok(())
     }
@@ -742,7 +753,7 @@ impl<'a> Reader<'a> {
                 Some("type"),
                 format!(
                     "process {} completes a call it never invoked",
-                    self.b.process_name(process)
+                    excerpt(self.b.process_name(process))
                 ),
             ));
         };

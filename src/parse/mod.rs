@@ -17,7 +17,10 @@ pub mod porcupine_kv;
 pub mod semantics;
 
 pub use detect::detect;
-pub use semantics::{FailSemantics, NilRead, describe_semantics};
+pub use semantics::{
+    FailSemantics, NilRead, SemanticsHint, describe_semantics, describe_semantics_for,
+    semantics_hints,
+};
 
 use crate::history::{BuildError, History};
 use std::fmt;
@@ -34,7 +37,8 @@ pub enum Format {
     Jsonl,
     /// Jepsen EDN history (`history.edn`).
     JepsenEdn,
-    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`, TAB-separated).
+    /// Jepsen text log (`INFO  jepsen.util - 2\t:invoke\t:write\t4`; fields separated by
+    /// TABs or runs of spaces).
     JepsenLog,
     /// Porcupine-style key-value log (one EDN map per line with `:key`).
     PorcupineKv,
@@ -72,6 +76,52 @@ impl fmt::Display for Format {
     }
 }
 
+/// The longest excerpt of input text that messages quote, in characters.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// `text` as messages quote it: at most [`EXCERPT_CHARS`] characters, cut
+/// with an ellipsis (`…`) when longer. Inputs can hold lines of hundreds of
+/// megabytes; an error message never echoes them.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}
+
+/// The end of `text` as messages quote it (the part next to an error): at
+/// most [`EXCERPT_CHARS`] characters, with a leading `…` when cut.
+pub fn excerpt_tail(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().rev().nth(EXCERPT_CHARS - 1) {
+        Some((cut, _)) if cut > 0 => std::borrow::Cow::Owned(format!("…{}", &text[cut..])),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The longest message or note a [`ParseError`] keeps, in characters. The
+/// parsers quote excerpts; this bounds whatever else a message interpolates
+/// (a name, a builder's message) by keeping its start and its end.
+pub const MESSAGE_CHARS: usize = 400;
+
+/// `message` cut in the middle (with ` … `) when longer than
+/// [`MESSAGE_CHARS`].
+fn bounded(message: String) -> String {
+    const TAIL: usize = 120;
+    if message.chars().nth(MESSAGE_CHARS).is_none() {
+        return message;
+    }
+    let head = message
+        .char_indices()
+        .nth(MESSAGE_CHARS - TAIL - 3)
+        .map_or(message.len(), |(i, _)| i);
+    let tail = message
+        .char_indices()
+        .rev()
+        .nth(TAIL - 1)
+        .map_or(0, |(i, _)| i);
+    format!("{} … {}", &message[..head], &message[tail..])
+}
+
 /// A byte range in the input.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -83,6 +133,8 @@ pub struct Span {
 ///
 /// `line` and `column` are 1-based; the column counts characters. Render it
 /// with [`crate::render::diagnostic`] for a rustc-like snippet with a caret.
+/// Messages quote the input in short excerpts ([`excerpt`]) and are bounded
+/// ([`MESSAGE_CHARS`]): a malformed 100 MB line gives a short message.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[error("{line}:{column}: {message}")]
 pub struct ParseError {
@@ -105,7 +157,7 @@ impl ParseError {
             line,
             column,
             span,
-            message: message.into(),
+            message: bounded(message.into()),
             notes: Vec::new(),
         }
     }
@@ -118,7 +170,7 @@ impl ParseError {
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> ParseError {
-        self.notes.push(note.into());
+        self.notes.push(bounded(note.into()));
         self
     }
 }

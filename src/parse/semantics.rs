@@ -23,8 +23,11 @@
 //! Porcupine's kv model starts every key at `""` (anishathalye/porcupine).
 //! `--initial` overrides every format, including explicit ones.
 
-use super::{Format, ParseError, ParseOptions, Span};
-use crate::history::{History, Value};
+use super::{Format, ParseError, ParseOptions, Span, excerpt};
+use crate::history::{
+    Call, History, KeyId, MicroKind, Observed, OpId, Outcome, Ret, Value, ValueId,
+};
+use rustc_hash::FxHashSet;
 
 /// What a Jepsen `:fail` completion means.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -157,10 +160,194 @@ pub fn apply_initial(history: &mut History, options: &ParseOptions) -> Result<()
 }
 
 /// One sentence per semantic choice in effect for `format` under
-/// `options`, for reports.
+/// `options`, whatever the history holds (every choice the format makes).
+/// Reports use [`describe_semantics_for`], which keeps only the choices
+/// that affect the history at hand.
 pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String> {
+    sentences(format, options, None)
+}
+
+/// The sentences of [`describe_semantics`] that affect `history`: the
+/// `:fail` reading only when something failed, the `nil` reading only with
+/// reads of `nil`, the `:txn` convention only with transactions, the
+/// initial value only when some read (or successful CAS) saw a value no
+/// write wrote or `nil`, and so on. How times are read is always stated.
+pub fn describe_semantics_for(
+    format: Format,
+    options: &ParseOptions,
+    history: &History,
+) -> Vec<String> {
+    sentences(format, options, Some(&Facts::of(history)))
+}
+
+/// What a history holds that the semantic choices are about.
+#[derive(Debug, Default)]
+struct Facts {
+    failed: bool,
+    unknown_outcome: bool,
+    /// A completed read returned `nil` (absent) / an unknown value.
+    absent_read: bool,
+    unknown_read: bool,
+    /// A CAS (or acquire, release) answered false.
+    false_answer: bool,
+    txn: bool,
+    annotations: bool,
+    /// Jepsen `[key value]` tuples were detected.
+    independent_detected: bool,
+    /// Some observation (read, successful CAS, transaction read) saw `nil`
+    /// or a value no operation wrote to its key: the initial value decides
+    /// whether it is legal.
+    initial_matters: bool,
+    /// How many observations saw `0`, which no write wrote.
+    unwritten_zero: usize,
+    timestamps: bool,
+    real_time: bool,
+    /// Why `:time` fields were not used as timestamps (Jepsen EDN).
+    time_note: Option<String>,
+    initial: Option<String>,
+}
+
+impl Facts {
+    fn of(history: &History) -> Facts {
+        let mut f = Facts {
+            txn: false,
+            annotations: !history.annotations.is_empty(),
+            independent_detected: history
+                .metadata
+                .extra
+                .iter()
+                .any(|(k, _)| k == "jepsen-independent-keys"),
+            timestamps: history.has_timestamps(),
+            real_time: history.has_real_time(),
+            time_note: history
+                .metadata
+                .extra
+                .iter()
+                .find(|(k, _)| k == "jepsen-time")
+                .map(|(_, v)| v.clone()),
+            initial: history
+                .metadata
+                .initial
+                .map(|v| history.value(v).to_string())
+                .or_else(|| {
+                    (!history.metadata.initial_by_key.is_empty()).then(|| "per key".to_string())
+                }),
+            ..Facts::default()
+        };
+        f.initial_matters = !unwritten_observations(history, |_| true).is_empty();
+        let zero = history.find_value(&Value::Int(0));
+        f.unwritten_zero = match zero {
+            Some(z) => unwritten_observations(history, |o| o == Observed::Value(z)).len(),
+            None => 0,
+        };
+        for op in history.ops() {
+            f.failed |= op.is_fail();
+            f.unknown_outcome |= op.is_unknown();
+            f.txn |= matches!(op.call, Call::Txn(_));
+            match &op.outcome {
+                Outcome::Ok(Ret::Value(Observed::Absent)) => f.absent_read = true,
+                Outcome::Ok(Ret::Value(Observed::Unknown)) => f.unknown_read = true,
+                Outcome::Ok(Ret::Bool(false)) => f.false_answer = true,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// The observations of `history` (completed reads, successful CASes'
+/// expected values, transactions' reads) that saw `nil` or a value no
+/// operation wrote to that key, and whose value passes `which`: the
+/// operations for which the initial value decides.
+fn unwritten_observations(history: &History, which: impl Fn(Observed) -> bool) -> Vec<OpId> {
+    let mut written: FxHashSet<(KeyId, ValueId)> = FxHashSet::default();
+    for op in history.ops() {
+        match &op.call {
+            Call::Write(v) | Call::Cas { new: v, .. } | Call::Append(v) | Call::Add(v) => {
+                written.insert((op.key, *v));
+            }
+            Call::Txn(micro) => {
+                for m in micro {
+                    if let (MicroKind::Write, Observed::Value(v)) = (m.kind, m.value) {
+                        written.insert((m.key, v));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let unwritten = |key: KeyId, o: Observed| match o {
+        Observed::Absent => which(o),
+        Observed::Value(v) => !written.contains(&(key, v)) && which(o),
+        Observed::Unknown => false,
+    };
+    history
+        .ops()
+        .iter()
+        .filter(|op| match (&op.call, &op.outcome) {
+            (Call::Read, Outcome::Ok(Ret::Value(o))) => unwritten(op.key, *o),
+            (Call::Cas { expected, .. }, Outcome::Ok(Ret::Bool(true) | Ret::Ack)) => {
+                unwritten(op.key, Observed::Value(*expected))
+            }
+            (Call::Txn(micro), Outcome::Ok(_)) => micro
+                .iter()
+                .any(|m| m.kind == MicroKind::Read && unwritten(m.key, m.value)),
+            _ => false,
+        })
+        .map(|op| op.id)
+        .collect()
+}
+
+/// A semantic choice a verdict may hinge on: the operations whose
+/// reading depends on it, and what to say next to a verdict whose evidence
+/// includes one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SemanticsHint {
+    pub ops: Vec<OpId>,
+    pub text: String,
+    /// A reminder of `text`, for the verdicts after the first.
+    pub short: String,
+}
+
+/// The hints for `history` read as `format` under `options`. Today one:
+/// a Knossos history (Jepsen EDN) read without `--initial` whose reads (or
+/// successful CASes) saw `0`, a value no write wrote. They are thin-air
+/// reads with the register starting absent, and legal reads of the initial
+/// value under Knossos's convention (registers start at 0).
+pub fn semantics_hints(
+    format: Format,
+    options: &ParseOptions,
+    history: &History,
+) -> Vec<SemanticsHint> {
+    if format != Format::JepsenEdn || options.initial.is_some() {
+        return Vec::new();
+    }
+    let zero = history.find_value(&Value::Int(0));
+    let ops: Vec<OpId> =
+        unwritten_observations(history, |o| zero.is_some_and(|z| o == Observed::Value(z)))
+            .into_iter()
+            .filter(|&id| history.initial(history.op(id).key).is_none())
+            .collect();
+    let Some(&first) = ops.first() else {
+        return Vec::new();
+    };
+    let n = ops.len();
+    let text = format!(
+        "this verdict rests on {n} read{} of 0 that no write wrote (the first on line {}): concord reads the register as starting absent, but Knossos's register tests start at 0; check again with --initial 0",
+        if n == 1 { "" } else { "s" },
+        history.op(first).source.line
+    );
+    let short = "as above, this verdict rests on the reads of 0 that no write wrote (--initial 0)"
+        .to_string();
+    vec![SemanticsHint { ops, text, short }]
+}
+
+/// The sentences; with `facts`, only those that affect the history.
+fn sentences(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> Vec<String> {
     let mut out = Vec::new();
     let by_flag = |set: bool| if set { " (set by flag)" } else { "" };
+    // Without facts every choice is stated.
+    let has = |f: fn(&Facts) -> bool| facts.is_none_or(f);
     let fail = options.fail_semantics.unwrap_or(default_fail(format));
     let nil = options.nil_read.unwrap_or(default_nil_read(format));
     let jepsen_like = matches!(
@@ -169,37 +356,67 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
     );
     if jepsen_like {
         let flag = by_flag(options.fail_semantics.is_some());
-        out.push(match fail {
-            FailSemantics::DidNotHappen => {
-                format!("a :fail operation did not take effect{flag}")
-            }
-            FailSemantics::DefiniteAnswer => format!(
-                "a :fail cas (or acquire, release) is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
-            ),
-        });
-        out.push(
-            "an :info completion, or no completion, means the outcome is unknown: the operation may take effect at any point after its invoke, or never"
-                .to_string(),
-        );
-        let flag = by_flag(options.nil_read.is_some());
-        out.push(match nil {
-            NilRead::Unknown => format!("nil reads are unconstrained{flag}"),
-            NilRead::Absent => format!("a nil read means the key had no value{flag}"),
-        });
-        if format == Format::JepsenEdn {
+        let fail_matters = match fail {
+            FailSemantics::DidNotHappen => has(|f| f.failed),
+            FailSemantics::DefiniteAnswer => has(|f| f.failed || f.false_answer || f.unknown_read),
+        };
+        if fail_matters || options.fail_semantics.is_some() {
+            out.push(match fail {
+                FailSemantics::DidNotHappen => {
+                    format!("a :fail operation did not take effect{flag}")
+                }
+                FailSemantics::DefiniteAnswer => format!(
+                    "a :fail cas (or acquire, release) is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
+                ),
+            });
+        }
+        if has(|f| f.unknown_outcome) {
             out.push(
-                "nil reads inside :txn micro-operations mean the key had no value (Elle's convention) unless --nil-read is given"
+                "an :info completion, or no completion, means the outcome is unknown: the operation may take effect at any point after its invoke, or never"
                     .to_string(),
             );
         }
-        out.push("line order is real-time order; times are event positions".to_string());
-        if format != Format::PorcupineKv {
-            out.push("nemesis events are annotations, not operations".to_string());
-            out.push(match options.independent_keys {
-                None => "independent keys: [key value] tuples are detected when every operation carries one".to_string(),
-                Some(true) => "independent keys: every :value is a [key value] tuple (set by flag)".to_string(),
-                Some(false) => "independent keys: off; :value is used as is (set by flag)".to_string(),
+        let flag = by_flag(options.nil_read.is_some());
+        let nil_matters = match nil {
+            NilRead::Unknown => has(|f| f.unknown_read),
+            NilRead::Absent => has(|f| f.absent_read),
+        };
+        if nil_matters || options.nil_read.is_some() {
+            out.push(match nil {
+                NilRead::Unknown => format!("nil reads are unconstrained{flag}"),
+                NilRead::Absent => format!("a nil read means the key had no value{flag}"),
             });
+        }
+        if format == Format::JepsenEdn && has(|f| f.txn) {
+            out.push(match options.nil_read {
+                None => "nil reads inside :txn micro-operations mean the key had no value in [:r k nil] (Elle's convention) and are unconstrained in [:read k nil] (Knossos's multi-register); --nil-read sets both".to_string(),
+                Some(nil) => format!("nil reads inside :txn micro-operations are read as {} (set by flag)", nil.name()),
+            });
+        }
+        out.push(match facts {
+            Some(f) if f.timestamps => {
+                "times are the records' :time, in ns (line order agrees with them)".to_string()
+            }
+            Some(Facts {
+                time_note: Some(why),
+                ..
+            }) => format!("line order is real-time order; times are event positions ({why})"),
+            _ => "line order is real-time order; times are event positions".to_string(),
+        });
+        if format != Format::PorcupineKv {
+            if has(|f| f.annotations) {
+                out.push("nemesis events are annotations, not operations".to_string());
+            }
+            match options.independent_keys {
+                None if has(|f| f.independent_detected) => out.push(if facts.is_some() {
+                    "independent keys: detected, every operation's :value is a [key value] tuple (--independent-keys false reads them as values)".to_string()
+                } else {
+                    "independent keys: [key value] tuples are detected when every operation carries one".to_string()
+                }),
+                None => {}
+                Some(true) => out.push("independent keys: every :value is a [key value] tuple (set by flag)".to_string()),
+                Some(false) => out.push("independent keys: off; :value is used as is (set by flag)".to_string()),
+            }
         }
         if format == Format::PorcupineKv {
             out.push("get returns the key's string, put sets it, append concatenates".to_string());
@@ -209,24 +426,57 @@ pub fn describe_semantics(format: Format, options: &ParseOptions) -> Vec<String>
             Format::Jsonl => ("\"value\": null", "\"result\": \"unknown\""),
             _ => ("nil", "?"),
         };
-        out.push(format!(
-            "outcomes and read results are explicit in the {format} input: fail = did not take effect, info or no return = unknown outcome, {absent} = absent, {unknown} = not recorded"
-        ));
+        if has(|f| f.failed || f.unknown_outcome || f.absent_read || f.unknown_read) {
+            out.push(format!(
+                "outcomes and read results are explicit in the {format} input: fail = did not take effect, info or no return = unknown outcome, {absent} = absent, {unknown} = not recorded"
+            ));
+        }
+        if let Some(f) = facts
+            && f.real_time
+            && !f.timestamps
+        {
+            out.push("line order is real-time order; times are event positions".to_string());
+        }
     }
-    out.push(match &options.initial {
-        Some(text) => format!("initial value: {} (set by --initial)", text.trim()),
-        None => match format {
-            Format::PorcupineKv => "initial value: \"\" for every key".to_string(),
-            Format::JepsenEdn => {
-                "initial value: absent (Knossos's register tests assume 0: pass --initial 0)"
-                    .to_string()
-            }
-            Format::JepsenLog => "initial value: absent".to_string(),
-            Format::Jsonl | Format::Hist | Format::HistEvents => {
-                "initial value: from the header, else absent".to_string()
-            }
-        },
-    });
+    let initial_matters = has(|f| f.initial_matters);
+    match &options.initial {
+        Some(text) => out.push(format!(
+            "initial value: {} (set by --initial)",
+            excerpt(text.trim())
+        )),
+        // Porcupine's model starts every key at "": always stated.
+        None if format == Format::PorcupineKv => {
+            out.push("initial value: \"\" for every key".to_string())
+        }
+        None if !initial_matters => {}
+        None => out.push(match format {
+            Format::JepsenEdn => match facts {
+                None => {
+                    "initial value: absent (Knossos's register tests assume 0: pass --initial 0)"
+                        .to_string()
+                }
+                Some(Facts {
+                    unwritten_zero: n @ 1..,
+                    ..
+                }) => format!(
+                    "initial value: absent ({n} read{} of 0 that no write wrote: Knossos's register tests assume 0, pass --initial 0)",
+                    if *n == 1 { "" } else { "s" }
+                ),
+                Some(_) => "initial value: absent".to_string(),
+            },
+            Format::JepsenLog | Format::PorcupineKv => "initial value: absent".to_string(),
+            Format::Jsonl | Format::Hist | Format::HistEvents => match facts
+                .and_then(|f| f.initial.as_deref())
+            {
+                None if facts.is_some() => "initial value: absent".to_string(),
+                None => "initial value: from the header, else absent".to_string(),
+                Some("per key") => {
+                    "initial values: per key, from the header; absent for other keys".to_string()
+                }
+                Some(v) => format!("initial value: {} (from the header)", excerpt(v)),
+            },
+        }),
+    }
     out
 }
 

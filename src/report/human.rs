@@ -17,6 +17,7 @@
 use super::{Stats, lattice_contradictions, strongest};
 use crate::check::{GuaranteeResult, Verdict, Violation};
 use crate::history::History;
+use crate::parse::SemanticsHint;
 use std::fmt::Write as _;
 
 /// ANSI styling, or none.
@@ -84,6 +85,7 @@ fn plural(n: usize) -> &'static str {
 pub fn results(
     history: &History,
     semantics: &[String],
+    hints: &[SemanticsHint],
     results: &[GuaranteeResult],
     style: Style,
 ) -> String {
@@ -91,6 +93,7 @@ pub fn results(
     for s in semantics {
         let _ = writeln!(out, "  {} {s}", style.paint("2", "semantics:"));
     }
+    let mut noted: Vec<&str> = Vec::new();
     for r in results {
         let _ = write!(
             out,
@@ -118,6 +121,17 @@ pub fn results(
             }
         }
         out.push('\n');
+        // A semantic choice the verdict may hinge on, right under it: in
+        // full the first time, then by reference.
+        for hint in super::hinges_on(r, hints) {
+            let note = style.paint("1;33", "note:");
+            if noted.contains(&hint.text.as_str()) {
+                let _ = writeln!(out, "      {note} {}", hint.short);
+            } else {
+                let _ = writeln!(out, "      {note} {}", hint.text);
+                noted.push(&hint.text);
+            }
+        }
         if let Some(st) = &r.staleness {
             let _ = writeln!(
                 out,
@@ -146,6 +160,11 @@ pub fn results(
         );
     }
     out
+}
+
+/// The block of a history with no operations: nothing was checked.
+pub fn nothing_checked(style: Style) -> String {
+    format!("  {}\n", style.paint("1;33", super::NO_OPERATIONS))
 }
 
 fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {

@@ -15,35 +15,46 @@
 //!
 //! Schema `concord-report/1` (fields are only ever added within a version):
 //! * `begin`: `path`, `format`, `semantics` (sentences: how the input was
-//!   read), `stats` ([`Stats`]), `notes` (sentences about the recording
-//!   itself, e.g. a read that returned a value before any write of it was
-//!   invoked).
+//!   read, the choices that affect this history), `stats` ([`Stats`]:
+//!   `real_time` says there is a real-time order, `timestamps` that its
+//!   times are timestamps in `time_unit` rather than event positions),
+//!   `notes` (sentences about the recording itself, e.g. a read that
+//!   returned a value before any write of it was invoked).
 //! * `result`: `guarantee` (name), `verdict` (`holds` | `violated` |
 //!   `unknown` | `not-checked`), `reason` (string or null), `implies`
 //!   (guarantee names this one implies), `violation_count`, `violations`
 //!   (list of `{pattern, key, explanation, ops: [{id, line, process, text}],
 //!   edges: [{from, to, label, rule}], partial_order: [op ids]}`),
 //!   `witness` (op ids or null), `staleness` (`{one_atomic, two_atomic,
-//!   delta}` or null).
+//!   delta}` or null), `semantics_notes` (sentences: a semantic choice the
+//!   verdict may hinge on, e.g. the initial value of a Knossos register,
+//!   because the evidence includes an operation whose reading depends on
+//!   it; usually empty).
 //! * `end`: `exit_code` for the file, `strongest` (the strongest guarantees
-//!   that hold), `elapsed_ms`.
+//!   that hold), `reason` (why nothing was checked, e.g. [`NO_OPERATIONS`],
+//!   or null), `elapsed_ms`.
 //! * `error`: an input that could not be read: `line`, `column` (1-based;
 //!   0 when not tied to a position), `message`, `notes`.
 //! * `summary`: the number of files and the overall exit code.
 //!
 //! Exit codes: 0 every requested guarantee holds, 1 a violation, 2 input or
-//! usage error, 3 inconclusive (a budget ran out, or a requested check could
-//! not be run). Over several files or guarantees the most severe wins, in
+//! usage error, 3 inconclusive (a budget ran out, a requested check could
+//! not be run, or the history has no operations: [`NO_OPERATIONS`]). Over several files or guarantees the most severe wins, in
 //! the order 2, 1, 3, 0.
 
 pub mod human;
 
 use crate::check::{Edge, Guarantee, GuaranteeResult, Verdict, Violation};
 use crate::history::{History, OpId};
+use crate::parse::SemanticsHint;
 use serde_json::{Value as Json, json};
 
 /// The schema name of the JSON report.
 pub const SCHEMA: &str = "concord-report/1";
+
+/// What the report says about a history with no operations, which is
+/// checked for nothing (exit 3): an empty capture never passes.
+pub const NO_OPERATIONS: &str = "no operations: nothing was checked";
 
 /// Facts about a history, for `concord stats` and report headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +71,10 @@ pub struct Stats {
     /// Largest number of overlapping operations (0 without real time).
     pub max_concurrency: usize,
     pub has_real_time: bool,
+    /// Times are timestamps (false: event positions, or no times).
+    pub has_timestamps: bool,
+    /// The timestamps' unit (`ticks`, `ns`, ...).
+    pub time_unit: &'static str,
     pub annotations: usize,
 }
 
@@ -75,6 +90,8 @@ pub fn stats(history: &History) -> Stats {
         pending: 0,
         max_concurrency: history.max_concurrency(),
         has_real_time: history.has_real_time(),
+        has_timestamps: history.has_timestamps(),
+        time_unit: history.metadata.time_unit.name(),
         annotations: history.annotations.len(),
     };
     for op in history.ops() {
@@ -102,6 +119,8 @@ pub fn stats_json(s: &Stats) -> Json {
         "pending": s.pending,
         "max_concurrency": s.max_concurrency,
         "real_time": s.has_real_time,
+        "timestamps": s.has_timestamps,
+        "time_unit": s.time_unit,
         "annotations": s.annotations,
     })
 }
@@ -205,8 +224,26 @@ pub fn violation_json(history: &History, v: &Violation) -> Json {
     })
 }
 
+/// The sentences of `hints` whose operations appear in `r`'s evidence: the
+/// semantic choices the verdict may hinge on.
+pub fn hinges_on<'h>(r: &GuaranteeResult, hints: &'h [SemanticsHint]) -> Vec<&'h SemanticsHint> {
+    hints
+        .iter()
+        .filter(|h| {
+            r.violations
+                .iter()
+                .any(|v| v.ops.iter().any(|op| h.ops.contains(op)))
+        })
+        .collect()
+}
+
 /// The `result` message for one guarantee.
-pub fn result_json(path: &str, history: &History, r: &GuaranteeResult) -> Json {
+pub fn result_json(
+    path: &str,
+    history: &History,
+    r: &GuaranteeResult,
+    hints: &[SemanticsHint],
+) -> Json {
     json!({
         "type": "result",
         "path": path,
@@ -222,6 +259,7 @@ pub fn result_json(path: &str, history: &History, r: &GuaranteeResult) -> Json {
             "two_atomic": s.two_atomic,
             "delta": s.delta,
         })),
+        "semantics_notes": hinges_on(r, hints).iter().map(|h| h.text.as_str()).collect::<Vec<_>>(),
     })
 }
 
@@ -236,11 +274,19 @@ pub fn begin_json(path: &str, format: &str, semantics: &[String], stats: &Stats)
     })
 }
 
-pub fn end_json(path: &str, results: &[GuaranteeResult], exit_code: i32, elapsed_ms: u128) -> Json {
+/// The `end` message; `reason` says why nothing was checked, if so.
+pub fn end_json(
+    path: &str,
+    results: &[GuaranteeResult],
+    exit_code: i32,
+    reason: Option<&str>,
+    elapsed_ms: u128,
+) -> Json {
     json!({
         "type": "end",
         "path": path,
         "exit_code": exit_code,
+        "reason": reason,
         "strongest": strongest(results).iter().map(|g| g.name()).collect::<Vec<_>>(),
         "lattice_contradictions": lattice_contradictions(results)
             .iter()

@@ -212,13 +212,15 @@ fn malformed_log_lines_point_at_the_problem() {
             L,
             "INFO  jepsen.util - 1\t:invoke\t:write\t4 5",
             "5",
-            "expected a TAB after a value",
+            "expected the end of the line after a value",
         ),
+        // Any run of whitespace separates fields: two TABs are one
+        // separator, so the value is missing.
         bad(
             L,
-            "INFO  jepsen.util - 1\t\t:read\tnil",
-            "\t:read",
-            "empty field",
+            "INFO  jepsen.util - 1\t\t:read\tnil\n",
+            "\n",
+            "expected a value (fields are PROCESS TYPE F VALUE), found end of line",
         ),
         bad(
             L,
@@ -316,8 +318,11 @@ fn unknown_fields_index_and_time_are_kept_as_metadata() {
         note.starts_with("2 record(s)") && note.contains("line 2"),
         "{note}"
     );
-    // File order stays real-time order.
-    assert_eq!((h.ops()[0].invoke, h.ops()[0].ret), (0, Some(1)));
+    // File order stays real-time order; with a :time on every record,
+    // never decreasing, the times are those timestamps (ns).
+    assert_eq!((h.ops()[0].invoke, h.ops()[0].ret), (100, Some(250)));
+    assert!(h.has_timestamps());
+    assert_eq!(h.metadata.time_unit, concord::history::TimeUnit::Nanos);
 }
 
 #[test]

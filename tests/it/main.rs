@@ -7,6 +7,7 @@ mod corpus_verdicts;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
+mod input_rules;
 mod lattice;
 mod lin_oracle;
 mod linearizability;
