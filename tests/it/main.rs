@@ -1,7 +1,6 @@
 //! The one integration-test binary: each module is one former test file.
 
 mod cli;
-mod convergence_oracle;
 mod corpus_parse;
 mod corpus_verdicts;
 mod formats;

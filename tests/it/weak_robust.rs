@@ -30,7 +30,10 @@ fn random_mixed_hist(rng: &mut Rng, noise: u64) -> String {
     let mut current: Vec<Option<u64>> = vec![None; keys];
     let mut now = 0u64;
     let mut next_value = 1u64;
-    let mut text = format!("%quiescent {}\n", n * 3 / 2);
+    // Writes stop at the quiescence point: the reads invoked after it then
+    // all see the last write of their key.
+    let quiescent = n * 3 / 2;
+    let mut text = format!("%quiescent {quiescent}\n");
     for _ in 0..n {
         let p = rng.below(sessions as u64) as usize;
         if pending[p] {
@@ -45,7 +48,7 @@ fn random_mixed_hist(rng: &mut Rng, noise: u64) -> String {
         let k = rng.below(keys as u64) as usize;
         let key = ["a", "b", "c", "d"][k];
         let roll = rng.below(100);
-        if rng.below(2) == 0 {
+        if rng.below(2) == 0 && invoke <= quiescent {
             let value = if duplicates && !written[k].is_empty() && rng.below(4) == 0 {
                 written[k][rng.below(written[k].len() as u64) as usize]
             } else {
