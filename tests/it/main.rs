@@ -8,6 +8,7 @@ mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
 mod lattice;
+mod lattice_all;
 mod lin_oracle;
 mod linearizability;
 mod parse_errors;
