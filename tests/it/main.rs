@@ -11,6 +11,7 @@ mod lattice;
 mod lattice_all;
 mod lin_oracle;
 mod linearizability;
+mod metamorphic;
 mod parse_errors;
 mod reference;
 mod reference_agreement;
