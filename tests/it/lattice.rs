@@ -1,14 +1,15 @@
 //! The verdicts of all checks together respect the lattice of guarantees
-//! (README, DEFINITIONS.md): when a guarantee holds, every guarantee it
+//! (docs/semantics.md, written out in `lattice_all`): when a guarantee holds, every guarantee it
 //! implies holds too. The strong and the weak checks were written
 //! independently, so this cross-checks one family against the other on
 //! random histories, linearizable by construction or with stale reads.
 
 use concord::check::{self, CheckConfig, Guarantee, GuaranteeResult, Verdict};
 use concord::generate::{GenConfig, generate_register};
-use concord::report::lattice_contradictions;
 use concord::sim::{ProtocolName, SimConfig, simulate};
 use std::time::Duration;
+
+use crate::lattice_all::{contradictions, implied_by};
 
 fn config() -> CheckConfig {
     CheckConfig {
@@ -26,7 +27,7 @@ fn verdict(results: &[GuaranteeResult], g: Guarantee) -> Verdict {
 /// `check::check` takes) against the polynomial checks it implies.
 fn assert_lattice(history: &concord::History, what: &str) -> Vec<GuaranteeResult> {
     let results = check::check(history, &config());
-    let contradictions = lattice_contradictions(&results);
+    let contradictions = contradictions(&results);
     assert!(
         contradictions.is_empty(),
         "{what}: {contradictions:?}\n{}",
@@ -34,7 +35,7 @@ fn assert_lattice(history: &concord::History, what: &str) -> Vec<GuaranteeResult
     );
     let sc_search = check::sequential::check(history, &config());
     if sc_search.verdict == Verdict::Holds {
-        for weaker in Guarantee::Sequential.implied_closure() {
+        for weaker in implied_by(Guarantee::Sequential) {
             assert_ne!(
                 verdict(&results, weaker),
                 Verdict::Violated,

@@ -6,10 +6,10 @@
 //! respect the lattice (a guarantee that holds never has a weaker one
 //! violated).
 
+use crate::lattice_all::contradictions;
 use crate::weak_support;
 
 use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
-use concord::report::lattice_contradictions;
 use std::collections::BTreeMap;
 use weak_support::{Rng, read_hist};
 
@@ -132,7 +132,7 @@ fn mixed_histories_keep_evidence_and_the_lattice() {
             }
         }
         assert_eq!(
-            lattice_contradictions(&results),
+            contradictions(&results),
             vec![],
             "case {case}: (holds, violated) pairs against the lattice on\n{text}"
         );
