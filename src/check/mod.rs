@@ -356,6 +356,13 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         g.dedup();
         g
     };
+    // An empty capture proves nothing: a CI gate must not pass on it.
+    if history.is_empty() {
+        return wanted
+            .into_iter()
+            .map(|g| GuaranteeResult::not_checked(g, "no operations: nothing was checked"))
+            .collect();
+    }
     // The weak checks share one preparation and one causal scan; they come
     // first in `Guarantee::ALL`, before the strong checks that may reuse
     // their verdicts.

@@ -46,7 +46,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use search::{Budget, Item, RealTime, SearchEnd};
 use spec::DataModel;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Runs `$body` with `$m` bound to the sequential specification of `$model`.
@@ -153,7 +153,10 @@ pub(crate) fn instances<M: DataModel>(
     let mut slot_of: FxHashMap<u32, usize> = FxHashMap::default();
     let mut out: Vec<Instance<M::Op>> = Vec::new();
     let mut procs: Vec<FxHashMap<u32, u32>> = Vec::new();
-    let mut classes: Vec<FxHashMap<&Call, u32>> = Vec::new();
+    // Optional operations are interchangeable when they make the same call
+    // on the same key: a product search over all keys (sequential
+    // consistency) must not confuse `write x 1` with `write z 1`.
+    let mut classes: Vec<FxHashMap<(u32, &Call), u32>> = Vec::new();
     for op in order {
         let Some(compiled) = model.compile(history, op)? else {
             continue;
@@ -184,7 +187,7 @@ pub(crate) fn instances<M: DataModel>(
         } else {
             let cmap = &mut classes[slot];
             let next_class = cmap.len() as u32;
-            *cmap.entry(&op.call).or_insert(next_class)
+            *cmap.entry((op.key.0, &op.call)).or_insert(next_class)
         };
         inst.items.push(Item {
             id: op.id,
@@ -431,6 +434,10 @@ pub(crate) fn check_general<M: DataModel>(
     };
     // Largest partitions first, so the parallel tail is short.
     insts.sort_by_key(|i| std::cmp::Reverse(i.items.len()));
+    // Every partition is searched, even after another was refuted: which
+    // partitions a refutation would stop depends on scheduling, and the
+    // evidence (every violated key, counted) must not depend on the thread
+    // count. The shared deadline bounds the whole.
     let stop = AtomicBool::new(false);
     let budget = Budget {
         deadline: deadline(config),
@@ -440,16 +447,7 @@ pub(crate) fn check_general<M: DataModel>(
     };
     let ends: Vec<PartEnd> = insts
         .par_iter()
-        .map(|inst| {
-            if stop.load(Ordering::Relaxed) {
-                return PartEnd::Stopped;
-            }
-            let end = search_instance(model, history, inst, &budget);
-            if matches!(end, PartEnd::Refuted(_)) {
-                stop.store(true, Ordering::Relaxed);
-            }
-            end
-        })
+        .map(|inst| search_instance(model, history, inst, &budget))
         .collect();
     let mut violations = Vec::new();
     let mut unknown = Vec::new();
@@ -466,7 +464,15 @@ pub(crate) fn check_general<M: DataModel>(
     }
     if !violations.is_empty() {
         let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
-        r.reason = Some("decided by the general search (WGL with memoization)".into());
+        let mut reason = "decided by the general search (WGL with memoization)".to_string();
+        if !unknown.is_empty() {
+            reason.push_str(&format!(
+                "; {} other partition(s) undecided: {}",
+                unknown.len(),
+                unknown.join("; ")
+            ));
+        }
+        r.reason = Some(reason);
         return r;
     }
     if !unknown.is_empty() {
