@@ -4,6 +4,7 @@ mod cli;
 mod convergence_oracle;
 mod corpus_parse;
 mod corpus_verdicts;
+mod deep_cycle;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
