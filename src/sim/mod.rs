@@ -362,9 +362,14 @@ impl Fault {
             // ones, so even the value replicas converge to may be stale.
             (Fault::SloppyQuorum, _) => vec![],
             // Still per-sender FIFO: a session's writes arrive in order.
-            (Fault::NoCausalCheck, _) => {
-                vec![ReadYourWrites, MonotonicReads, MonotonicWrites, Convergence]
-            }
+            // Applied in delivery order (`causal-memory`), that is PRAM.
+            (Fault::NoCausalCheck, _) => vec![
+                ReadYourWrites,
+                MonotonicReads,
+                MonotonicWrites,
+                Pram,
+                Convergence,
+            ],
             (Fault::NoFifo, _) => vec![ReadYourWrites, MonotonicReads, Convergence],
             // A replica's stamps only grow and a write that loses to what
             // its session read is never visible (see `protocols::causal`),

@@ -59,9 +59,12 @@
 //! * `no-causal-check`: deliver an update as soon as the sender's previous
 //!   updates have been delivered, ignoring its other dependencies. A session
 //!   can read a value whose cause has not arrived: writes-follow-reads, and
-//!   with it causal memory, breaks. (PRAM breaks too: last-writer-wins
-//!   across senders whose updates arrive out of causal order does not fit
-//!   any per-process serialization.)
+//!   with it causal memory, breaks. Each sender's updates still arrive in
+//!   order, so under `causal-memory` this is FIFO broadcast applied in
+//!   delivery order, which keeps PRAM (a replica's application order is a
+//!   view respecting every session's order); under `causal`,
+//!   last-writer-wins across senders whose updates arrive out of causal
+//!   order fits no per-process serialization, and PRAM breaks too.
 //! * `no-fifo`: deliver every update the moment it arrives. Two writes of
 //!   one session can be seen in the opposite order elsewhere: monotonic
 //!   writes, and with it PRAM, break.
