@@ -11,7 +11,7 @@
 use crate::check::{Edge, EdgeLabel};
 use crate::history::{History, OpId};
 use crate::order::relations::{ReadFrom, registers};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -21,6 +21,13 @@ use std::fmt::Write as _;
 /// cycle returned is short but not guaranteed shortest (a budget, so that a
 /// huge component cannot make evidence quadratic).
 pub const BFS_SOURCES_MAX: usize = 64;
+
+/// Most edges the BFS searches of [`OpGraph::shortest_cycle`] examine in
+/// all once a first cycle is found: another budget of the same kind,
+/// counted in edges (not time) so that the evidence is deterministic. A
+/// component that is one long cycle (10^6 operations) would otherwise cost
+/// 64 full traversals.
+pub const BFS_EDGES_MAX: usize = 4_000_000;
 
 /// A petgraph graph of operations with labelled edges.
 pub struct OpGraph {
@@ -48,77 +55,145 @@ impl OpGraph {
         self.index.get(&op).copied()
     }
 
-    /// The shortest cycle found (see [`BFS_SOURCES_MAX`]) inside the
-    /// smallest non-trivial strongly connected component, as its edges in
-    /// order. `None` when the graph is acyclic.
+    /// The shortest cycle found (see [`BFS_SOURCES_MAX`] and
+    /// [`BFS_EDGES_MAX`]) inside the smallest non-trivial strongly
+    /// connected components, as its edges in order. `None` when the graph
+    /// is acyclic.
+    ///
+    /// Every walk here is iterative, so a component of any length fits in
+    /// a small stack.
     pub fn shortest_cycle(&self) -> Option<Vec<Edge>> {
         let g = &self.graph;
-        let mut sccs: Vec<Vec<NodeIndex>> = tarjan_scc(g)
+        // Kosaraju's algorithm as petgraph implements it is iterative (its
+        // two passes are `DfsPostOrder` and `Dfs`, explicit stacks), unlike
+        // petgraph's `tarjan_scc`, which recurses once per node of a path
+        // and overflowed the stack on a 24,001-operation ring. Components
+        // and their members are then sorted, so the evidence does not
+        // depend on the algorithm's visiting order.
+        let mut sccs: Vec<Vec<NodeIndex>> = kosaraju_scc(g)
             .into_iter()
             .filter(|c| c.len() > 1 || g.contains_edge(c[0], c[0]))
+            .map(|mut c| {
+                c.sort_unstable();
+                c
+            })
             .collect();
-        sccs.sort_by_key(Vec::len);
-        let mut best: Option<Vec<Edge>> = None;
-        for scc in sccs.iter().take(4) {
-            let members: rustc_hash::FxHashSet<NodeIndex> = scc.iter().copied().collect();
+        sccs.sort_unstable_by_key(|c| (c.len(), c[0]));
+        let mut bfs = Bfs::new(g.node_count());
+        let mut best: Option<Vec<petgraph::graph::EdgeIndex>> = None;
+        // Edges examined since the first cycle was found.
+        let mut spent = 0usize;
+        'components: for (id, scc) in sccs.iter().take(4).enumerate() {
+            let id = id as u32 + 1;
+            for &v in scc {
+                bfs.component[v.index()] = id;
+            }
             for &src in scc.iter().take(BFS_SOURCES_MAX) {
-                if let Some(c) = self.bfs_cycle(src, &members)
+                if best.is_some() && spent >= BFS_EDGES_MAX {
+                    break 'components;
+                }
+                let limit = best.as_ref().map_or(usize::MAX, Vec::len);
+                let (found, examined) = bfs.cycle(g, src, id, limit);
+                if best.is_some() {
+                    spent += examined;
+                }
+                if let Some(c) = found
                     && best.as_ref().is_none_or(|b| c.len() < b.len())
                 {
                     best = Some(c);
                 }
             }
         }
-        best
+        best.map(|path| {
+            path.into_iter()
+                .filter_map(|id| {
+                    let (a, b) = g.edge_endpoints(id)?;
+                    Some(Edge {
+                        from: g[a],
+                        to: g[b],
+                        label: g[id].clone(),
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// Breadth-first search state over dense node indices, reused between
+/// sources: a node is seen in the current search when its stamp is the
+/// search's.
+struct Bfs {
+    /// The component a node belongs to (1-based; 0: none searched).
+    component: Vec<u32>,
+    stamp: Vec<u32>,
+    parent: Vec<petgraph::graph::EdgeIndex>,
+    depth: Vec<u32>,
+    current: u32,
+    queue: VecDeque<NodeIndex>,
+}
+
+impl Bfs {
+    fn new(n: usize) -> Bfs {
+        Bfs {
+            component: vec![0; n],
+            stamp: vec![0; n],
+            parent: vec![petgraph::graph::EdgeIndex::end(); n],
+            depth: vec![0; n],
+            current: 0,
+            queue: VecDeque::new(),
+        }
     }
 
-    /// Shortest cycle through `src` staying inside `members`.
-    fn bfs_cycle(
-        &self,
+    /// The shortest cycle through `src` inside component `id`, as edge
+    /// indices in order, if it is shorter than `limit` edges; and the number
+    /// of edges examined.
+    fn cycle(
+        &mut self,
+        g: &DiGraph<OpId, EdgeLabel>,
         src: NodeIndex,
-        members: &rustc_hash::FxHashSet<NodeIndex>,
-    ) -> Option<Vec<Edge>> {
+        id: u32,
+        limit: usize,
+    ) -> (Option<Vec<petgraph::graph::EdgeIndex>>, usize) {
         use petgraph::visit::EdgeRef;
-        let g = &self.graph;
-        let mut parent: FxHashMap<NodeIndex, petgraph::graph::EdgeIndex> = FxHashMap::default();
-        let mut queue = VecDeque::from([src]);
-        let mut seen = rustc_hash::FxHashSet::default();
-        seen.insert(src);
-        while let Some(u) = queue.pop_front() {
+        self.current += 1;
+        let stamp = self.current;
+        self.queue.clear();
+        self.queue.push_back(src);
+        self.stamp[src.index()] = stamp;
+        self.depth[src.index()] = 0;
+        let mut examined = 0;
+        while let Some(u) = self.queue.pop_front() {
+            // A cycle closed from u has depth(u) + 1 edges: no shorter one
+            // than `limit` can come from here on (BFS order).
+            if self.depth[u.index()] as usize + 1 >= limit {
+                break;
+            }
             for e in g.edges(u) {
+                examined += 1;
                 let v = e.target();
-                if !members.contains(&v) {
+                if self.component[v.index()] != id {
                     continue;
                 }
                 if v == src {
                     let mut path = vec![e.id()];
                     let mut cur = u;
                     while cur != src {
-                        let pe = parent[&cur];
+                        let pe = self.parent[cur.index()];
                         path.push(pe);
-                        cur = g.edge_endpoints(pe).map(|(a, _)| a)?;
+                        cur = g.edge_endpoints(pe).map_or(src, |(a, _)| a);
                     }
                     path.reverse();
-                    return Some(
-                        path.into_iter()
-                            .filter_map(|id| {
-                                let (a, b) = g.edge_endpoints(id)?;
-                                Some(Edge {
-                                    from: g[a],
-                                    to: g[b],
-                                    label: g[id].clone(),
-                                })
-                            })
-                            .collect(),
-                    );
+                    return (Some(path), examined);
                 }
-                if seen.insert(v) {
-                    parent.insert(v, e.id());
-                    queue.push_back(v);
+                if self.stamp[v.index()] != stamp {
+                    self.stamp[v.index()] = stamp;
+                    self.parent[v.index()] = e.id();
+                    self.depth[v.index()] = self.depth[u.index()] + 1;
+                    self.queue.push_back(v);
                 }
             }
         }
-        None
+        (None, examined)
     }
 }
 
@@ -278,4 +353,49 @@ pub fn cycle_among(
         .filter(|e| keep(e.from) && keep(e.to))
         .collect();
     OpGraph::new(&kept).shortest_cycle()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(n: u32) -> Vec<Edge> {
+        (0..n)
+            .map(|i| Edge {
+                from: OpId(i),
+                to: OpId((i + 1) % n),
+                label: EdgeLabel::SessionOrder,
+            })
+            .collect()
+    }
+
+    /// A cycle through 200,000 nodes on a test thread (2 MB of stack): a
+    /// recursive strongly-connected-components walk overflows long before.
+    #[test]
+    fn a_long_cycle_is_found_without_recursion() {
+        let n = 200_000;
+        let cycle = OpGraph::new(&ring(n)).shortest_cycle().expect("a cycle");
+        assert_eq!(cycle.len(), n as usize);
+        assert_eq!(cycle[0].from, OpId(0));
+        for w in cycle.windows(2) {
+            assert_eq!(w[0].to, w[1].from);
+        }
+    }
+
+    #[test]
+    fn the_smallest_component_gives_the_shortest_cycle() {
+        let mut edges = ring(5);
+        // A separate 2-cycle, and a bridge from it into the ring.
+        for (a, b) in [(10, 11), (11, 10), (11, 0)] {
+            edges.push(Edge {
+                from: OpId(a),
+                to: OpId(b),
+                label: EdgeLabel::ReadsFrom,
+            });
+        }
+        let cycle = OpGraph::new(&edges).shortest_cycle().unwrap();
+        let ends: Vec<(u32, u32)> = cycle.iter().map(|e| (e.from.0, e.to.0)).collect();
+        assert_eq!(ends, [(10, 11), (11, 10)]);
+        assert!(OpGraph::new(&ring(5)[..4]).shortest_cycle().is_none());
+    }
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
+mod deep_cycle;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;

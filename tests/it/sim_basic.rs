@@ -1,6 +1,7 @@
 //! Simulator basics: determinism, validity and well-formedness of the
 //! histories, timeouts, convergence of replicas after the settle period.
 
+use concord::check::Guarantee;
 use concord::history::{Call, History, Observed, Outcome, Value};
 use concord::sim::{
     Fault, NemesisAction, NemesisEvent, ProtocolName, SimConfig, SimError, simulate,
@@ -130,7 +131,12 @@ fn timeouts_record_info_and_switch_process() {
 
 #[test]
 fn replicas_agree_after_settle_without_knobs() {
-    for p in ProtocolName::ALL {
+    // Causal memory applies concurrent writes in delivery order, which may
+    // differ between replicas: it does not promise convergence.
+    for p in ProtocolName::ALL
+        .into_iter()
+        .filter(|p| p.promises().contains(&Guarantee::Convergence))
+    {
         for seed in 0..5 {
             let run = simulate(&SimConfig::new(p).with_seed(seed)).unwrap();
             let copies: Vec<&Vec<Option<i64>>> = run.replicas.iter().flatten().collect();
