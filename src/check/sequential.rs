@@ -56,6 +56,9 @@ pub fn check_after_lin(
         Ok(m) => m,
         Err(e) => return GuaranteeResult::not_checked(Guarantee::Sequential, e),
     };
+    if let Some(out) = crate::check::linearizable::out_of_time(Guarantee::Sequential, config) {
+        return out;
+    }
     // Linearizability implies sequential consistency, and its search is far
     // cheaper (real time prunes it), so a linearizable history is decided
     // here with the linearization as the witness (it respects session

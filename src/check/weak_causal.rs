@@ -599,6 +599,9 @@ pub fn check_many(
     config: &CheckConfig,
 ) -> Vec<GuaranteeResult> {
     use Guarantee::*;
+    // A check that would start after the run's deadline answers unknown at
+    // once (the near-linear ones too: the budget is for the whole run).
+    let late = |g: Guarantee| crate::check::linearizable::out_of_time(g, config);
     let prepared = prepare(history);
     let needs_facts = |g: &Guarantee| {
         matches!(
@@ -611,6 +614,11 @@ pub fn check_many(
             guarantees
                 .par_iter()
                 .map(|&g| match g {
+                    ReadYourWrites | MonotonicReads | MonotonicWrites | Pram
+                        if late(g).is_some() =>
+                    {
+                        late(g)
+                    }
                     ReadYourWrites | MonotonicReads | MonotonicWrites => {
                         Some(crate::check::session::check_prepared(
                             history,
@@ -642,6 +650,11 @@ pub fn check_many(
     let dependent: Vec<Option<GuaranteeResult>> = guarantees
         .par_iter()
         .map(|&g| {
+            if needs_facts(&g)
+                && let Some(unknown) = late(g)
+            {
+                return Some(unknown);
+            }
             Some(match g {
                 WritesFollowReads => {
                     crate::check::session::check_prepared(history, &prepared, &facts, g, config)

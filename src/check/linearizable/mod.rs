@@ -302,6 +302,14 @@ pub(crate) enum PartEnd {
     Stopped,
 }
 
+/// `unknown` when the run's deadline has already passed: a check that
+/// starts late answers at once instead of running over the budget.
+pub(crate) fn out_of_time(g: Guarantee, config: &CheckConfig) -> Option<GuaranteeResult> {
+    deadline(config)
+        .is_some_and(|d| Instant::now() >= d)
+        .then(|| GuaranteeResult::unknown(g, "the time budget ran out before this check started"))
+}
+
 /// The budget's deadline, from the config's timeout.
 pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
     config
@@ -408,6 +416,9 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
         Ok(m) => m,
         Err(e) => return GuaranteeResult::not_checked(g, e),
     };
+    if let Some(out) = out_of_time(g, config) {
+        return out;
+    }
     let widened;
     let history = if config.clock_skew > 0 {
         widened = history.widened(config.clock_skew);
