@@ -3,14 +3,14 @@
 use assert_cmd::Command;
 use serde_json::Value as Json;
 
-fn concord() -> Command {
+pub(crate) fn concord() -> Command {
     let mut cmd = Command::cargo_bin("concord").expect("binary builds");
     cmd.env("NO_COLOR", "1");
     cmd
 }
 
 /// Runs `concord args...` with `stdin` and returns (exit code, stdout, stderr).
-fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+pub(crate) fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     let out = concord().args(args).write_stdin(stdin).output().unwrap();
     (
         out.status.code().expect("exited normally"),
@@ -19,7 +19,7 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-fn json_lines(stdout: &str) -> Vec<Json> {
+pub(crate) fn json_lines(stdout: &str) -> Vec<Json> {
     stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))

@@ -4,32 +4,10 @@
 //! in Jepsen text logs, Knossos micro-operation spellings, huge tokens, and
 //! the semantics notes a report shows.
 
-use assert_cmd::Command;
 use concord::parse::{self, Format, ParseOptions};
 use serde_json::Value as Json;
 
-fn concord() -> Command {
-    let mut cmd = Command::cargo_bin("concord").expect("binary builds");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-/// Runs `concord args...` with `stdin` and returns (exit code, stdout, stderr).
-fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = concord().args(args).write_stdin(stdin).output().unwrap();
-    (
-        out.status.code().expect("exited normally"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn json_lines(stdout: &str) -> Vec<Json> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect()
-}
+use crate::cli::{json_lines, run};
 
 // ---------------------------------------------------------------------------
 // 1. A process whose times go backwards is an input error.
