@@ -309,11 +309,20 @@ pub struct CausalFacts {
     /// The clocks of `bad_reads`, `k` entries each in the same order
     /// (reads have no stored clock in `clocks`).
     pub bad_read_clocks: Vec<u32>,
+    /// The run's deadline passed before every session was scanned: the
+    /// checks built on these facts answer unknown.
+    pub incomplete: bool,
 }
 
 /// Runs the CC scan (see the module docs); `want_cf` also collects the
-/// conflict pairs.
-pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> CausalFacts {
+/// conflict pairs. A session whose scan would start after `deadline` is
+/// not scanned, and the facts say they are incomplete.
+pub fn causal_facts(
+    history: &History,
+    reg: &Registers,
+    want_cf: bool,
+    deadline: Option<std::time::Instant>,
+) -> CausalFacts {
     let rf = rf_pairs(history, reg, |_| true);
     let preds = Preds::from_pairs(history.len(), &rf);
     let wl = write_lists(history, reg);
@@ -330,9 +339,11 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
                 write_lists: wl,
                 bad_reads: Vec::new(),
                 bad_read_clocks: Vec::new(),
+                incomplete: false,
             };
         }
     };
+    let late = std::sync::atomic::AtomicBool::new(false);
     // Sessions are scanned independently (each with its own pointers), in
     // parallel; their findings are concatenated in session order, so the
     // result does not depend on the number of threads.
@@ -342,6 +353,10 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
         .map_init(
             || None,
             |state: &mut Option<ScanState>, session| {
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    late.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return SessionFacts::default();
+                }
                 let state = match state {
                     Some(st) => {
                         st.reset(&wl);
@@ -360,6 +375,7 @@ pub fn causal_facts(history: &History, reg: &Registers, want_cf: bool) -> Causal
         write_lists: WriteLists::default(),
         bad_reads: Vec::new(),
         bad_read_clocks: Vec::new(),
+        incomplete: late.into_inner(),
     };
     for found in per_session {
         facts.violations.extend(found.violations);
@@ -641,6 +657,7 @@ pub fn check_many(
                     history,
                     &prepared.reg,
                     guarantees.contains(&CausalConvergence),
+                    crate::check::linearizable::deadline(config),
                 )
             } else {
                 CausalFacts::default()
@@ -654,6 +671,12 @@ pub fn check_many(
                 && let Some(unknown) = late(g)
             {
                 return Some(unknown);
+            }
+            if needs_facts(&g) && facts.incomplete {
+                return Some(GuaranteeResult::unknown(
+                    g,
+                    "the time budget ran out during the causal scan",
+                ));
             }
             Some(match g {
                 WritesFollowReads => {
