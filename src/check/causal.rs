@@ -50,7 +50,7 @@ pub fn check_prepared(
         &facts.write_lists,
         ViewBase::Causal,
         facts.clocks.as_ref(),
-        crate::check::linearizable::deadline(config),
+        config.run_deadline(),
     ) {
         Ok(found) => finish(g, prepared, history, found, config),
         Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),

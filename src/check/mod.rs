@@ -174,6 +174,28 @@ pub struct CheckConfig {
     pub max_violations: Option<usize>,
 }
 
+impl CheckConfig {
+    /// The run's deadline: `deadline`, else `timeout` from now (a check
+    /// called on its own, outside [`check`]).
+    pub fn run_deadline(&self) -> Option<Instant> {
+        self.deadline
+            .or_else(|| self.timeout.map(|t| Instant::now() + t))
+    }
+
+    /// True once the run's deadline has passed.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// `unknown` for `g` when the deadline has already passed: a check that
+    /// would start late answers at once instead of running over the budget.
+    pub fn too_late(&self, g: Guarantee) -> Option<GuaranteeResult> {
+        self.out_of_time().then(|| {
+            GuaranteeResult::unknown(g, "the time budget ran out before this check started")
+        })
+    }
+}
+
 /// The verdict of one guarantee on one history.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {

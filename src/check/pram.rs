@@ -252,7 +252,7 @@ pub fn check_prepared(
         &wl,
         ViewBase::SessionOrder,
         None,
-        crate::check::linearizable::deadline(config),
+        config.run_deadline(),
     ) {
         Ok(found) => finish(g, prepared, history, found, config),
         Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),

@@ -30,7 +30,7 @@
 use crate::check::linearizable::search::{self, Budget, SearchEnd, Sessions};
 use crate::check::linearizable::spec::DataModel;
 use crate::check::linearizable::{
-    Instance, Product, deadline, instances, refutation, resolve_model, with_model,
+    Instance, Product, instances, refutation, resolve_model, with_model,
 };
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model};
 use crate::history::{History, KeyId, OpId};
@@ -56,7 +56,7 @@ pub fn check_after_lin(
         Ok(m) => m,
         Err(e) => return GuaranteeResult::not_checked(Guarantee::Sequential, e),
     };
-    if let Some(out) = crate::check::linearizable::out_of_time(Guarantee::Sequential, config) {
+    if let Some(out) = config.too_late(Guarantee::Sequential) {
         return out;
     }
     // Linearizability implies sequential consistency, and its search is far
@@ -120,7 +120,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
     };
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: deadline(config),
+        deadline: config.run_deadline(),
         max_states: config.max_states,
         stop: &stop,
         memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
@@ -130,7 +130,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
     // half of the time budget and a bounded memo, leaving the rest to the
     // decisive search.
     let quick = Budget {
-        deadline: deadline(config).map(|d| {
+        deadline: config.run_deadline().map(|d| {
             let now = std::time::Instant::now();
             now + d.saturating_duration_since(now) / 2
         }),

@@ -614,18 +614,21 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     }
     let mut out = Vec::new();
     // A detached write (an unknown-outcome write followed by more of its
-    // process's operations) has its parent's chain before it: the number
-    // of counted writes there, and the writes of each key it may follow.
-    let prior_writes = |t: usize| -> Option<(usize, u32)> {
-        let p = reg.parent[t]?;
-        let ps = reg.session_of[p.index()] as usize;
-        let chain = reg.chain(ps, reg.pos[p.index()] as usize);
-        let count = chain
-            .iter()
-            .filter(|&&o| reg.is_write(o) && reg.session_of[o.index()] as usize == ps)
-            .count();
-        Some((ps, count as u32))
-    };
+    // process's operations) follows its parent's session up to the parent:
+    // per session, that session and how many of its counted writes come up
+    // to the parent (computed once; every read of a detached write and of
+    // a write it may follow asks).
+    let prior: Vec<Option<(usize, u32)>> = reg
+        .parent
+        .iter()
+        .map(|p| {
+            let p = (*p)?;
+            let ps = reg.session_of[p.index()] as usize;
+            let upto = &reg.sessions[ps][..=reg.pos[p.index()] as usize];
+            Some((ps, upto.iter().filter(|&&o| reg.is_write(o)).count() as u32))
+        })
+        .collect();
+    let prior_writes = |t: usize| prior[t];
     // Detached writes per parent session, for reads of a write they follow.
     let mut detached_of: Vec<Vec<usize>> = vec![Vec::new(); k];
     for t in 0..k {

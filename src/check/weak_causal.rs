@@ -617,7 +617,7 @@ pub fn check_many(
     use Guarantee::*;
     // A check that would start after the run's deadline answers unknown at
     // once (the near-linear ones too: the budget is for the whole run).
-    let late = |g: Guarantee| crate::check::linearizable::out_of_time(g, config);
+    let late = |g: Guarantee| config.too_late(g);
     let prepared = prepare(history);
     let needs_facts = |g: &Guarantee| {
         matches!(
@@ -657,7 +657,7 @@ pub fn check_many(
                     history,
                     &prepared.reg,
                     guarantees.contains(&CausalConvergence),
-                    crate::check::linearizable::deadline(config),
+                    config.run_deadline(),
                 )
             } else {
                 CausalFacts::default()

@@ -47,7 +47,6 @@ use rustc_hash::FxHashMap;
 use search::{Budget, Item, RealTime, SearchEnd};
 use spec::DataModel;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 /// Runs `$body` with `$m` bound to the sequential specification of `$model`.
 macro_rules! with_model {
@@ -302,21 +301,6 @@ pub(crate) enum PartEnd {
     Stopped,
 }
 
-/// `unknown` when the run's deadline has already passed: a check that
-/// starts late answers at once instead of running over the budget.
-pub(crate) fn out_of_time(g: Guarantee, config: &CheckConfig) -> Option<GuaranteeResult> {
-    deadline(config)
-        .is_some_and(|d| Instant::now() >= d)
-        .then(|| GuaranteeResult::unknown(g, "the time budget ran out before this check started"))
-}
-
-/// The budget's deadline, from the config's timeout.
-pub(crate) fn deadline(config: &CheckConfig) -> Option<Instant> {
-    config
-        .deadline
-        .or_else(|| config.timeout.map(|t| Instant::now() + t))
-}
-
 /// Builds the violation evidence of a refuted search.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn refutation<M: DataModel>(
@@ -416,7 +400,7 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
         Ok(m) => m,
         Err(e) => return GuaranteeResult::not_checked(g, e),
     };
-    if let Some(out) = out_of_time(g, config) {
+    if let Some(out) = config.too_late(g) {
         return out;
     }
     let widened;
@@ -451,7 +435,7 @@ pub(crate) fn check_general<M: DataModel>(
     // count. The shared deadline bounds the whole.
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: deadline(config),
+        deadline: config.run_deadline(),
         max_states: config.max_states,
         stop: &stop,
         memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),

@@ -56,7 +56,7 @@
 
 use super::search::{self, Budget, RealTime, SearchEnd};
 use super::spec::{DataModel, RegisterOp};
-use super::{PartEnd, deadline, instances, search_instance, with_model};
+use super::{PartEnd, instances, search_instance, with_model};
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Staleness, Violation};
 use crate::history::{
     Call, History, KeyId, Observed, OpId, Operation, Outcome, Ret, Value, ValueId,
@@ -335,7 +335,7 @@ pub fn check_fast(
         .iter()
         .enumerate()
         .map(|(i, kc)| {
-            if i < SEARCHED_EVIDENCE_MAX && !out_of_time(config) {
+            if i < SEARCHED_EVIDENCE_MAX && !config.out_of_time() {
                 evidence(history, model, config, kc)
             } else {
                 zone_violation(history, kc)
@@ -343,7 +343,7 @@ pub fn check_fast(
         })
         .collect();
     let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
-    let (staleness, note) = if out_of_time(config) {
+    let (staleness, note) = if config.out_of_time() {
         (
             None,
             "; staleness not computed: the time budget ran out".to_string(),
@@ -356,12 +356,6 @@ pub fn check_fast(
         "decided by the zone method for registers with unique values (Gibbons & Korach; Golab, Li & Shah){note}"
     ));
     Some(r)
-}
-
-/// True once the run's deadline has passed: the verdict stands, the
-/// extras (searched evidence, staleness) are skipped.
-fn out_of_time(config: &CheckConfig) -> bool {
-    deadline(config).is_some_and(|d| std::time::Instant::now() >= d)
 }
 
 /// How many failing keys get the search's evidence (longest prefix).
@@ -394,7 +388,7 @@ fn search_key<M: DataModel>(
     let inst = insts.iter().find(|i| i.partition == key.0)?;
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: deadline(config),
+        deadline: config.run_deadline(),
         max_states: config.max_states,
         stop: &stop,
         memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
@@ -504,7 +498,7 @@ fn staleness(
         .map(|kc| {
             let (mut lo, mut hi): (T, T) = (1, 1);
             while zone_conflict(&kc.clusters, hi).is_some() {
-                if out_of_time(config) {
+                if config.out_of_time() {
                     return T::MAX;
                 }
                 lo = hi + 1;
@@ -515,7 +509,7 @@ fn staleness(
             }
             // The smallest Δ in [lo, hi] without conflict.
             while lo < hi {
-                if out_of_time(config) {
+                if config.out_of_time() {
                     return T::MAX;
                 }
                 let mid = lo + (hi - lo) / 2;
@@ -608,7 +602,7 @@ fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result
     let insts = instances(&TwoVersions, history, true)?;
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: deadline(config),
+        deadline: config.run_deadline(),
         max_states: config.max_states,
         stop: &stop,
         memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
