@@ -525,3 +525,16 @@ fn literature_library() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Writes `CONCORD_DUMP_CASES` (default 300) random histories of the
+/// reference generator into `CONCORD_DUMP_DIR`, for `scripts/ab.sh`.
+#[test]
+#[ignore = "a tool for scripts/ab.sh, not a test"]
+fn dump_random_histories() {
+    let dir = std::env::var("CONCORD_DUMP_DIR").expect("CONCORD_DUMP_DIR names the output folder");
+    let cases = env_u64("CONCORD_DUMP_CASES", 300);
+    for seed in 1..=cases {
+        let path = std::path::Path::new(&dir).join(format!("random_{seed:05}.hist"));
+        std::fs::write(&path, reference::generator::history(seed)).expect("writable output folder");
+    }
+}
