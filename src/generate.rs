@@ -24,7 +24,7 @@
 //! change.
 
 use crate::history::{
-    Call, History, HistoryBuilder, KeyId, Observed, OpSpec, Outcome, ProcessId, Ret, Time,
+    Call, History, HistoryBuilder, KeyId, Model, Observed, OpSpec, Outcome, ProcessId, Ret, Time,
 };
 use crate::render::hist::to_hist;
 
@@ -294,14 +294,11 @@ fn stale_value(applied: &[(i64, Time, Time)], read_invoke: Time) -> Option<i64> 
 
 fn build(cfg: &GenConfig, plan: &[Planned]) -> History {
     let mut b = HistoryBuilder::new();
-    b.metadata.model = Some(
-        if cfg.cas_fraction > 0.0 {
-            "cas-register"
-        } else {
-            "register"
-        }
-        .to_string(),
-    );
+    b.metadata.model = Some(if cfg.cas_fraction > 0.0 {
+        Model::CasRegister
+    } else {
+        Model::Register
+    });
     b.metadata.initial = Some(b.int(0));
     let keys: Vec<KeyId> = if cfg.keys == 0 {
         vec![b.implicit_key()]

@@ -43,6 +43,7 @@
 
 pub mod check;
 pub mod generate;
+pub mod guarantee;
 pub mod history;
 pub mod order;
 pub mod parse;
@@ -50,6 +51,7 @@ pub mod render;
 pub mod report;
 pub mod sim;
 
-pub use check::{CheckConfig, Guarantee, GuaranteeResult, Model, Verdict, check};
-pub use history::History;
+pub use check::{CheckConfig, GuaranteeResult, check};
+pub use guarantee::{Guarantee, Verdict};
+pub use history::{History, Model};
 pub use parse::{Format, ParseError, ParseOptions, parse};

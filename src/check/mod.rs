@@ -9,136 +9,20 @@ pub mod causal;
 pub mod causal_convergence;
 pub mod convergence;
 pub mod linearizable;
-pub mod model;
 pub mod pram;
 pub mod sanity;
 pub mod sequential;
 pub mod session;
 pub mod weak_causal;
 
+pub use crate::guarantee::{Guarantee, Verdict};
 use crate::history::{History, KeyId, OpId, Time};
-use std::fmt;
+pub use crate::order::edge::{Edge, EdgeLabel};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-pub use model::Model;
-
-/// A consistency guarantee concord can check.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Guarantee {
-    ReadYourWrites,
-    MonotonicReads,
-    MonotonicWrites,
-    WritesFollowReads,
-    Pram,
-    Causal,
-    WeakCausal,
-    CausalConvergence,
-    Convergence,
-    Sequential,
-    Linearizable,
-}
-
-impl Guarantee {
-    /// Every guarantee, weakest families first.
-    pub const ALL: [Guarantee; 11] = [
-        Guarantee::ReadYourWrites,
-        Guarantee::MonotonicReads,
-        Guarantee::MonotonicWrites,
-        Guarantee::WritesFollowReads,
-        Guarantee::Pram,
-        Guarantee::Causal,
-        Guarantee::WeakCausal,
-        Guarantee::CausalConvergence,
-        Guarantee::Convergence,
-        Guarantee::Sequential,
-        Guarantee::Linearizable,
-    ];
-
-    /// The name users type and reports print.
-    pub fn name(self) -> &'static str {
-        match self {
-            Guarantee::ReadYourWrites => "read-your-writes",
-            Guarantee::MonotonicReads => "monotonic-reads",
-            Guarantee::MonotonicWrites => "monotonic-writes",
-            Guarantee::WritesFollowReads => "writes-follow-reads",
-            Guarantee::Pram => "pram",
-            Guarantee::Causal => "causal",
-            Guarantee::WeakCausal => "weak-causal",
-            Guarantee::CausalConvergence => "causal-convergence",
-            Guarantee::Convergence => "convergence",
-            Guarantee::Sequential => "sequential",
-            Guarantee::Linearizable => "linearizable",
-        }
-    }
-
-    /// The short alias (`ryw`, `mr`, ...).
-    pub fn alias(self) -> &'static str {
-        match self {
-            Guarantee::ReadYourWrites => "ryw",
-            Guarantee::MonotonicReads => "mr",
-            Guarantee::MonotonicWrites => "mw",
-            Guarantee::WritesFollowReads => "wfr",
-            Guarantee::Pram => "fifo",
-            Guarantee::Causal => "cm",
-            Guarantee::WeakCausal => "cc",
-            Guarantee::CausalConvergence => "ccv",
-            Guarantee::Convergence => "convergence",
-            Guarantee::Sequential => "sc",
-            Guarantee::Linearizable => "lin",
-        }
-    }
-
-    /// Parses a name or alias.
-    pub fn from_name(name: &str) -> Option<Guarantee> {
-        Guarantee::ALL
-            .into_iter()
-            .find(|g| g.name() == name || g.alias() == name)
-    }
-
-    /// Guarantees this one directly implies (the lattice's edges, see
-    /// `DEFINITIONS.md`): a history keeping `self` keeps each of these.
-    pub fn implies(self) -> &'static [Guarantee] {
-        use Guarantee::*;
-        match self {
-            Linearizable => &[Sequential],
-            Sequential => &[CausalConvergence, Causal],
-            CausalConvergence => &[WeakCausal],
-            Causal => &[WeakCausal, Pram],
-            // Proved in `check::session` (a stale WFR read is a WriteCORead)
-            // and checked against the oracle in tests/it/weak_oracle.rs.
-            WeakCausal => &[WritesFollowReads],
-            Pram => &[ReadYourWrites, MonotonicReads, MonotonicWrites],
-            _ => &[],
-        }
-    }
-
-    /// Every guarantee implied by `self`, transitively (excluding itself).
-    pub fn implied_closure(self) -> Vec<Guarantee> {
-        let mut out: Vec<Guarantee> = Vec::new();
-        let mut stack = self.implies().to_vec();
-        while let Some(g) = stack.pop() {
-            if !out.contains(&g) {
-                out.push(g);
-                stack.extend_from_slice(g.implies());
-            }
-        }
-        out.sort();
-        out
-    }
-
-    /// True when the check needs real-time order (timestamps).
-    pub fn needs_real_time(self) -> bool {
-        matches!(self, Guarantee::Linearizable)
-    }
-}
-
-impl fmt::Display for Guarantee {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::history::Model;
 
 /// How a check is run. Built by the CLI from flags; library users fill it
 /// directly. The default checks every applicable guarantee with no budget.
@@ -194,70 +78,6 @@ impl CheckConfig {
             GuaranteeResult::unknown(g, "the time budget ran out before this check started")
         })
     }
-}
-
-/// The verdict of one guarantee on one history.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    /// The guarantee holds (a witness may back it).
-    Holds,
-    /// The guarantee is violated (violations carry the evidence).
-    Violated,
-    /// A budget ran out or the input does not determine the answer.
-    Unknown,
-    /// The check was not run (it does not apply to this history, or is not
-    /// available); `reason` says why. Never reported as holding.
-    NotChecked,
-}
-
-impl Verdict {
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Holds => "holds",
-            Verdict::Violated => "violated",
-            Verdict::Unknown => "unknown",
-            Verdict::NotChecked => "not-checked",
-        }
-    }
-}
-
-/// Why one operation must come before another, as evidence.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EdgeLabel {
-    /// Same process, earlier in its session.
-    SessionOrder,
-    /// The target read returned the value the source wrote.
-    ReadsFrom,
-    /// The source returned before the target was invoked.
-    RealTime,
-    /// Causal order (so ∪ rf)⁺, when the path is not spelled out.
-    Causal,
-    /// A write order forced by a rule, named in `rule`.
-    ForcedWriteOrder { rule: String },
-    /// Order in a (partial) linearization or witness.
-    Linearization,
-}
-
-impl EdgeLabel {
-    /// A short label for reports and DOT (`so`, `rf`, `rt`, `co`, `ar`).
-    pub fn short(&self) -> &str {
-        match self {
-            EdgeLabel::SessionOrder => "so",
-            EdgeLabel::ReadsFrom => "rf",
-            EdgeLabel::RealTime => "rt",
-            EdgeLabel::Causal => "co",
-            EdgeLabel::ForcedWriteOrder { .. } => "ar",
-            EdgeLabel::Linearization => "lin",
-        }
-    }
-}
-
-/// A labelled edge between two operations.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Edge {
-    pub from: OpId,
-    pub to: OpId,
-    pub label: EdgeLabel,
 }
 
 /// One violation: a small set of operations and edges, and why together
@@ -496,47 +316,5 @@ fn check_one(history: &History, guarantee: Guarantee, config: &CheckConfig) -> G
         Guarantee::WeakCausal => weak_causal::check(history, config),
         Guarantee::CausalConvergence => causal_convergence::check(history, config),
         Guarantee::Convergence => convergence::check(history, config),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_aliases_round_trip() {
-        for g in Guarantee::ALL {
-            assert_eq!(Guarantee::from_name(g.name()), Some(g));
-            assert_eq!(Guarantee::from_name(g.alias()), Some(g));
-        }
-    }
-
-    #[test]
-    fn lattice_closure_matches_definitions() {
-        let lin = Guarantee::Linearizable.implied_closure();
-        assert_eq!(
-            lin.len(),
-            Guarantee::ALL.len() - 2,
-            "all but itself and convergence"
-        );
-        assert!(
-            !Guarantee::WeakCausal
-                .implied_closure()
-                .contains(&Guarantee::Pram)
-        );
-        assert!(
-            Guarantee::Causal
-                .implied_closure()
-                .contains(&Guarantee::MonotonicReads)
-        );
-        assert_eq!(
-            Guarantee::WeakCausal.implied_closure(),
-            vec![Guarantee::WritesFollowReads]
-        );
-        assert!(
-            Guarantee::Causal
-                .implied_closure()
-                .contains(&Guarantee::WritesFollowReads)
-        );
     }
 }

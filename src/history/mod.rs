@@ -34,8 +34,10 @@
 //! [`ValueId`]) and the history owns the tables.
 
 pub mod builder;
+pub mod model;
 
 pub use builder::{BuildError, BuildErrorKind, Completion, HistoryBuilder, Invocation, OpSpec};
+pub use model::Model;
 
 use std::fmt;
 
@@ -412,7 +414,7 @@ pub struct Annotation {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metadata {
     /// The data model named by the history (`cas-register`, `kv`, ...).
-    pub model: Option<String>,
+    pub model: Option<Model>,
     /// Initial value of every key without its own entry in `initial_by_key`.
     /// `None` means "absent".
     pub initial: Option<ValueId>,

@@ -8,8 +8,8 @@
 //! could not order, or the operations of one violation. Whole histories are
 //! never turned into explicit edge lists beyond so and rf (O(n) edges).
 
-use crate::check::{Edge, EdgeLabel};
 use crate::history::{History, OpId};
+use crate::order::edge::{Edge, EdgeLabel};
 use crate::order::relations::{ReadFrom, registers};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -198,13 +198,15 @@ impl Bfs {
 }
 
 /// DOT text of operations and labelled edges. Nodes show the operation and
-/// its input line; `highlight` operations are drawn bold.
+/// its input line; `highlight` operations are drawn bold; `caption`, when
+/// given, is the graph's label (so the picture stands alone).
 pub fn to_dot(
     history: &History,
     title: &str,
     ops: &[OpId],
     edges: &[Edge],
     highlight: &[OpId],
+    caption: Option<&str>,
 ) -> String {
     let mut nodes: Vec<OpId> = ops.to_vec();
     for e in edges {
@@ -258,6 +260,9 @@ pub fn to_dot(
             style
         );
     }
+    if let Some(caption) = caption {
+        let _ = writeln!(out, "  label={};", quote(caption));
+    }
     out.push_str("}\n");
     out
 }
@@ -285,7 +290,7 @@ pub fn happens_before_dot(history: &History) -> String {
         }
     }
     let ops: Vec<OpId> = reg.sessions.iter().flatten().copied().collect();
-    to_dot(history, "happens_before", &ops, &edges, &[])
+    to_dot(history, "happens_before", &ops, &edges, &[], None)
 }
 
 fn quote(s: &str) -> String {

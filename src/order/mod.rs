@@ -15,6 +15,7 @@
 //! Architecture invariant: nothing here decides a verdict; the checks in
 //! `check/` do. Nothing here ever builds Θ(n²) edges.
 
+pub mod edge;
 pub mod graph;
 pub mod relations;
 pub mod vclock;

@@ -21,11 +21,11 @@
 //! backtracking, which keeps both the speed and the error messages precise.
 
 use super::{ParseError, ParseOptions, Span, excerpt, excerpt_tail};
-use crate::history::History;
 use crate::history::{
     Annotation, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder, Invocation, KeyId,
     MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, Time, TimeUnit, Value,
 };
+use crate::history::{History, Model};
 use nom::IResult;
 use nom::Parser;
 use nom::bytes::complete::{tag, take_while1};
@@ -1206,7 +1206,7 @@ fn text_atom(input: &str) -> PResult<'_, Cow<'_, str>> {
 /// A header directive, as written.
 enum HeaderSyn<'a> {
     Concord,
-    Model(Cow<'a, str>),
+    Model(Model),
     Initial(Option<(Cow<'a, str>, Tok)>, Option<Value>),
     Unit(TimeUnit),
     Quiescent(Time),
@@ -1276,7 +1276,19 @@ fn concord_dir<'a>(input: &'a str, ctx: &str) -> PResult<'a, HeaderSyn<'a>> {
 /// `model_dir ::= 'model' sp text_atom` (the argument part)
 fn model_dir(input: &str) -> PResult<'_, HeaderSyn<'_>> {
     let (rest, m) = text_atom(input)?;
-    Ok((rest, HeaderSyn::Model(m)))
+    let Some(model) = Model::from_name(&m) else {
+        return failure(
+            error_at(
+                tok_between(input, rest),
+                format!("unknown data model {}", excerpt(&m)),
+            )
+            .note(format!(
+                "note: the models are {}",
+                Model::names().join(", ")
+            )),
+        );
+    };
+    Ok((rest, HeaderSyn::Model(model)))
 }
 
 /// `unit_dir ::= 'unit' sp ( 'ticks' | 'ns' | 'us' | 'ms' | 's' )`
@@ -1634,7 +1646,7 @@ impl Driver {
         }
         match h {
             HeaderSyn::Concord => {}
-            HeaderSyn::Model(m) => self.b.metadata.model = Some(m.into_owned()),
+            HeaderSyn::Model(m) => self.b.metadata.model = Some(m),
             HeaderSyn::Initial(k, v) => match k {
                 None => self.b.metadata.initial = v.map(|v| self.b.value(v)),
                 Some((k, _)) => {

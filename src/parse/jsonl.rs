@@ -53,7 +53,7 @@ use super::semantics;
 use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
-    MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
+    MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
     ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
@@ -243,7 +243,18 @@ impl<'a> Reader<'a> {
                     let m = v.as_str().ok_or_else(|| {
                         self.err(line, Some("model"), "expected a string as model")
                     })?;
-                    self.b.metadata.model = Some(m.to_string());
+                    let model = Model::from_name(m).ok_or_else(|| {
+                        self.err(
+                            line,
+                            Some("model"),
+                            format!(
+                                "unknown data model {} (the models are {})",
+                                super::excerpt(m),
+                                Model::names().join(", ")
+                            ),
+                        )
+                    })?;
+                    self.b.metadata.model = Some(model);
                 }
                 "initial" => {
                     self.b.metadata.initial = match v {
@@ -976,7 +987,7 @@ mod tests {
 "#;
         let h = parse_str(ops).unwrap();
         assert_eq!(h.len(), 5);
-        assert_eq!(h.metadata.model.as_deref(), Some("cas-register"));
+        assert_eq!(h.metadata.model, Some(Model::CasRegister));
         assert_eq!(h.describe(h.ops()[1].id), "p2 read x -> nil");
         assert_eq!(h.describe(h.ops()[2].id), "p2 read x -> ?");
         assert_eq!(h.describe(h.ops()[3].id), "p3 cas x 1 2 -> false");

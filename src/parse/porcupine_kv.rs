@@ -33,7 +33,7 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
         },
     )?;
     if history.metadata.model.is_none() {
-        history.metadata.model = Some("kv".to_string());
+        history.metadata.model = Some(crate::history::Model::Kv);
     }
     Ok(history)
 }

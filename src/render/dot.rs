@@ -6,25 +6,16 @@
 use crate::check::Violation;
 use crate::history::History;
 
-/// The violation's subgraph as a DOT digraph.
+/// The violation's subgraph as a DOT digraph, captioned with its
+/// explanation.
 pub fn violation_to_dot(history: &History, violation: &Violation) -> String {
-    let mut dot = crate::order::graph::to_dot(
+    let caption = format!("{}: {}", violation.pattern, violation.explanation);
+    crate::order::graph::to_dot(
         history,
         &violation.pattern,
         &violation.ops,
         &violation.edges,
         &violation.ops,
-    );
-    // The explanation goes in as a graph label so the picture stands alone.
-    let label = format!(
-        "  label=\"{}: {}\";\n}}\n",
-        violation.pattern,
-        violation
-            .explanation
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-    );
-    dot.truncate(dot.len() - 2);
-    dot.push_str(&label);
-    dot
+        Some(&caption),
+    )
 }

@@ -122,9 +122,9 @@ pub fn write_events(history: &History, out: &mut String) {
 fn write_header(history: &History, out: &mut String) {
     let m = &history.metadata;
     out.push_str("%concord 1\n");
-    if let Some(model) = &m.model {
+    if let Some(model) = m.model {
         out.push_str("%model ");
-        write_atom(model, out);
+        write_atom(model.name(), out);
         out.push('\n');
     }
     if m.time_unit != TimeUnit::Ticks {

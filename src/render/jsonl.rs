@@ -38,7 +38,7 @@ fn header(h: &History, events: bool) -> String {
         Json::from(if events { "events" } else { "operations" }),
     );
     if let Some(model) = &h.metadata.model {
-        m.insert("model".into(), Json::from(model.as_str()));
+        m.insert("model".into(), Json::from(model.name()));
     }
     if let Some(v) = h.metadata.initial {
         m.insert("initial".into(), json_value(h.value(v)));

@@ -26,12 +26,13 @@
 
 pub mod engine;
 pub mod merkle;
+pub mod network;
 pub mod protocols;
 pub mod rng;
 
-use crate::check::{Guarantee, Verdict};
-use crate::history::{History, HistoryBuilder, TimeUnit};
-use engine::NodeId;
+use crate::guarantee::{Guarantee, Verdict};
+use crate::history::{History, HistoryBuilder, Model, TimeUnit};
+use network::NodeId;
 use protocols::{
     Protocol, ProtocolCounters,
     causal::{Apply, Causal},
@@ -878,7 +879,7 @@ pub fn simulate(cfg: &SimConfig) -> Result<SimRun, SimError> {
 
 fn drive<P: Protocol>(cfg: &SimConfig, mut proto: P) -> Result<SimRun, SimError> {
     let mut builder = HistoryBuilder::new();
-    builder.metadata.model = Some("register".to_string());
+    builder.metadata.model = Some(Model::Register);
     builder.metadata.time_unit = TimeUnit::Micros;
     let knobs = names(cfg.faults.iter().map(|f| f.name()));
     builder.metadata.extra = vec![

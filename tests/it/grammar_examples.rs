@@ -69,7 +69,7 @@ fn the_full_example_has_every_kind() {
     let h = hist::parse(body, &ParseOptions::default()).unwrap();
     let kinds: std::collections::BTreeSet<_> = h.ops().iter().map(|o| o.kind()).collect();
     assert_eq!(kinds.len(), concord::history::OpKind::ALL.len());
-    assert_eq!(h.metadata.model.as_deref(), Some("kv"));
+    assert_eq!(h.metadata.model, Some(concord::Model::Kv));
     assert_eq!(h.annotations.len(), 1);
     assert_eq!(h.annotations[0].time, Some(40));
 }

@@ -89,7 +89,7 @@ struct HistGen {
     keyed: bool,
     timed: bool,
     ops: Vec<OpGen>,
-    model: Option<String>,
+    model: Option<concord::Model>,
     initial: Option<Value>,
     initial_by_key: Vec<(usize, Value)>,
     quiescent: Option<u64>,
@@ -106,10 +106,7 @@ fn hist_gen() -> impl Strategy<Value = HistGen> {
             prop::collection::vec(op_gen(), 0..25),
         ),
         (
-            prop::option::of(prop_oneof![
-                Just("cas-register".to_string()),
-                any::<String>()
-            ]),
+            prop::option::of(prop::sample::select(concord::Model::ALL.to_vec())),
             prop::option::of(value()),
             prop::collection::vec((0..KEYS.len(), value()), 0..3),
             any::<Option<u64>>(),
@@ -144,7 +141,7 @@ fn hist_gen() -> impl Strategy<Value = HistGen> {
 fn build(g: &HistGen) -> History {
     let mut b = HistoryBuilder::new();
     b.set_real_time(g.timed);
-    b.metadata.model = g.model.clone();
+    b.metadata.model = g.model;
     b.metadata.initial = g.initial.clone().map(|v| b.value(v));
     let mut seen_keys = Vec::new();
     for (k, v) in &g.initial_by_key {

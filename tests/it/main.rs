@@ -10,6 +10,7 @@ mod hist_roundtrip;
 mod input_rules;
 mod lattice;
 mod lattice_all;
+mod layers;
 mod lin_oracle;
 mod linearizability;
 mod metamorphic;

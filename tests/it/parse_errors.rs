@@ -527,3 +527,25 @@ fn snapshot_overlap() {
         "p1 write x 1 @ 0..10\np1 read x 1 @ 5..12 # oops\n"
     ));
 }
+
+#[test]
+fn unknown_model_is_a_parse_error() {
+    assert_error(
+        "%model registr\np1 write x 1 @ 0..1\n",
+        1,
+        8,
+        "unknown data model",
+    );
+    assert_error("%model registr\n", 1, 8, "the models are register");
+    let h = assert_ok("%model cas-register\np1 write x 1 @ 0..1\n");
+    assert_eq!(h.metadata.model, Some(concord::Model::CasRegister));
+    let jsonl = "{\"concord\":1,\"model\":\"queue-ish\"}\n";
+    let err =
+        concord::parse::jsonl::parse(jsonl, &ParseOptions::default()).expect_err("unknown model");
+    assert!(
+        err.message.contains("unknown data model"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.line, 1);
+}

@@ -71,7 +71,7 @@ fn assert_well_formed(h: &History, label: &str) {
         h.metadata.quiescent_at.is_some(),
         "{label}: quiescence marked"
     );
-    assert_eq!(h.metadata.model.as_deref(), Some("register"));
+    assert_eq!(h.metadata.model, Some(concord::Model::Register));
 }
 
 #[test]

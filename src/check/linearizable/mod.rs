@@ -98,11 +98,8 @@ pub fn resolve_model(history: &History, config: &CheckConfig) -> Result<Model, S
     if let Some(m) = config.model {
         return Ok(m);
     }
-    if let Some(name) = &history.metadata.model {
-        return Model::from_name(name).ok_or_else(|| {
-            let known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
-            format!("unknown data model `{name}` (known: {})", known.join(", "))
-        });
+    if let Some(m) = history.metadata.model {
+        return Ok(m);
     }
     let has = |f: &dyn Fn(&Operation) -> bool| history.ops().iter().any(f);
     Ok(if has(&|o| matches!(o.call, Call::Txn(_))) {

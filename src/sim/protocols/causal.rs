@@ -85,7 +85,7 @@
 
 use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, Stamp, lww_merge};
 use crate::history::Time;
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]

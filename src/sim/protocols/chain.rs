@@ -17,7 +17,7 @@
 //! linearizability breaks (and read-your-writes, when the key was fresh).
 
 use super::Protocol;
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]

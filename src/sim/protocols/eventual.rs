@@ -16,10 +16,10 @@
 //! lost (a partition, message loss) are never repaired: convergence breaks.
 
 use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, ProtocolCounters, Stamp, lww_merge};
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use crate::sim::merkle::{
     self, Entry, MerkleTree, bucket_entries, compare_digest, merge_entries, newer_entries,
 };
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 
 #[derive(Clone, Debug)]
 pub enum Msg {

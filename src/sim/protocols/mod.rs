@@ -19,7 +19,7 @@ pub mod quorum;
 pub mod single;
 pub mod smr;
 
-use super::engine::{Ctx, Message, NodeId, Request};
+use super::network::{Ctx, Message, NodeId, Request};
 
 /// Counters a protocol may expose beyond the engine's message counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

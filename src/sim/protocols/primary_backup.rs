@@ -34,7 +34,7 @@
 //!   passive replication.
 
 use super::{Protocol, ProtocolCounters, nondeterministic_value};
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug)]

@@ -26,7 +26,7 @@
 //! breaks (and linearizability).
 
 use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, Stamp, lww_merge};
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeMap;
 
 type Entry = Option<(Stamp, i64)>;

@@ -5,7 +5,7 @@
 //! effect at the instant node 0 handles it, inside its interval.
 
 use super::Protocol;
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 
 #[derive(Clone, Debug)]
 pub enum Msg {

@@ -26,7 +26,7 @@
 //!   example of why active replication needs deterministic operations.
 
 use super::{Protocol, nondeterministic_value};
-use crate::sim::engine::{Ctx, Message, NodeId, Reply, ReqOp, Request};
+use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]

@@ -1,4 +1,5 @@
-//! Names of the data models users pick with `--model`. The sequential
+//! Names of the data models users pick with `--model` or a history names
+//! in its header (`%model`), typed so a bad name is a parse error. The sequential
 //! specifications themselves live with the strong checks
 //! (`check::linearizable`).
 
@@ -53,6 +54,11 @@ impl Model {
 
     pub fn from_name(name: &str) -> Option<Model> {
         Model::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Every model's name, for error messages and help.
+    pub fn names() -> Vec<&'static str> {
+        Model::ALL.iter().map(|m| m.name()).collect()
     }
 }
 
