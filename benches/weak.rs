@@ -21,7 +21,7 @@
 //! exclude generation (history construction is the parser's job); peak
 //! memory is the process's VmHWM.
 
-use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
+use concord::check::{CheckConfig, Guarantee, Verdict, check_polynomial};
 use concord::history::{Call, History, HistoryBuilder, Observed, OpSpec, Outcome, Ret};
 use std::time::Instant;
 
@@ -268,7 +268,7 @@ fn run(label: &str, h: &History, guarantees: &[Guarantee], reps: usize, expect: 
     for _ in 0..reps {
         let start = Instant::now();
         let cpu_start = cpu_seconds();
-        let results = check_many(h, guarantees, &config);
+        let results = check_polynomial(h, guarantees, &config);
         times.push(start.elapsed().as_secs_f64());
         cpu.push(cpu_seconds() - cpu_start);
         verdicts = results
@@ -364,7 +364,7 @@ fn main() {
         drop(h);
     }
     let bad = generate(100_000, 64, 1000, Mode::Lww, 10, 7);
-    let results = check_many(
+    let results = check_polynomial(
         &bad,
         &[Guarantee::MonotonicReads, Guarantee::WeakCausal],
         &CheckConfig::default(),

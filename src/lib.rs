@@ -30,12 +30,13 @@
 //!     guarantees: vec![Guarantee::Linearizable, Guarantee::Sequential],
 //!     ..CheckConfig::default()
 //! };
+//! // Results come in the order asked.
 //! let results = concord::check(&history, &config);
-//! assert_eq!(results[0].guarantee, Guarantee::Sequential);
-//! assert_eq!(results[0].verdict, Verdict::Holds);
-//! assert_eq!(results[1].verdict, Verdict::Violated);
+//! assert_eq!(results[0].guarantee, Guarantee::Linearizable);
+//! assert_eq!(results[0].verdict, Verdict::Violated);
+//! assert_eq!(results[1].verdict, Verdict::Holds);
 //! // The evidence names the read that cannot be placed, with its line.
-//! let read = results[1].violations[0].ops[0];
+//! let read = results[0].violations[0].ops[0];
 //! assert_eq!(history.op(read).source.line, 3);
 //! ```
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use concord::check::weak_causal::check_many;
+use concord::check::check_polynomial;
 use concord::{CheckConfig, Guarantee};
 use libfuzzer_sys::fuzz_target;
 
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // Every weak guarantee (check_many leaves the strong ones out).
-    let results = check_many(&h, &Guarantee::ALL, &CheckConfig::default());
+    let results = check_polynomial(&h, &Guarantee::ALL, &CheckConfig::default());
     assert_eq!(results.len(), Guarantee::ALL.len() - 2);
     common::assert_evidence_and_lattice(&results);
 });

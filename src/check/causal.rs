@@ -22,38 +22,43 @@
 //! When the CC scan finds violations they are reported (they are CM
 //! violations too) and the engine is skipped.
 
-use crate::check::pram::{ViewBase, view_engine};
-use crate::check::sanity::{Prepared, finish};
-use crate::check::weak_causal::{CausalFacts, check_one};
-use crate::check::{CheckConfig, Guarantee, GuaranteeResult};
-use crate::history::History;
+use crate::check::prepare::finish;
+use crate::check::result::GuaranteeResult;
+use crate::check::shared::{Check, Needs, Shared};
+use crate::check::views::{ViewBase, view_engine};
+use crate::guarantee::Guarantee;
 
-/// Checks causal memory.
-pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    check_one(history, Guarantee::Causal, config)
-}
+/// Causal memory: the causal scan's violations, else one legal view per
+/// session over causal order (`check::views`).
+pub struct CausalMemory;
 
-/// Like [`check`], from shared facts.
-pub fn check_prepared(
-    history: &History,
-    prepared: &Prepared,
-    facts: &CausalFacts,
-    config: &CheckConfig,
-) -> GuaranteeResult {
-    let g = Guarantee::Causal;
-    if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() {
-        return finish(g, prepared, history, facts.violations.clone(), config);
+impl Check for CausalMemory {
+    fn guarantee(&self) -> Guarantee {
+        Guarantee::Causal
     }
-    match view_engine(
-        history,
-        &prepared.reg,
-        &facts.write_lists,
-        ViewBase::Causal,
-        facts.clocks.as_ref(),
-        config.run_deadline(),
-    ) {
-        Ok(found) => finish(g, prepared, history, found, config),
-        Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
-        Err(_) => finish(g, prepared, history, Vec::new(), config),
+
+    fn needs(&self) -> Needs {
+        Needs::CAUSAL_SCAN
+    }
+
+    fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+        let (history, prepared, config) = (shared.history, shared.prepared(), shared.config);
+        let facts = shared.facts();
+        let g = Guarantee::Causal;
+        if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() {
+            return finish(g, prepared, history, facts.violations.clone(), config);
+        }
+        match view_engine(
+            history,
+            &prepared.reg,
+            &facts.write_lists,
+            ViewBase::Causal,
+            facts.clocks.as_ref(),
+            config.run_deadline(),
+        ) {
+            Ok(found) => finish(g, prepared, history, found, config),
+            Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
+            Err(_) => finish(g, prepared, history, Vec::new(), config),
+        }
     }
 }

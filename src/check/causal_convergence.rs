@@ -22,42 +22,53 @@
 //! implied). At most n·k edges, in practice far fewer; a topological sort
 //! of co ∪ cf then finds any cycle, and the shortest one is reported.
 
-use crate::check::sanity::{Prepared, finish};
-use crate::check::weak_causal::{CausalFacts, check_one, cyclic};
-use crate::check::{CheckConfig, Guarantee, GuaranteeResult};
-use crate::history::{History, OpId};
+use crate::check::evidence::cyclic;
+use crate::check::prepare::finish;
+use crate::check::result::GuaranteeResult;
+use crate::check::shared::{Check, Needs, Shared};
+use crate::guarantee::Guarantee;
+use crate::history::OpId;
 use crate::order::vclock::{Preds, rf_pairs, topological_order};
 
-/// Checks causal convergence.
-pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    check_one(history, Guarantee::CausalConvergence, config)
-}
+/// Causal convergence: the causal scan's violations, else a cycle of
+/// co ∪ cf.
+pub struct CausalConvergence;
 
-/// Like [`check`], from shared facts (computed with conflict pairs).
-pub fn check_prepared(
-    history: &History,
-    prepared: &Prepared,
-    facts: &CausalFacts,
-    config: &CheckConfig,
-) -> GuaranteeResult {
-    let g = Guarantee::CausalConvergence;
-    if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() || facts.cf.is_empty() {
-        return finish(g, prepared, history, facts.violations.clone(), config);
+impl Check for CausalConvergence {
+    fn guarantee(&self) -> Guarantee {
+        Guarantee::CausalConvergence
     }
-    let reg = &prepared.reg;
-    let rf = rf_pairs(history, reg, |_| true);
-    let mut pairs: Vec<(OpId, OpId)> = rf.clone();
-    pairs.extend_from_slice(&facts.cf);
-    let preds = Preds::from_pairs(history.len(), &pairs);
-    let found = match topological_order(history, reg, &preds) {
-        Ok(_) => Vec::new(),
-        Err(left) => {
-            let forced: Vec<(OpId, OpId, &str)> =
-                facts.cf.iter().map(|(w, lw)| (*w, *lw, "cf")).collect();
-            cyclic(history, reg, &rf, &forced, &left, "CyclicCF")
-                .into_iter()
-                .collect()
+
+    fn needs(&self) -> Needs {
+        Needs {
+            conflicts: true,
+            ..Needs::CAUSAL_SCAN
         }
-    };
-    finish(g, prepared, history, found, config)
+    }
+
+    fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+        let (history, prepared, config) = (shared.history, shared.prepared(), shared.config);
+        let facts = shared.facts();
+        let g = Guarantee::CausalConvergence;
+        if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() || facts.cf.is_empty()
+        {
+            return finish(g, prepared, history, facts.violations.clone(), config);
+        }
+        let reg = &prepared.reg;
+        let rf = rf_pairs(history, reg, |_| true);
+        let mut pairs: Vec<(OpId, OpId)> = rf.clone();
+        pairs.extend_from_slice(&facts.cf);
+        let preds = Preds::from_pairs(history.len(), &pairs);
+        let found = match topological_order(history, reg, &preds) {
+            Ok(_) => Vec::new(),
+            Err(left) => {
+                let forced: Vec<(OpId, OpId, &str)> =
+                    facts.cf.iter().map(|(w, lw)| (*w, *lw, "cf")).collect();
+                cyclic(history, reg, &rf, &forced, &left, "CyclicCF")
+                    .into_iter()
+                    .collect()
+            }
+        };
+        finish(g, prepared, history, found, config)
+    }
 }

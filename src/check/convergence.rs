@@ -23,23 +23,36 @@
 //! written twice, a value is maximal when any of its writers is, so no
 //! false alarm is raised. O(n) after the shared causal clocks.
 
-use crate::check::sanity::{Prepared, describe_read, describe_write, finish, key_name, prepare};
-use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
+use crate::check::evidence::{describe_read, describe_write, key_name};
+use crate::check::prepare::{Prepared, finish};
+use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
+use crate::check::shared::{Check, Needs, Shared};
+use crate::guarantee::Guarantee;
 use crate::history::{Call, History, Observed, OpId, Time};
+use crate::order::edge::{Edge, EdgeLabel};
 use crate::order::relations::ReadFrom;
-use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
+use crate::order::vclock::Clocks;
 
-/// Checks convergence after `history.metadata.quiescent_at`.
-pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    let prepared = prepare(history);
-    let rf = rf_pairs(history, &prepared.reg, |_| true);
-    let co = clocks(
-        history,
-        &prepared.reg,
-        Preds::from_pairs(history.len(), &rf),
-    )
-    .ok();
-    check_prepared(history, &prepared, co.as_ref(), config)
+/// Convergence after the quiescence point, over the causal scan's clocks.
+pub struct Convergence;
+
+impl Check for Convergence {
+    fn guarantee(&self) -> Guarantee {
+        Guarantee::Convergence
+    }
+
+    fn needs(&self) -> Needs {
+        Needs::CAUSAL_SCAN
+    }
+
+    fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+        check_prepared(
+            shared.history,
+            shared.prepared(),
+            shared.facts().clocks.as_ref(),
+            shared.config,
+        )
+    }
 }
 
 /// The quiescence point implied by the last nemesis annotation that stops
@@ -59,7 +72,7 @@ pub fn quiescence_from_annotations(history: &History, settle: Time) -> Option<Ti
 
 /// Like [`check`], with shared preparation and causal clocks (`None` when
 /// co is cyclic: session order is used instead).
-pub fn check_prepared(
+fn check_prepared(
     history: &History,
     prepared: &Prepared,
     co: Option<&Clocks>,

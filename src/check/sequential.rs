@@ -32,13 +32,49 @@ use crate::check::linearizable::spec::DataModel;
 use crate::check::linearizable::{
     Instance, Product, instances, refutation, resolve_model, with_model,
 };
-use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model};
+use crate::check::result::{CheckConfig, GuaranteeResult};
+use crate::check::shared::{Check, Needs, Shared};
+use crate::guarantee::{Guarantee, Verdict};
+use crate::history::Model;
 use crate::history::{History, KeyId, OpId};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Sequential consistency: refuted cheaply by a violated weaker guarantee,
+/// else implied by linearizability, else the search with session order.
+pub struct Sequential;
+
+impl Check for Sequential {
+    fn guarantee(&self) -> Guarantee {
+        Guarantee::Sequential
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            search: true,
+            ..Needs::default()
+        }
+    }
+
+    /// Sequential consistency is NP-complete; a violated weaker guarantee
+    /// that it implies refutes it soundly and cheaply (DEFINITIONS.md: CCv
+    /// violations are SC violations), so that is tried before the search,
+    /// which reuses the run's linearizability result.
+    fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+        shared
+            .refuted_by_weaker(Guarantee::Sequential)
+            .unwrap_or_else(|| {
+                let lin = shared
+                    .earlier(Guarantee::Linearizable)
+                    .filter(|l| l.verdict != Verdict::NotChecked);
+                check_after_lin(shared.history, shared.config, lin)
+            })
+    }
+}
+
 /// Checks sequential consistency of `history` under `config` (model,
-/// timeout, max_states, witness). See the module docs.
+/// timeout, max_states, witness) with its own algorithms only. See the
+/// module docs.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     check_after_lin(history, config, None)
 }
@@ -76,7 +112,7 @@ pub fn check_after_lin(
                 &owned
             }
         };
-        if lin.verdict == crate::check::Verdict::Holds {
+        if lin.verdict == Verdict::Holds {
             let mut r = GuaranteeResult::holds(Guarantee::Sequential);
             r.reason = Some("implied by linearizability".into());
             r.witness = lin.witness.clone();

@@ -114,40 +114,80 @@
 //!   cycle search over rf plus "read → later write of the same session"
 //!   finds it (`CyclicWFR`).
 
-use crate::check::sanity::{Prepared, describe_read, describe_write, finish};
-use crate::check::weak_causal::{CausalFacts, check_one};
-use crate::check::{CheckConfig, Edge, EdgeLabel, Guarantee, GuaranteeResult, Violation};
+use crate::check::evidence::{describe_read, describe_write};
+use crate::check::prepare::{Prepared, finish};
+use crate::check::result::{GuaranteeResult, Violation};
+use crate::check::scan::CausalFacts;
+use crate::check::shared::{Check, Needs, Shared};
+use crate::guarantee::Guarantee;
 use crate::history::{History, KeyId, OpId};
+use crate::order::edge::{Edge, EdgeLabel};
 use crate::order::graph::{cycle_among, kahn_leftover};
 use crate::order::relations::{ReadFrom, Registers};
 use crate::order::vclock::Clocks;
 use rustc_hash::FxHashMap;
 
-/// Checks one session guarantee on its own (see the module docs).
-pub fn check(history: &History, guarantee: Guarantee, config: &CheckConfig) -> GuaranteeResult {
-    check_one(history, guarantee, config)
+/// Read-your-writes (see the module docs).
+pub struct ReadYourWrites;
+/// Monotonic reads.
+pub struct MonotonicReads;
+/// Monotonic writes.
+pub struct MonotonicWrites;
+/// Writes-follow-reads: judges the bad reads of the causal scan.
+pub struct WritesFollowReads;
+
+/// The session checks over the relations alone.
+macro_rules! session_check {
+    ($ty:ident, $g:ident, $find:ident) => {
+        impl Check for $ty {
+            fn guarantee(&self) -> Guarantee {
+                Guarantee::$g
+            }
+
+            fn needs(&self) -> Needs {
+                Needs::RELATIONS
+            }
+
+            fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+                finish_session(shared, Guarantee::$g, |h, p| $find(h, &p.reg))
+            }
+        }
+    };
 }
 
-/// Like [`check`], from a shared preparation; `facts` (the CC scan,
-/// `check::weak_causal`) is read by writes-follow-reads only.
-pub fn check_prepared(
-    history: &History,
-    prepared: &Prepared,
-    facts: &CausalFacts,
-    guarantee: Guarantee,
-    config: &CheckConfig,
-) -> GuaranteeResult {
-    if prepared.reg.unsupported.is_some() {
-        return finish(guarantee, prepared, history, Vec::new(), config);
+session_check!(ReadYourWrites, ReadYourWrites, read_your_writes);
+session_check!(MonotonicReads, MonotonicReads, monotonic_reads);
+session_check!(MonotonicWrites, MonotonicWrites, monotonic_writes);
+
+impl Check for WritesFollowReads {
+    fn guarantee(&self) -> Guarantee {
+        Guarantee::WritesFollowReads
     }
-    let found = match guarantee {
-        Guarantee::ReadYourWrites => read_your_writes(history, &prepared.reg),
-        Guarantee::MonotonicReads => monotonic_reads(history, &prepared.reg),
-        Guarantee::MonotonicWrites => monotonic_writes(history, &prepared.reg),
-        Guarantee::WritesFollowReads => writes_follow_reads_observed(history, &prepared.reg, facts),
-        _ => Vec::new(),
-    };
-    finish(guarantee, prepared, history, found, config)
+
+    fn needs(&self) -> Needs {
+        Needs::CAUSAL_SCAN
+    }
+
+    fn run(&self, shared: &Shared<'_>) -> GuaranteeResult {
+        let facts = shared.facts();
+        finish_session(shared, Guarantee::WritesFollowReads, |h, p| {
+            writes_follow_reads_observed(h, &p.reg, facts)
+        })
+    }
+}
+
+/// The result of a session check from what `find` finds.
+fn finish_session(
+    shared: &Shared<'_>,
+    g: Guarantee,
+    find: impl FnOnce(&History, &Prepared) -> Vec<Violation>,
+) -> GuaranteeResult {
+    let (history, prepared, config) = (shared.history, shared.prepared(), shared.config);
+    if prepared.reg.unsupported.is_some() {
+        return finish(g, prepared, history, Vec::new(), config);
+    }
+    let found = find(history, prepared);
+    finish(g, prepared, history, found, config)
 }
 
 /// A source read in a stretch of a session: its first and last reader with

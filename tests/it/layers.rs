@@ -297,15 +297,6 @@ fn imports_run_down_the_layers() {
     );
 }
 
-/// The weak-check hub, being taken apart (issue 12, step 2).
-const KNOWN_CYCLE: &[&str] = &[
-    "check/causal.rs",
-    "check/causal_convergence.rs",
-    "check/pram.rs",
-    "check/session.rs",
-    "check/weak_causal.rs",
-];
-
 /// True when `to` is the `mod.rs` of a folder `from` lies in.
 fn uses_own_root(from: &Path, to: &Path) -> bool {
     to.file_name().is_some_and(|n| n == "mod.rs")
@@ -353,7 +344,6 @@ fn files_import_each_other_without_a_cycle() {
     };
     let on_cycle: Vec<String> = (0..names.len())
         .filter(|&i| indeg[i] > 0 && reaches(i, i))
-        .filter(|&i| !KNOWN_CYCLE.contains(&names[i].to_string_lossy().as_ref()))
         .map(|i| {
             let outs: Vec<String> = adj[i]
                 .iter()

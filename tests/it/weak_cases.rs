@@ -5,7 +5,7 @@
 
 use crate::weak_support;
 
-use concord::check::{CheckConfig, Guarantee, weak_causal::check_many};
+use concord::check::{CheckConfig, Guarantee, check_polynomial};
 use concord::render::dot::violation_to_dot;
 use std::path::Path;
 use weak_support::read_hist;
@@ -52,7 +52,7 @@ fn literature_histories_get_their_expected_verdicts() {
         let patterns = pairs(&text, "# pattern:");
         let history = read_hist(&text);
         let wanted: Vec<Guarantee> = expect.iter().map(|(g, _)| *g).collect();
-        let results = check_many(&history, &wanted, &CheckConfig::default());
+        let results = check_polynomial(&history, &wanted, &CheckConfig::default());
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         for ((g, verdict), r) in expect.iter().zip(&results) {
             if r.verdict.name() != verdict {
@@ -100,7 +100,7 @@ fn literature_histories_get_their_expected_verdicts() {
 #[test]
 fn violations_are_explained_in_plain_sentences() {
     let h = read_hist("p1 write x 1\np1 write x 2\np2 read x 2\np2 read x 1\n");
-    let r = check_many(&h, &[Guarantee::WeakCausal], &CheckConfig::default());
+    let r = check_polynomial(&h, &[Guarantee::WeakCausal], &CheckConfig::default());
     let v = &r[0].violations[0];
     assert_eq!(v.pattern, "WriteCORead");
     assert_eq!(
@@ -121,7 +121,7 @@ fn max_violations_limits_output_not_detection() {
         max_violations: Some(2),
         ..CheckConfig::default()
     };
-    let r = check_many(&h, &[Guarantee::WeakCausal], &config);
+    let r = check_polynomial(&h, &[Guarantee::WeakCausal], &config);
     assert_eq!(r[0].violation_count, 5);
     assert_eq!(r[0].violations.len(), 2);
 }
@@ -145,6 +145,6 @@ fn quiescence_comes_from_a_nemesis_heal_plus_settle_time() {
     );
     let mut h = h;
     h.metadata.quiescent_at = concord::check::convergence::quiescence_from_annotations(&h, 15);
-    let r = check_many(&h, &[Guarantee::Convergence], &CheckConfig::default());
+    let r = check_polynomial(&h, &[Guarantee::Convergence], &CheckConfig::default());
     assert_eq!(r[0].verdict.name(), "holds", "{:?}", r[0].reason);
 }

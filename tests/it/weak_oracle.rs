@@ -7,7 +7,7 @@
 use crate::lattice_all::implications;
 use crate::weak_support;
 
-use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
+use concord::check::{CheckConfig, Guarantee, Verdict, check_polynomial};
 use concord::history::{Call, History, Observed};
 use weak_support::{Rng, random_hist, read_hist};
 
@@ -461,7 +461,7 @@ fn agree_with_oracle(
     for case in 0..cases {
         let text = generate(&mut rng);
         let h = read_hist(&text);
-        let results = check_many(&h, &CHECKED, &config);
+        let results = check_polynomial(&h, &CHECKED, &config);
         for (i, (g, res)) in CHECKED.iter().zip(&results).enumerate() {
             let expect = oracle(&text, &h, *g);
             let got = match res.verdict {
@@ -600,7 +600,7 @@ fn repeated_values_never_raise_a_false_alarm() {
             continue;
         }
         let h = read_hist(&text);
-        let results = check_many(&h, &CHECKED, &config);
+        let results = check_polynomial(&h, &CHECKED, &config);
         if variants.len() > 1 {
             ambiguous += 1;
         }
@@ -640,7 +640,7 @@ fn verdicts_respect_the_lattice() {
     for case in 0..5000 {
         let text = random_hist(&mut rng);
         let h = read_hist(&text);
-        let r = check_many(&h, &CHECKED, &config);
+        let r = check_polynomial(&h, &CHECKED, &config);
         let holds = |g: Guarantee| {
             r[CHECKED.iter().position(|x| *x == g).unwrap_or(0)].verdict == Verdict::Holds
         };
@@ -720,7 +720,7 @@ fn observation_checks_agree_with_their_definition_on_longer_histories() {
     for case in 0..4000 {
         let text = longer_hist(&mut rng);
         let h = read_hist(&text);
-        let results = check_many(&h, &checked, &config);
+        let results = check_polynomial(&h, &checked, &config);
         // The writes-follow-reads check judges only the reads the CC scan
         // found bad; that is sound only because CC implies WFR, which the
         // definitions (the oracle, not the checkers) must confirm.

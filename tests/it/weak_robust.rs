@@ -9,7 +9,7 @@
 use crate::lattice_all::contradictions;
 use crate::weak_support;
 
-use concord::check::{CheckConfig, Guarantee, Verdict, weak_causal::check_many};
+use concord::check::{CheckConfig, Guarantee, Verdict, check_polynomial};
 use std::collections::BTreeMap;
 use weak_support::{Rng, read_hist};
 
@@ -104,7 +104,7 @@ fn mixed_histories_keep_evidence_and_the_lattice() {
         let text = random_mixed_hist(&mut rng, noise);
         let h = read_hist(&text);
         // Every weak guarantee (check_many leaves the strong ones out).
-        let results = check_many(&h, &Guarantee::ALL, &config);
+        let results = check_polynomial(&h, &Guarantee::ALL, &config);
         assert_eq!(results.len(), Guarantee::ALL.len() - 2);
         for r in &results {
             // A clean history comes from a sequentially consistent run that
