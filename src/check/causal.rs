@@ -17,7 +17,7 @@
 //! # Algorithm
 //!
 //! The CC scan first (O(n·k)); when it is clean, the per-session view
-//! engine of `check::pram` with causal order as its base: O(k·R·(n+e)·k)
+//! engine of `check::views` with causal order as its base: O(k·R·(n+e)·k)
 //! for R saturation rounds (polynomial; no fast tool for CM is known).
 //! When the CC scan finds violations they are reported (they are CM
 //! violations too) and the engine is skipped.

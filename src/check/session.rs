@@ -93,7 +93,7 @@
 //!   vector's entry for `t`; an initial read iff some session's first
 //!   write of the key does.
 //! * **WFR** (O(n·k) time and memory for the clocks, shared with the CC
-//!   scan of `check::weak_causal`, plus, per key holding a read that scan
+//!   scan of `check::scan`, plus, per key holding a read that scan
 //!   found bad, O(m·k) for its m reads; O(n·k) in all): `K(r)` is exactly
 //!   the set of sources of the non-initial reads in the causal past
 //!   (so ∪ rf)⁺ of `r` (every path into `r` enters a session through a

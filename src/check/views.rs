@@ -17,7 +17,7 @@
 //! reachability is a vector clock per operation; each round recomputes the
 //! clocks in topological order and adds, per read and writing session, the
 //! edge from the last write of `x` that must precede the read (a pointer
-//! that only moves forward, as in `check::weak_causal`).
+//! that only moves forward, as in `check::scan`).
 //!
 //! Cost: O(k · R · (n + e) · k) time for k sessions, n operations, e edges
 //! and R saturation rounds per session (R is small in practice; it is

@@ -93,7 +93,7 @@ pub fn rf_pairs(
 ///
 /// Rows are stored session by session, each session's writes in session
 /// order, so that walking a session's operations walks memory forwards
-/// (the scans of `check::weak_causal` and `check::pram` do), and the row
+/// (the scans of `check::scan` and `check::views` do), and the row
 /// of a session's i-th write is found without its id.
 #[derive(Clone, Debug)]
 pub struct Clocks {
