@@ -33,6 +33,7 @@ pub mod weak_causal;
 pub use crate::guarantee::{Guarantee, Verdict};
 pub use crate::history::Model;
 pub use crate::order::edge::{Edge, EdgeLabel};
+pub use linearizable::spec::DataModel;
 pub use registry::{check, check_one, check_polynomial};
 pub use result::{CheckConfig, GuaranteeResult, Staleness, Violation};
 pub use shared::{Check, Needs, Shared};

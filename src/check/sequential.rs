@@ -122,6 +122,38 @@ pub fn check_after_lin(
     with_model!(model, |m| check_with(&m, history, config))
 }
 
+/// Checks sequential consistency of `history` against a data model of the
+/// caller's own (see [`crate::check::linearizable::check_model`]): when the
+/// history has timestamps and is linearizable under the model, that
+/// decides it (the linearization is the witness); otherwise the search
+/// with session order runs.
+pub fn check_model<M: DataModel>(
+    history: &History,
+    model: &M,
+    config: &CheckConfig,
+) -> GuaranteeResult {
+    if let Some(out) = config.too_late(Guarantee::Sequential) {
+        return out;
+    }
+    if history.has_real_time() {
+        let lin = crate::check::linearizable::check_model(
+            history,
+            model,
+            &CheckConfig {
+                clock_skew: 0,
+                ..config.clone()
+            },
+        );
+        if lin.verdict == Verdict::Holds {
+            let mut r = GuaranteeResult::holds(Guarantee::Sequential);
+            r.reason = Some("implied by linearizability".into());
+            r.witness = lin.witness;
+            return r;
+        }
+    }
+    check_with(model, history, config)
+}
+
 /// Replays `order` as a sequentially consistent order of `history` under
 /// `model`: like [`crate::check::linearizable::validate_witness`], with
 /// session order in place of real time.

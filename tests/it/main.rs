@@ -3,6 +3,7 @@
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
+mod custom_model;
 mod deep_cycle;
 mod formats;
 mod grammar_examples;

@@ -449,6 +449,69 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     with_model!(model, |m| check_general(&m, history, config))
 }
 
+/// Checks linearizability of `history` against a data model of the
+/// caller's own (Porcupine's main feature): implement [`DataModel`] in your
+/// crate and pass it here. The same search, budgets (`config.timeout`,
+/// `max_states`, `max_memory`), clock skew, evidence and witness as the
+/// built-in models; `config.model` is ignored.
+///
+/// ```
+/// use concord::check::{CheckConfig, DataModel, linearizable};
+/// use concord::history::{Call, History, Operation, Outcome, Ret, Observed, Value};
+///
+/// /// A counter that only goes up by one.
+/// struct Ticks;
+/// impl DataModel for Ticks {
+///     type State = i64;
+///     type Op = Option<i64>; // None: a tick; Some(n): a read of n
+///     fn name(&self) -> &'static str { "ticks" }
+///     fn init(&self, _: &History, _: u32) -> i64 { 0 }
+///     fn compile(&self, h: &History, op: &Operation) -> Result<Option<Option<i64>>, String> {
+///         match (&op.call, &op.outcome) {
+///             (Call::Add(_), _) => Ok(Some(None)),
+///             (Call::Read, Outcome::Ok(Ret::Value(Observed::Value(v)))) => match h.value(*v) {
+///                 Value::Int(n) => Ok(Some(Some(*n))),
+///                 other => Err(format!("a read of {other} is not a count")),
+///             },
+///             (Call::Read, _) => Ok(None),
+///             _ => Err("ticks has only add and read".into()),
+///         }
+///     }
+///     fn step(&self, n: &i64, op: &Option<i64>) -> Option<i64> {
+///         match op {
+///             None => Some(n + 1),
+///             Some(m) => (m == n).then_some(*n),
+///         }
+///     }
+///     fn describe_state(&self, _: &History, n: &i64) -> String { format!("the count is {n}") }
+/// }
+///
+/// let text = "p1 add c 1 @ 0..10\np2 read c 0 @ 20..30\n";
+/// let h = concord::parse(text, concord::Format::Hist, &Default::default()).unwrap();
+/// let r = linearizable::check_model(&h, &Ticks, &CheckConfig::default());
+/// assert_eq!(r.verdict, concord::Verdict::Violated);
+/// ```
+pub fn check_model<M: DataModel>(
+    history: &History,
+    model: &M,
+    config: &CheckConfig,
+) -> GuaranteeResult {
+    let g = Guarantee::Linearizable;
+    if !history.has_real_time() {
+        return GuaranteeResult::not_checked(
+            g,
+            "the history has no timestamps, so there is no real-time order",
+        );
+    }
+    if let Some(out) = config.too_late(g) {
+        return out;
+    }
+    if config.clock_skew > 0 {
+        return check_general(model, &history.widened(config.clock_skew), config);
+    }
+    check_general(model, history, config)
+}
+
 /// The general search over every partition, in parallel.
 pub(crate) fn check_general<M: DataModel>(
     model: &M,
