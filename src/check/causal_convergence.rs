@@ -23,11 +23,13 @@
 //! of co ∪ cf then finds any cycle, and the shortest one is reported.
 
 use crate::check::evidence::cyclic;
+use crate::check::pattern::Pattern;
 use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::Guarantee;
 use crate::history::OpId;
+use crate::order::edge::Rule;
 use crate::order::vclock::{Preds, rf_pairs, topological_order};
 
 /// Causal convergence: the causal scan's violations, else a cycle of
@@ -62,9 +64,12 @@ impl Check for CausalConvergence {
         let found = match topological_order(history, reg, &preds) {
             Ok(_) => Vec::new(),
             Err(left) => {
-                let forced: Vec<(OpId, OpId, &str)> =
-                    facts.cf.iter().map(|(w, lw)| (*w, *lw, "cf")).collect();
-                cyclic(history, reg, &rf, &forced, &left, "CyclicCF")
+                let forced: Vec<(OpId, OpId, Rule)> = facts
+                    .cf
+                    .iter()
+                    .map(|(w, lw)| (*w, *lw, Rule::Conflict))
+                    .collect();
+                cyclic(history, reg, &rf, &forced, &left, Pattern::CyclicCF)
                     .into_iter()
                     .collect()
             }

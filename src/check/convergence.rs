@@ -24,6 +24,7 @@
 //! false alarm is raised. O(n) after the shared causal clocks.
 
 use crate::check::evidence::{describe_read, describe_write, key_name};
+use crate::check::pattern::Pattern;
 use crate::check::prepare::{Prepared, finish};
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
 use crate::check::shared::{Check, Needs, Shared};
@@ -144,7 +145,7 @@ fn check_prepared(
         let value = history.op(first).observed();
         if let Some(&other) = reads.iter().find(|r| history.op(**r).observed() != value) {
             found.push(Violation {
-                pattern: "Divergence".to_string(),
+                pattern: Pattern::Divergence,
                 key: Some(crate::history::KeyId(k as u32)),
                 ops: vec![first, other],
                 edges: Vec::new(),
@@ -221,7 +222,7 @@ fn check_prepared(
             ),
         };
         found.push(Violation {
-            pattern: "NotMaximal".to_string(),
+            pattern: Pattern::NotMaximal,
             key: Some(key),
             ops,
             edges,

@@ -2,9 +2,10 @@
 //! (with its input line), and the cycle violation every order-based check
 //! reports when its constraints cannot be satisfied.
 
+use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
 use crate::history::{History, KeyId, Observed, OpId};
-use crate::order::edge::{Edge, EdgeLabel};
+use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::graph::cycle_among;
 use crate::order::relations::Registers;
 
@@ -66,9 +67,9 @@ pub fn cyclic(
     history: &History,
     reg: &Registers,
     rf: &[(OpId, OpId)],
-    forced: &[(OpId, OpId, &str)],
+    forced: &[(OpId, OpId, Rule)],
     left: &[OpId],
-    pattern: &str,
+    pattern: Pattern,
 ) -> Option<Violation> {
     let mut is_left = vec![false; history.len()];
     for op in left {
@@ -90,9 +91,7 @@ pub fn cyclic(
     edges.extend(forced.iter().map(|(t, s, rule)| Edge {
         from: *s,
         to: *t,
-        label: EdgeLabel::ForcedWriteOrder {
-            rule: rule.to_string(),
-        },
+        label: EdgeLabel::ForcedWriteOrder { rule: *rule },
     }));
     let cycle = cycle_among(edges, |op| is_left[op.index()])?;
     let ops: Vec<OpId> = cycle.iter().map(|e| e.from).collect();
@@ -125,7 +124,7 @@ pub fn cyclic(
         })
         .collect();
     Some(Violation {
-        pattern: pattern.to_string(),
+        pattern,
         key: None,
         ops,
         edges: cycle,

@@ -2,6 +2,7 @@
 //! the run's one time and memory budget) and its result
 //! ([`GuaranteeResult`], a verdict with evidence: [`Violation`]s).
 
+use crate::check::pattern::Pattern;
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::{KeyId, Model, OpId, Time};
 use crate::order::edge::Edge;
@@ -70,7 +71,7 @@ impl CheckConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// The bad pattern, e.g. `WriteCORead`, `ThinAirRead`, `NotLinearizable`.
-    pub pattern: String,
+    pub pattern: Pattern,
     /// The key where it happens, when it is about one key.
     pub key: Option<KeyId>,
     /// The operations involved, smallest witness first where it matters.

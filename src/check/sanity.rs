@@ -19,6 +19,7 @@
 //! preparation carries ([`crate::check::prepare::Prepared`]).
 
 use crate::check::evidence::{describe_read, where_is};
+use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
 use crate::history::History;
 use crate::order::edge::{Edge, EdgeLabel};
@@ -31,13 +32,13 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
             let read = describe_read(history, r);
             let (pattern, ops, edges, explanation) = match bad {
                 BadRead::ThinAir => (
-                    "ThinAirRead",
+                    Pattern::ThinAirRead,
                     vec![r],
                     vec![],
                     format!("{read}, a value no operation wrote to that key"),
                 ),
                 BadRead::Aborted(w) => (
-                    "AbortedRead",
+                    Pattern::AbortedRead,
                     vec![w, r],
                     vec![],
                     format!(
@@ -46,7 +47,7 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
                     ),
                 ),
                 BadRead::Future(w) => (
-                    "FutureRead",
+                    Pattern::FutureRead,
                     vec![r, w],
                     vec![Edge {
                         from: r,
@@ -60,7 +61,7 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
                 ),
             };
             Violation {
-                pattern: pattern.to_string(),
+                pattern,
                 key: Some(history.op(r).key),
                 ops,
                 edges,

@@ -32,6 +32,7 @@
 //! judges (`check::session`).
 
 use crate::check::evidence::{cyclic, describe_read, describe_write};
+use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
 use crate::history::{History, OpId};
 use crate::order::edge::{Edge, EdgeLabel};
@@ -309,7 +310,7 @@ pub fn causal_facts(
     let clocks = match clocks(history, reg, preds) {
         Ok(c) => c,
         Err(left) => {
-            let violations = cyclic(history, reg, &rf, &[], &left, "CyclicCO")
+            let violations = cyclic(history, reg, &rf, &[], &left, Pattern::CyclicCO)
                 .into_iter()
                 .collect();
             return CausalFacts {
@@ -399,7 +400,7 @@ fn scan_session(
                     found.bad_reads.push(r);
                     found.bad_read_clocks.extend_from_slice(vc);
                     found.violations.push(Violation {
-                        pattern: "WriteCOInitRead".to_string(),
+                        pattern: Pattern::WriteCOInitRead,
                         key: Some(history.op(r).key),
                         ops: vec![lw, r],
                         edges: vec![Edge {
@@ -426,7 +427,7 @@ fn scan_session(
                         found.bad_reads.push(r);
                         found.bad_read_clocks.extend_from_slice(vc);
                         found.violations.push(Violation {
-                            pattern: "WriteCORead".to_string(),
+                            pattern: Pattern::WriteCORead,
                             key: Some(history.op(r).key),
                             ops: vec![w, lw, r],
                             edges: vec![

@@ -32,6 +32,7 @@ use crate::check::linearizable::spec::DataModel;
 use crate::check::linearizable::{
     Instance, Product, instances, refutation, resolve_model, with_model,
 };
+use crate::check::pattern::Pattern;
 use crate::check::result::{CheckConfig, GuaranteeResult};
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
@@ -227,7 +228,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
                             history,
                             &inst.items,
                             key,
-                            "NotSequential",
+                            Pattern::NotSequential,
                             partial,
                             blocked,
                             &state,
@@ -274,7 +275,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
                 history,
                 &inst.items,
                 None,
-                "NotSequential",
+                Pattern::NotSequential,
                 partial,
                 blocked,
                 &state,

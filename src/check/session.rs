@@ -115,13 +115,14 @@
 //!   finds it (`CyclicWFR`).
 
 use crate::check::evidence::{describe_read, describe_write};
+use crate::check::pattern::Pattern;
 use crate::check::prepare::{Prepared, finish};
 use crate::check::result::{GuaranteeResult, Violation};
 use crate::check::scan::CausalFacts;
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::Guarantee;
 use crate::history::{History, KeyId, OpId};
-use crate::order::edge::{Edge, EdgeLabel};
+use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::graph::{cycle_among, kahn_leftover};
 use crate::order::relations::{ReadFrom, Registers};
 use crate::order::vclock::Clocks;
@@ -311,7 +312,7 @@ fn range_violation(
     let seq: Vec<String> = readers.iter().map(|r| describe_read(history, *r)).collect();
     ops.extend(readers.iter().copied());
     Violation {
-        pattern: "NonMonotonicRead".to_string(),
+        pattern: Pattern::NonMonotonicRead,
         key: Some(key),
         ops,
         edges,
@@ -434,7 +435,7 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
 
 fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId) -> Violation {
     Violation {
-        pattern: "InitialReadAfterOwnWrite".to_string(),
+        pattern: Pattern::InitialReadAfterOwnWrite,
         key: Some(key),
         ops: vec![w, r],
         edges: vec![Edge {
@@ -466,7 +467,7 @@ fn stale_own_write(
     let mut ops = vec![w, newer, reader, r];
     ops.dedup();
     Violation {
-        pattern: "StaleOwnWrite".to_string(),
+        pattern: Pattern::StaleOwnWrite,
         key: Some(key),
         ops,
         edges: vec![
@@ -558,7 +559,7 @@ pub fn writes_follow_reads(history: &History, reg: &Registers) -> Vec<Violation>
         .map(|w| describe_write(history, *w))
         .collect();
     vec![Violation {
-        pattern: "CyclicWFR".to_string(),
+        pattern: Pattern::CyclicWFR,
         key: None,
         ops,
         edges: cycle,
@@ -593,13 +594,11 @@ fn rf_edge(w: OpId, r: OpId) -> Edge {
     }
 }
 
-fn forced(a: OpId, b: OpId, rule: &str) -> Edge {
+fn forced(a: OpId, b: OpId, rule: Rule) -> Edge {
     Edge {
         from: a,
         to: b,
-        label: EdgeLabel::ForcedWriteOrder {
-            rule: rule.to_string(),
-        },
+        label: EdgeLabel::ForcedWriteOrder { rule },
     }
 }
 
@@ -996,8 +995,8 @@ fn stale_read_violation(
     guarantee: Guarantee,
 ) -> Violation {
     let (pattern, rule) = match guarantee {
-        Guarantee::MonotonicWrites => ("MonotonicWritesViolation", "monotonic writes"),
-        _ => ("WritesFollowReadsViolation", "writes follow reads"),
+        Guarantee::MonotonicWrites => (Pattern::MonotonicWritesViolation, Rule::MonotonicWrites),
+        _ => (Pattern::WritesFollowReadsViolation, Rule::WritesFollowReads),
     };
     let mut ops = Vec::new();
     let mut edges = Vec::new();
@@ -1075,7 +1074,7 @@ fn stale_read_violation(
         ),
     };
     Violation {
-        pattern: pattern.to_string(),
+        pattern,
         key: Some(history.op(v.stale).key),
         ops,
         edges,

@@ -32,10 +32,11 @@
 //! *unknown*).
 
 use crate::check::evidence::{cyclic, describe_read, describe_write};
+use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
 use crate::check::scan::{ScanState, WriteLists, scan_last_writes};
 use crate::history::{History, OpId};
-use crate::order::edge::{Edge, EdgeLabel};
+use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::relations::{ReadFrom, Registers};
 use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
 use rayon::prelude::*;
@@ -100,11 +101,18 @@ pub fn view_engine(
                             &owned
                         }
                         Err(left) => {
-                            let f: Vec<(OpId, OpId, &str)> = forced
+                            let f: Vec<(OpId, OpId, Rule)> = forced
                                 .iter()
-                                .map(|(t, src)| (*t, *src, "legal view"))
+                                .map(|(t, src)| (*t, *src, Rule::LegalView))
                                 .collect();
-                            return Ok(cyclic(history, reg, &base_rf, &f, &left, "CyclicHB"));
+                            return Ok(cyclic(
+                                history,
+                                reg,
+                                &base_rf,
+                                &f,
+                                &left,
+                                Pattern::CyclicHB,
+                            ));
                         }
                     }
                 }
@@ -119,13 +127,29 @@ pub fn view_engine(
                 match reg.read_from(r) {
                     Some(ReadFrom::Initial) => {
                         let lw = last.op(reg);
-                        bad = Some(violation(history, s, base, "WriteHBInitRead", lw, None, r));
+                        bad = Some(violation(
+                            history,
+                            s,
+                            base,
+                            Pattern::WriteHBInitRead,
+                            lw,
+                            None,
+                            r,
+                        ));
                     }
                     // Last writes in the source's past were left out.
                     Some(ReadFrom::Write(w)) => {
                         let lw = last.op(reg);
                         if last.after_or_eq(clk, reg, w) {
-                            bad = Some(violation(history, s, base, "CyclicHB", lw, Some(w), r));
+                            bad = Some(violation(
+                                history,
+                                s,
+                                base,
+                                Pattern::CyclicHB,
+                                lw,
+                                Some(w),
+                                r,
+                            ));
                         } else {
                             forced.push((w, lw));
                             added += 1;
@@ -169,7 +193,7 @@ fn violation(
     history: &History,
     s: usize,
     base: ViewBase,
-    pattern: &str,
+    pattern: Pattern,
     lw: OpId,
     w: Option<OpId>,
     r: OpId,
@@ -212,7 +236,7 @@ fn violation(
         }
     };
     Violation {
-        pattern: pattern.to_string(),
+        pattern,
         key: Some(history.op(r).key),
         ops,
         edges,

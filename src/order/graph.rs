@@ -45,7 +45,7 @@ impl OpGraph {
                 .entry(e.from)
                 .or_insert_with(|| graph.add_node(e.from));
             let b = *index.entry(e.to).or_insert_with(|| graph.add_node(e.to));
-            graph.add_edge(a, b, e.label.clone());
+            graph.add_edge(a, b, e.label);
         }
         OpGraph { graph, index }
     }
@@ -111,7 +111,7 @@ impl OpGraph {
                     Some(Edge {
                         from: g[a],
                         to: g[b],
-                        label: g[id].clone(),
+                        label: g[id],
                     })
                 })
                 .collect()

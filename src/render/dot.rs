@@ -12,7 +12,7 @@ pub fn violation_to_dot(history: &History, violation: &Violation) -> String {
     let caption = format!("{}: {}", violation.pattern, violation.explanation);
     crate::order::graph::to_dot(
         history,
-        &violation.pattern,
+        violation.pattern.name(),
         &violation.ops,
         &violation.edges,
         &violation.ops,

@@ -176,7 +176,7 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
     let _ = writeln!(
         out,
         "    {}{key}: {}",
-        style.paint("1", &v.pattern),
+        style.paint("1", v.pattern.name()),
         v.explanation
     );
     for &id in &v.ops {

@@ -207,7 +207,7 @@ fn op_json(history: &History, id: OpId) -> Json {
 
 fn edge_json(e: &Edge) -> Json {
     let rule = match &e.label {
-        crate::check::EdgeLabel::ForcedWriteOrder { rule } => Json::String(rule.clone()),
+        crate::check::EdgeLabel::ForcedWriteOrder { rule } => Json::String(rule.name().into()),
         _ => Json::Null,
     };
     json!({"from": e.from.0, "to": e.to.0, "label": e.label.short(), "rule": rule})
@@ -215,7 +215,7 @@ fn edge_json(e: &Edge) -> Json {
 
 pub fn violation_json(history: &History, v: &Violation) -> Json {
     json!({
-        "pattern": v.pattern,
+        "pattern": v.pattern.name(),
         "key": v.key.map(|k| history.key_name(k).to_string()),
         "explanation": v.explanation,
         "ops": v.ops.iter().map(|&id| op_json(history, id)).collect::<Vec<_>>(),

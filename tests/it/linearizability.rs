@@ -323,7 +323,7 @@ fn violation_evidence_names_the_operation_and_prefix() {
     let r = linearizable::check(&h, &CheckConfig::default());
     assert_eq!(r.verdict, Violated);
     let v = &r.violations[0];
-    assert_eq!(v.pattern, "NotLinearizable");
+    assert_eq!(v.pattern, concord::check::Pattern::NotLinearizable);
     assert_eq!(v.ops[0], concord::history::OpId(3), "{v:?}");
     assert_eq!(v.partial_order.len(), 3, "{v:?}");
     assert!(

@@ -86,7 +86,7 @@ fn literature_histories_get_their_expected_verdicts() {
                 .iter()
                 .find(|r| r.guarantee == *g)
                 .unwrap_or_else(|| panic!("{name}: {g} not expected"));
-            if !r.violations.iter().any(|v| &v.pattern == pattern) {
+            if !r.violations.iter().any(|v| v.pattern.name() == pattern) {
                 failures.push(format!(
                     "{name}: {g} expected pattern {pattern}, got {:?}",
                     r.violations.iter().map(|v| &v.pattern).collect::<Vec<_>>()
@@ -102,7 +102,7 @@ fn violations_are_explained_in_plain_sentences() {
     let h = read_hist("p1 write x 1\np1 write x 2\np2 read x 2\np2 read x 1\n");
     let r = check_polynomial(&h, &[Guarantee::WeakCausal], &CheckConfig::default());
     let v = &r[0].violations[0];
-    assert_eq!(v.pattern, "WriteCORead");
+    assert_eq!(v.pattern, concord::check::Pattern::WriteCORead);
     assert_eq!(
         v.explanation,
         "p2 read x=1 (line 4) after it had causally seen p1's write x=2 (line 2), which causally follows p1's write x=1 (line 1)"

@@ -40,6 +40,7 @@ pub mod register;
 pub(crate) mod search;
 pub mod spec;
 
+use crate::check::pattern::Pattern;
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
@@ -308,7 +309,7 @@ pub(crate) fn refutation<M: DataModel>(
     history: &History,
     items: &[Item<M::Op>],
     partition_key: Option<KeyId>,
-    pattern: &str,
+    pattern: Pattern,
     partial: Vec<u32>,
     blocked: Option<u32>,
     state: &M::State,
@@ -319,7 +320,7 @@ pub(crate) fn refutation<M: DataModel>(
         Some(k) if history.has_keys() => format!("of key {} ", history.key_name(k)),
         _ => String::new(),
     };
-    let what = if pattern == "NotSequential" {
+    let what = if pattern == Pattern::NotSequential {
         "sequential order"
     } else {
         "linearization"
@@ -339,7 +340,7 @@ pub(crate) fn refutation<M: DataModel>(
         ops.push(last);
     }
     Violation {
-        pattern: pattern.to_string(),
+        pattern,
         key: partition_key,
         ops,
         edges: Vec::new(),
@@ -376,7 +377,7 @@ pub(crate) fn search_instance<M: DataModel>(
             history,
             &inst.items,
             key,
-            "NotLinearizable",
+            Pattern::NotLinearizable,
             partial,
             blocked,
             &state,

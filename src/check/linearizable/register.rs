@@ -57,6 +57,7 @@
 use super::search::{self, Budget, RealTime, SearchEnd};
 use super::spec::{DataModel, RegisterOp};
 use super::{PartEnd, instances, search_instance, with_model};
+use crate::check::pattern::Pattern;
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Staleness, Violation};
 use crate::history::{
     Call, History, KeyId, Observed, OpId, Operation, Outcome, Ret, Value, ValueId,
@@ -457,7 +458,7 @@ fn zone_violation(history: &History, kc: &KeyClusters) -> Violation {
         }
     };
     Violation {
-        pattern: "NotLinearizable".into(),
+        pattern: Pattern::NotLinearizable,
         key: Some(key),
         ops,
         edges: Vec::new(),
