@@ -19,29 +19,8 @@ pub mod quorum;
 pub mod single;
 pub mod smr;
 
+pub use super::config::ProtocolCounters;
 use super::network::{Ctx, Message, NodeId, Request};
-
-/// Counters a protocol may expose beyond the engine's message counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProtocolCounters {
-    /// Anti-entropy sessions started (eventual consistency).
-    pub anti_entropy_sessions: u64,
-    /// Messages sent by Merkle anti-entropy.
-    pub anti_entropy_messages: u64,
-    /// Bytes sent by Merkle anti-entropy.
-    pub anti_entropy_bytes: u64,
-    /// Bytes the same sessions would have sent by shipping both replicas'
-    /// whole state (the baseline the Merkle tree is compared against).
-    pub full_state_bytes: u64,
-    /// `full_state_bytes - anti_entropy_bytes` over the whole run (zero if
-    /// the tree cost more than shipping everything, which happens only
-    /// when almost every bucket differs).
-    pub merkle_bytes_saved: u64,
-    /// Entries shipped by anti-entropy (repairs and no-op refreshes).
-    pub entries_shipped: u64,
-    /// Primary changes (failovers) performed.
-    pub failovers: u64,
-}
 
 /// A replication protocol. See the module docs.
 pub trait Protocol {
