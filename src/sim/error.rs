@@ -1,4 +1,8 @@
-//! Why a simulation could not produce a history.
+//! The simulator's one error type. It has a file of its own because every
+//! layer of the simulator returns it: the catalogue (an unknown protocol or
+//! knob name), the configuration (a knob of another protocol, a size out of
+//! range) and the engine (the event budget, a protocol bug), and the
+//! catalogue lies below the configuration.
 
 /// Why a run could not produce a history.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -32,6 +32,17 @@ impl ExpectedRow {
         SimConfig::scenario(self.protocol, &faults).with_seed(seed)
     }
 
+    /// What the row expects of `g` (a guarantee in both lists must break).
+    fn expectation(&self, g: Guarantee) -> Expectation {
+        if self.must_break.contains(&g) {
+            Expectation::MustBreak
+        } else if self.must_hold.contains(&g) {
+            Expectation::MustHold
+        } else {
+            Expectation::Free
+        }
+    }
+
     /// `protocol` or `protocol+knob`.
     pub fn label(&self) -> String {
         match self.fault {
@@ -120,6 +131,31 @@ pub struct Tally {
 }
 
 impl Tally {
+    fn new(guarantee: Guarantee, expectation: Expectation) -> Tally {
+        Tally {
+            guarantee,
+            expectation,
+            holds: 0,
+            violated: 0,
+            unknown: 0,
+            not_checked: 0,
+            violating_seeds: Vec::new(),
+        }
+    }
+
+    /// Counts the verdict of the run with `seed`.
+    fn count(&mut self, seed: u64, verdict: Verdict) {
+        match verdict {
+            Verdict::Holds => self.holds += 1,
+            Verdict::Violated => {
+                self.violated += 1;
+                self.violating_seeds.push(seed);
+            }
+            Verdict::Unknown => self.unknown += 1,
+            Verdict::NotChecked => self.not_checked += 1,
+        }
+    }
+
     /// Whether the counts meet the expectation over `runs` seeds. A
     /// guarantee that must hold must be decided `holds` in every run: an
     /// `unknown` or `not-checked` verdict (or none) is a failure, never a
@@ -203,63 +239,47 @@ pub fn run_rows_with(
 ) -> MatrixResult {
     let rows = rows
         .iter()
-        .map(|row| {
-            let mut tallies: Vec<Tally> = Guarantee::ALL
-                .into_iter()
-                .map(|g| Tally {
-                    guarantee: g,
-                    expectation: if row.must_break.contains(&g) {
-                        Expectation::MustBreak
-                    } else if row.must_hold.contains(&g) {
-                        Expectation::MustHold
-                    } else {
-                        Expectation::Free
-                    },
-                    holds: 0,
-                    violated: 0,
-                    unknown: 0,
-                    not_checked: 0,
-                    violating_seeds: Vec::new(),
-                })
-                .collect();
-            let mut runs = 0;
-            let mut errors = Vec::new();
-            for &seed in seeds {
-                let mut cfg = row.config(seed);
-                adjust(&mut cfg);
-                let run = match simulate(&cfg) {
-                    Ok(run) => run,
-                    Err(e) => {
-                        errors.push((seed, e));
-                        continue;
-                    }
-                };
-                runs += 1;
-                for (g, verdict) in check(&run.history) {
-                    let Some(t) = tallies.iter_mut().find(|t| t.guarantee == g) else {
-                        continue;
-                    };
-                    match verdict {
-                        Verdict::Holds => t.holds += 1,
-                        Verdict::Violated => {
-                            t.violated += 1;
-                            t.violating_seeds.push(seed);
-                        }
-                        Verdict::Unknown => t.unknown += 1,
-                        Verdict::NotChecked => t.not_checked += 1,
-                    }
-                }
-            }
-            RowResult {
-                expected: row.clone(),
-                runs,
-                errors,
-                tallies,
-            }
-        })
+        .map(|row| run_row(row, seeds, &adjust, &check))
         .collect();
     MatrixResult {
         seeds: seeds.to_vec(),
         rows,
+    }
+}
+
+fn run_row(
+    row: &ExpectedRow,
+    seeds: &[u64],
+    adjust: &impl Fn(&mut SimConfig),
+    check: &impl Fn(&History) -> Vec<(Guarantee, Verdict)>,
+) -> RowResult {
+    let mut tallies: Vec<Tally> = Guarantee::ALL
+        .into_iter()
+        .map(|g| Tally::new(g, row.expectation(g)))
+        .collect();
+    let mut runs = 0;
+    let mut errors = Vec::new();
+    for &seed in seeds {
+        let mut cfg = row.config(seed);
+        adjust(&mut cfg);
+        let run = match simulate(&cfg) {
+            Ok(run) => run,
+            Err(e) => {
+                errors.push((seed, e));
+                continue;
+            }
+        };
+        runs += 1;
+        for (g, verdict) in check(&run.history) {
+            if let Some(t) = tallies.iter_mut().find(|t| t.guarantee == g) {
+                t.count(seed, verdict);
+            }
+        }
+    }
+    RowResult {
+        expected: row.clone(),
+        runs,
+        errors,
+        tallies,
     }
 }

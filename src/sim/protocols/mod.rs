@@ -18,9 +18,11 @@ pub mod primary_backup;
 pub mod quorum;
 pub mod single;
 pub mod smr;
+pub mod store;
 
 pub use super::config::ProtocolCounters;
 use super::network::{Ctx, Message, NodeId, Request};
+pub use store::{Stamp, lww_merge};
 
 /// A replication protocol. See the module docs.
 pub trait Protocol {
@@ -65,22 +67,6 @@ pub fn nondeterministic_value<M: Message>(ctx: &mut Ctx<M>, v: i64) -> i64 {
         v + NONDETERMINISTIC_OFFSET
     } else {
         v
-    }
-}
-
-/// A timestamp for last-writer-wins: `(clock, node)` ordered
-/// lexicographically, so that ties between nodes are broken the same way
-/// everywhere.
-pub type Stamp = (u64, u32);
-
-/// Last-writer-wins merge: keeps the entry with the larger stamp.
-pub fn lww_merge(slot: &mut Option<(Stamp, i64)>, incoming: (Stamp, i64)) -> bool {
-    match slot {
-        Some((ts, _)) if *ts >= incoming.0 => false,
-        _ => {
-            *slot = Some(incoming);
-            true
-        }
     }
 }
 
