@@ -3,9 +3,10 @@
 //! per-link latency, loss, duplication, optional per-link FIFO order,
 //! partitions, crashes, pauses and per-node clock skew. Protocols see only
 //! this module; the engine (`super::engine`) drives it, handing every event
-//! bound for a replica through the gates here ([`Ctx::admit_message`],
-//! [`Ctx::admit_request`], [`Ctx::admit_timer`]), which drop what a crash or
-//! a partition loses and postpone what a pause delays.
+//! bound for a replica through the gates here (`Ctx::admit_message`,
+//! `admit_request`, `admit_timer`), which drop what a crash or a partition
+//! loses and postpone what a pause delays, and changing the network's state
+//! for the nemesis (`crash`, `restart`, `pause`, `set_partition`, …).
 
 use super::config::{LatencyDist, Partition, SimConfig, SimStats};
 use super::rng::Rng;
