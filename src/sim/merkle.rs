@@ -24,7 +24,8 @@
 //! protocol sends as messages and [`reconcile`] runs directly, so that the
 //! byte savings can be tested without a network.
 
-use super::protocols::{ENTRY_BYTES, HEADER_BYTES, Stamp, lww_merge};
+use super::protocols::store::{Stamp, lww_merge};
+use super::protocols::{ENTRY_BYTES, HEADER_BYTES};
 use super::rng::splitmix64;
 
 /// Number of leaves (buckets). A power of two.
@@ -32,8 +33,7 @@ pub const LEAVES: usize = 64;
 /// Bytes of one `(node index, hash)` pair in a digest message.
 pub const DIGEST_NODE_BYTES: usize = 2 + 8;
 
-/// One replica's entry for a key.
-pub type Entry = Option<(Stamp, i64)>;
+pub use super::protocols::store::Entry;
 
 /// The bucket a key belongs to.
 pub fn bucket_of(key: u32) -> usize {

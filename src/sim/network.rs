@@ -2,16 +2,19 @@
 //! virtual time, the event queue ordered by `(time, sequence number)`,
 //! per-link latency, loss, duplication, optional per-link FIFO order,
 //! partitions, crashes, pauses and per-node clock skew. Protocols see only
-//! this module; the engine (`super::engine`) drives it.
+//! this module; the engine (`super::engine`) drives it, handing every event
+//! bound for a replica through the gates here (`Ctx::admit_message`,
+//! `admit_request`, `admit_timer`), which drop what a crash or a partition
+//! loses and postpone what a pause delays, and changing the network's state
+//! for the nemesis (`crash`, `restart`, `pause`, `set_partition`, …).
 
+use super::config::{LatencyDist, Partition, SimConfig, SimStats};
 use super::rng::Rng;
-use super::{LatencyDist, Partition, SimStats};
 use crate::history::Time;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
-/// Index of a replica node.
-pub type NodeId = usize;
+pub use super::config::NodeId;
 
 /// A client request as it reaches a replica.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +91,9 @@ pub struct Ctx<M> {
     pub(super) now: Time,
     pub(super) seq: u64,
     pub(super) queue: BinaryHeap<Entry<M>>,
+    /// Client timeouts, in time order beside the heap (see
+    /// [`Ctx::push_timeout`]).
+    pub(super) timeouts: VecDeque<Entry<M>>,
     pub(super) rng: Rng,
     pub(super) nodes: usize,
     pub(super) keys: usize,
@@ -109,6 +115,175 @@ pub struct Ctx<M> {
 }
 
 impl<M: Message> Ctx<M> {
+    /// The world at time 0: every node up, no partition, and the clock
+    /// skews drawn first from the run's generator (one draw per node when
+    /// skew is configured).
+    pub(super) fn new(cfg: &SimConfig) -> Ctx<M> {
+        let n = cfg.nodes;
+        let mut rng = Rng::new(cfg.seed);
+        let skew_us: Vec<i64> = (0..n)
+            .map(|_| {
+                let span = cfg.clock_skew_max_us as i64;
+                if span == 0 {
+                    0
+                } else {
+                    rng.range(0, 2 * span as u64) as i64 - span
+                }
+            })
+            .collect();
+        let mut links = vec![cfg.net.latency; n * n];
+        for l in &cfg.net.links {
+            if l.from < n && l.to < n {
+                links[l.from * n + l.to] = l.latency;
+            }
+        }
+        Ctx {
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            timeouts: VecDeque::new(),
+            rng,
+            nodes: n,
+            keys: cfg.keys,
+            links,
+            client_latency: cfg.client_latency,
+            loss: cfg.net.loss,
+            duplicate: cfg.net.duplicate,
+            fifo: cfg.net.fifo,
+            last_delivery: vec![0; n * n],
+            blocked: vec![false; n * n],
+            up: vec![true; n],
+            epoch: vec![0; n],
+            paused_until: vec![0; n],
+            skew_us,
+            stats: SimStats::default(),
+        }
+    }
+
+    /// Takes the next event and moves the clock to it: the earlier of the
+    /// heap's top and the oldest timeout, ties broken by scheduling order as
+    /// everywhere.
+    pub(super) fn pop(&mut self) -> Option<Event<M>> {
+        let from_timeouts = match (self.queue.peek(), self.timeouts.front()) {
+            (Some(h), Some(t)) => (t.time, t.seq) < (h.time, h.seq),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let next = if from_timeouts {
+            self.timeouts.pop_front()
+        } else {
+            self.queue.pop()
+        }?;
+        self.now = next.time;
+        Some(next.event)
+    }
+
+    /// Schedules a client timeout. Every timeout has the same duration, so
+    /// timeouts are scheduled in time order: a FIFO queue beside the heap
+    /// keeps them out of it (a quarter of all events, mostly stale).
+    pub(super) fn push_timeout(&mut self, time: Time, event: Event<M>) {
+        self.seq += 1;
+        self.timeouts.push_back(Entry {
+            time,
+            seq: self.seq,
+            event,
+        });
+    }
+
+    /// The end of `node`'s pause, if it is paused now: what arrives for it
+    /// meanwhile waits until then, in order.
+    fn paused(&self, node: NodeId) -> Option<Time> {
+        (self.paused_until[node] > self.now).then_some(self.paused_until[node])
+    }
+
+    /// The message `from` sent, arriving at `to`: `None` if it is lost (the
+    /// receiver is down, or a partition cuts the link) or postponed (the
+    /// receiver is paused), otherwise the message to hand to the protocol.
+    pub(super) fn admit_message(&mut self, from: NodeId, to: NodeId, msg: M) -> Option<M> {
+        if !self.up[to] || (from != to && self.blocked[from * self.nodes + to]) {
+            if from != to {
+                self.stats.messages_dropped += 1;
+            }
+            return None;
+        }
+        if let Some(at) = self.paused(to) {
+            self.push(at, Event::Deliver { from, to, msg });
+            return None;
+        }
+        if from != to {
+            self.stats.messages_delivered += 1;
+        }
+        Some(msg)
+    }
+
+    /// A client request reaching `node`: lost if the node is down,
+    /// postponed while it is paused.
+    pub(super) fn admit_request(&mut self, node: NodeId, req: Request) -> Option<Request> {
+        if !self.up[node] {
+            return None;
+        }
+        if let Some(at) = self.paused(node) {
+            self.push(at, Event::Request { node, req });
+            return None;
+        }
+        Some(req)
+    }
+
+    /// Whether timer `id` of `node`, set in `epoch`, fires now: not if the
+    /// node is down or crashed since (a new epoch), later if it is paused.
+    pub(super) fn admit_timer(&mut self, node: NodeId, epoch: u32, id: u64) -> bool {
+        if !self.up[node] || self.epoch[node] != epoch {
+            return false;
+        }
+        if let Some(at) = self.paused(node) {
+            self.push(at, Event::Timer { node, epoch, id });
+            return false;
+        }
+        true
+    }
+
+    /// Stops `node` and cancels its timers; `false` if it was down already
+    /// or does not exist.
+    pub(super) fn crash(&mut self, node: NodeId) -> bool {
+        if node >= self.nodes || !self.up[node] {
+            return false;
+        }
+        self.up[node] = false;
+        self.epoch[node] += 1;
+        true
+    }
+
+    /// Starts `node` again in a new epoch; `false` if it was up already or
+    /// does not exist.
+    pub(super) fn restart(&mut self, node: NodeId) -> bool {
+        if node >= self.nodes || self.up[node] {
+            return false;
+        }
+        self.up[node] = true;
+        self.epoch[node] += 1;
+        true
+    }
+
+    /// Stops `node` handling events for `duration_us` from now; `false` if
+    /// it does not exist.
+    pub(super) fn pause(&mut self, node: NodeId, duration_us: u64) -> bool {
+        if node >= self.nodes {
+            return false;
+        }
+        self.paused_until[node] = self.now + duration_us;
+        true
+    }
+
+    /// Ends a pause of `node` now, if it is paused.
+    pub(super) fn unpause(&mut self, node: NodeId) {
+        self.paused_until[node] = self.paused_until[node].min(self.now);
+    }
+
+    /// Removes every partition.
+    pub(super) fn heal_partitions(&mut self) {
+        self.blocked.iter_mut().for_each(|b| *b = false);
+    }
+
     pub(super) fn push(&mut self, time: Time, event: Event<M>) {
         self.seq += 1;
         self.queue.push(Entry {

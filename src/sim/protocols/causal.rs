@@ -83,7 +83,8 @@
 //!   Only `causal` has this knob; `no-causal-check` and `no-fifo` apply to
 //!   both protocols.
 
-use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, Stamp, lww_merge};
+use super::store::{LwwStore, Stamp};
+use super::{ENTRY_BYTES, HEADER_BYTES, Protocol};
 use crate::history::Time;
 use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeSet;
@@ -135,12 +136,12 @@ pub enum Apply {
 }
 
 impl Apply {
-    fn write(self, slot: &mut Option<(Stamp, i64)>, entry: (Stamp, i64)) {
+    fn write(self, store: &mut LwwStore, key: u32, stamp: Stamp, value: i64) {
         match self {
             Apply::LastWriterWins => {
-                lww_merge(slot, entry);
+                store.merge(key, stamp, value);
             }
-            Apply::DeliveryOrder => *slot = Some(entry),
+            Apply::DeliveryOrder => store.overwrite(key, stamp, value),
         }
     }
 }
@@ -153,7 +154,7 @@ pub struct Knobs {
 }
 
 struct Node {
-    store: Vec<Option<(Stamp, i64)>>,
+    store: LwwStore,
     /// Per origin: how many of its updates were delivered contiguously.
     vc: Vec<u64>,
     /// Updates delivered out of order (only with `no-fifo`).
@@ -180,7 +181,7 @@ impl Causal {
             knobs,
             nodes: (0..nodes)
                 .map(|_| Node {
-                    store: vec![None; keys],
+                    store: LwwStore::new(keys),
                     vc: vec![0; nodes],
                     beyond: BTreeSet::new(),
                     lamport: 0,
@@ -213,7 +214,7 @@ impl Causal {
     }
 
     fn deliver(apply: Apply, node: &mut Node, u: &Update) {
-        apply.write(&mut node.store[u.key as usize], (u.stamp, u.value));
+        apply.write(&mut node.store, u.key, u.stamp, u.value);
         node.lamport = node.lamport.max(u.stamp.0);
         let o = u.origin as usize;
         if u.seq() == node.vc[o] + 1 {
@@ -272,7 +273,7 @@ impl Protocol for Causal {
     fn on_request(&mut self, ctx: &mut Ctx<Msg>, node: NodeId, req: Request) {
         match req.op {
             ReqOp::Read => {
-                let v = self.nodes[node].store[req.key as usize].map(|(_, v)| v);
+                let v = self.nodes[node].store.read(req.key);
                 ctx.reply(node, &req, Reply::Read(v));
             }
             ReqOp::Write(value) => {
@@ -295,8 +296,7 @@ impl Protocol for Causal {
                 };
                 // With Lamport stamps the local write always wins; with a
                 // skewed wall clock it may silently lose.
-                self.apply
-                    .write(&mut n.store[req.key as usize], (stamp, value));
+                self.apply.write(&mut n.store, req.key, stamp, value);
                 n.log.push((u.clone(), ctx.now()));
                 for to in 0..ctx.nodes() {
                     if to != node {
@@ -351,12 +351,6 @@ impl Protocol for Causal {
     }
 
     fn replica_values(&self, node: NodeId) -> Option<Vec<Option<i64>>> {
-        Some(
-            self.nodes[node]
-                .store
-                .iter()
-                .map(|e| e.map(|(_, v)| v))
-                .collect(),
-        )
+        Some(self.nodes[node].store.values())
     }
 }

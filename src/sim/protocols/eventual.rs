@@ -15,9 +15,10 @@
 //! Knob `no-anti-entropy`: no anti-entropy sessions. Updates whose push was
 //! lost (a partition, message loss) are never repaired: convergence breaks.
 
-use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, ProtocolCounters, Stamp, lww_merge};
+use super::store::{LwwStore, Stamp};
+use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, ProtocolCounters};
 use crate::sim::merkle::{
-    self, Entry, MerkleTree, bucket_entries, compare_digest, merge_entries, newer_entries,
+    self, MerkleTree, bucket_entries, compare_digest, merge_entries, newer_entries,
 };
 use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 
@@ -50,7 +51,7 @@ pub struct Knobs {
 }
 
 struct Node {
-    store: Vec<Entry>,
+    store: LwwStore,
     tree: MerkleTree,
     lamport: u64,
     next_peer: usize,
@@ -69,7 +70,7 @@ impl Eventual {
             knobs,
             nodes: (0..nodes)
                 .map(|i| Node {
-                    store: vec![None; keys],
+                    store: LwwStore::new(keys),
                     tree: MerkleTree::new(keys),
                     lamport: 0,
                     next_peer: i + 1,
@@ -94,7 +95,7 @@ impl Eventual {
         for &(_, s, _) in entries {
             n.lamport = n.lamport.max(s.0);
         }
-        merge_entries(&mut n.tree, &mut n.store, entries);
+        merge_entries(&mut n.tree, n.store.entries_mut(), entries);
     }
 }
 
@@ -112,13 +113,13 @@ impl Protocol for Eventual {
         let n = &mut self.nodes[node];
         match req.op {
             ReqOp::Read => {
-                let v = n.store[req.key as usize].map(|(_, v)| v);
+                let v = n.store.read(req.key);
                 ctx.reply(node, &req, Reply::Read(v));
             }
             ReqOp::Write(value) => {
                 n.lamport += 1;
                 let stamp = (n.lamport, node as u32);
-                lww_merge(&mut n.store[req.key as usize], (stamp, value));
+                n.store.merge(req.key, stamp, value);
                 n.tree.mark(req.key);
                 for to in 0..ctx.nodes() {
                     if to != node {
@@ -140,10 +141,10 @@ impl Protocol for Eventual {
             Msg::Push { key, stamp, value } => self.merge(node, &[(key, stamp, value)]),
             Msg::Digest { nodes } => {
                 let n = &mut self.nodes[node];
-                n.tree.refresh(&n.store);
+                n.tree.refresh(n.store.entries());
                 let answer = compare_digest(&n.tree, &nodes);
                 if !answer.leaves.is_empty() {
-                    let entries = bucket_entries(&n.tree, &n.store, &answer.leaves);
+                    let entries = bucket_entries(&n.tree, n.store.entries(), &answer.leaves);
                     let msg = Msg::Buckets {
                         entries,
                         want: answer.leaves,
@@ -160,8 +161,8 @@ impl Protocol for Eventual {
             Msg::Buckets { entries, want } => {
                 if !want.is_empty() {
                     let n = &mut self.nodes[node];
-                    n.tree.refresh(&n.store);
-                    let back = newer_entries(&n.tree, &n.store, &want, &entries);
+                    n.tree.refresh(n.store.entries());
+                    let back = newer_entries(&n.tree, n.store.entries(), &want, &entries);
                     if !back.is_empty() {
                         let msg = Msg::Buckets {
                             entries: back,
@@ -184,10 +185,13 @@ impl Protocol for Eventual {
             }
             self.nodes[node].next_peer = peer + 1;
             self.counters.anti_entropy_sessions += 1;
-            let full = merkle::full_state_bytes(&self.nodes[node].store, &self.nodes[peer].store);
+            let full = merkle::full_state_bytes(
+                self.nodes[node].store.entries(),
+                self.nodes[peer].store.entries(),
+            );
             self.counters.full_state_bytes += full as u64;
             let me = &mut self.nodes[node];
-            me.tree.refresh(&me.store);
+            me.tree.refresh(me.store.entries());
             let root = me.tree.root();
             self.send_ae(
                 ctx,
@@ -206,13 +210,7 @@ impl Protocol for Eventual {
     }
 
     fn replica_values(&self, node: NodeId) -> Option<Vec<Option<i64>>> {
-        Some(
-            self.nodes[node]
-                .store
-                .iter()
-                .map(|e| e.map(|(_, v)| v))
-                .collect(),
-        )
+        Some(self.nodes[node].store.values())
     }
 
     fn counters(&self) -> ProtocolCounters {

@@ -18,30 +18,11 @@ pub mod primary_backup;
 pub mod quorum;
 pub mod single;
 pub mod smr;
+pub mod store;
 
+pub use super::config::ProtocolCounters;
 use super::network::{Ctx, Message, NodeId, Request};
-
-/// Counters a protocol may expose beyond the engine's message counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProtocolCounters {
-    /// Anti-entropy sessions started (eventual consistency).
-    pub anti_entropy_sessions: u64,
-    /// Messages sent by Merkle anti-entropy.
-    pub anti_entropy_messages: u64,
-    /// Bytes sent by Merkle anti-entropy.
-    pub anti_entropy_bytes: u64,
-    /// Bytes the same sessions would have sent by shipping both replicas'
-    /// whole state (the baseline the Merkle tree is compared against).
-    pub full_state_bytes: u64,
-    /// `full_state_bytes - anti_entropy_bytes` over the whole run (zero if
-    /// the tree cost more than shipping everything, which happens only
-    /// when almost every bucket differs).
-    pub merkle_bytes_saved: u64,
-    /// Entries shipped by anti-entropy (repairs and no-op refreshes).
-    pub entries_shipped: u64,
-    /// Primary changes (failovers) performed.
-    pub failovers: u64,
-}
+pub use store::{Stamp, lww_merge};
 
 /// A replication protocol. See the module docs.
 pub trait Protocol {
@@ -86,22 +67,6 @@ pub fn nondeterministic_value<M: Message>(ctx: &mut Ctx<M>, v: i64) -> i64 {
         v + NONDETERMINISTIC_OFFSET
     } else {
         v
-    }
-}
-
-/// A timestamp for last-writer-wins: `(clock, node)` ordered
-/// lexicographically, so that ties between nodes are broken the same way
-/// everywhere.
-pub type Stamp = (u64, u32);
-
-/// Last-writer-wins merge: keeps the entry with the larger stamp.
-pub fn lww_merge(slot: &mut Option<(Stamp, i64)>, incoming: (Stamp, i64)) -> bool {
-    match slot {
-        Some((ts, _)) if *ts >= incoming.0 => false,
-        _ => {
-            *slot = Some(incoming);
-            true
-        }
     }
 }
 

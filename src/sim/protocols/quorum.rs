@@ -25,11 +25,10 @@
 //! and reads through another may miss its own write: read-your-writes
 //! breaks (and linearizability).
 
-use super::{ENTRY_BYTES, HEADER_BYTES, Protocol, Stamp, lww_merge};
+use super::store::{Entry, LwwStore, Stamp};
+use super::{ENTRY_BYTES, HEADER_BYTES, Protocol};
 use crate::sim::network::{Ctx, Message, NodeId, Reply, ReqOp, Request};
 use std::collections::BTreeMap;
-
-type Entry = Option<(Stamp, i64)>;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -88,7 +87,7 @@ struct OpState {
 }
 
 struct Node {
-    store: Vec<Entry>,
+    store: LwwStore,
     next_op: u64,
     ops: BTreeMap<u64, OpState>,
 }
@@ -111,7 +110,7 @@ impl Quorum {
         Quorum {
             nodes: (0..nodes)
                 .map(|_| Node {
-                    store: vec![None; keys],
+                    store: LwwStore::new(keys),
                     next_op: 0,
                     ops: BTreeMap::new(),
                 })
@@ -131,6 +130,88 @@ impl Quorum {
                 ctx.send(from, to, msg.clone());
             }
         }
+    }
+
+    /// Replica `from` answered the query phase of `op` with its entry: once
+    /// a read quorum has, the coordinator picks the stamp to store (a new
+    /// one for a write, the largest seen for a read's write-back) and
+    /// starts the store phase.
+    fn on_query_reply(
+        &mut self,
+        ctx: &mut Ctx<Msg>,
+        node: NodeId,
+        from: NodeId,
+        op: u64,
+        entry: Entry,
+    ) {
+        let r = self.read_quorum;
+        let Some(st) = self.nodes[node].ops.get_mut(&op) else {
+            return;
+        };
+        if st.phase != Phase::Query || st.answered & (1 << from) != 0 {
+            return;
+        }
+        st.answered |= 1 << from;
+        if let Some(e) = entry
+            && st.best.is_none_or(|b| e.0 > b.0)
+        {
+            st.best = Some(e);
+        }
+        if st.answered.count_ones() < r {
+            return;
+        }
+        st.phase = Phase::Store;
+        st.answered = 0;
+        let key = st.req.key;
+        let (stamp, value) = match st.req.op {
+            ReqOp::Write(v) => {
+                let counter = st.best.map_or(0, |b| b.0.0) + 1;
+                // Unique: the coordinator and its op number break ties
+                // between concurrent writes.
+                let tie = ((node as u32) << 24) | (op as u32 & 0xFF_FFFF);
+                ((counter, tie), v)
+            }
+            ReqOp::Read => match st.best {
+                Some(e) => e,
+                None => {
+                    // Nothing to write back: the key is absent at a read
+                    // quorum, so it is absent.
+                    let req = st.req.clone();
+                    self.nodes[node].ops.remove(&op);
+                    ctx.reply(node, &req, Reply::Read(None));
+                    return;
+                }
+            },
+        };
+        let msg = Msg::Store {
+            op,
+            key,
+            stamp,
+            value,
+        };
+        Self::broadcast(ctx, node, msg);
+    }
+
+    /// Replica `from` stored `op`'s entry: once a write quorum has, the
+    /// coordinator answers the client.
+    fn on_store_ack(&mut self, ctx: &mut Ctx<Msg>, node: NodeId, from: NodeId, op: u64) {
+        let w = self.write_quorum;
+        let Some(st) = self.nodes[node].ops.get_mut(&op) else {
+            return;
+        };
+        if st.phase != Phase::Store || st.answered & (1 << from) != 0 {
+            return;
+        }
+        st.answered |= 1 << from;
+        if st.answered.count_ones() < w {
+            return;
+        }
+        let st = self.nodes[node].ops.remove(&op).expect("present");
+        let reply = match st.req.op {
+            ReqOp::Write(v) => Reply::Written(v),
+            ReqOp::Read => Reply::Read(st.best.map(|b| b.1)),
+        };
+        ctx.reply(node, &st.req, reply);
     }
 }
 
@@ -166,7 +247,7 @@ impl Protocol for Quorum {
     fn on_message(&mut self, ctx: &mut Ctx<Msg>, node: NodeId, from: NodeId, msg: Msg) {
         match msg {
             Msg::Query { op, key } => {
-                let entry = self.nodes[node].store[key as usize];
+                let entry = self.nodes[node].store.entry(key);
                 ctx.send(node, from, Msg::QueryReply { op, entry });
             }
             Msg::Store {
@@ -175,94 +256,21 @@ impl Protocol for Quorum {
                 stamp,
                 value,
             } => {
-                lww_merge(&mut self.nodes[node].store[key as usize], (stamp, value));
+                self.nodes[node].store.merge(key, stamp, value);
                 ctx.send(node, from, Msg::StoreAck { op });
             }
             Msg::Push { entries } => {
                 for (key, stamp, value) in entries {
-                    lww_merge(&mut self.nodes[node].store[key as usize], (stamp, value));
+                    self.nodes[node].store.merge(key, stamp, value);
                 }
             }
-            Msg::QueryReply { op, entry } => {
-                let r = self.read_quorum;
-                let Some(st) = self.nodes[node].ops.get_mut(&op) else {
-                    return;
-                };
-                if st.phase != Phase::Query || st.answered & (1 << from) != 0 {
-                    return;
-                }
-                st.answered |= 1 << from;
-                if let Some(e) = entry
-                    && st.best.is_none_or(|b| e.0 > b.0)
-                {
-                    st.best = Some(e);
-                }
-                if st.answered.count_ones() < r {
-                    return;
-                }
-                st.phase = Phase::Store;
-                st.answered = 0;
-                let key = st.req.key;
-                let (stamp, value) = match st.req.op {
-                    ReqOp::Write(v) => {
-                        let counter = st.best.map_or(0, |b| b.0.0) + 1;
-                        // Unique: the coordinator and its op number break
-                        // ties between concurrent writes.
-                        let tie = ((node as u32) << 24) | (op as u32 & 0xFF_FFFF);
-                        ((counter, tie), v)
-                    }
-                    ReqOp::Read => match st.best {
-                        Some(e) => e,
-                        None => {
-                            // Nothing to write back: the key is absent at a
-                            // read quorum, so it is absent.
-                            let req = st.req.clone();
-                            self.nodes[node].ops.remove(&op);
-                            ctx.reply(node, &req, Reply::Read(None));
-                            return;
-                        }
-                    },
-                };
-                Self::broadcast(
-                    ctx,
-                    node,
-                    Msg::Store {
-                        op,
-                        key,
-                        stamp,
-                        value,
-                    },
-                );
-            }
-            Msg::StoreAck { op } => {
-                let w = self.write_quorum;
-                let Some(st) = self.nodes[node].ops.get_mut(&op) else {
-                    return;
-                };
-                if st.phase != Phase::Store || st.answered & (1 << from) != 0 {
-                    return;
-                }
-                st.answered |= 1 << from;
-                if st.answered.count_ones() < w {
-                    return;
-                }
-                let st = self.nodes[node].ops.remove(&op).expect("present");
-                let reply = match st.req.op {
-                    ReqOp::Write(v) => Reply::Written(v),
-                    ReqOp::Read => Reply::Read(st.best.map(|b| b.1)),
-                };
-                ctx.reply(node, &st.req, reply);
-            }
+            Msg::QueryReply { op, entry } => self.on_query_reply(ctx, node, from, op, entry),
+            Msg::StoreAck { op } => self.on_store_ack(ctx, node, from, op),
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<Msg>, node: NodeId, _timer: u64) {
-        let entries: Vec<(u32, Stamp, i64)> = self.nodes[node]
-            .store
-            .iter()
-            .enumerate()
-            .filter_map(|(k, e)| e.map(|(s, v)| (k as u32, s, v)))
-            .collect();
+        let entries = self.nodes[node].store.present();
         let n = ctx.nodes();
         if n > 1 && !entries.is_empty() {
             let to = (node + 1) % n;
@@ -281,12 +289,6 @@ impl Protocol for Quorum {
     }
 
     fn replica_values(&self, node: NodeId) -> Option<Vec<Option<i64>>> {
-        Some(
-            self.nodes[node]
-                .store
-                .iter()
-                .map(|e| e.map(|(_, v)| v))
-                .collect(),
-        )
+        Some(self.nodes[node].store.values())
     }
 }
