@@ -233,11 +233,12 @@ fn simulate(cfg: &GenConfig, rng: &mut SplitMix64, plan: &mut [Planned], stats: 
                     continue;
                 }
                 let mut v = current[k];
-                if cfg.unique_values && rng.chance(cfg.stale_read_fraction) {
-                    if let Some(stale) = stale_value(&applied[k], plan[i].invoke) {
-                        v = stale;
-                        stats.stale_reads += 1;
-                    }
+                if cfg.unique_values
+                    && rng.chance(cfg.stale_read_fraction)
+                    && let Some(stale) = stale_value(&applied[k], plan[i].invoke)
+                {
+                    v = stale;
+                    stats.stale_reads += 1;
                 }
                 plan[i].call = Some((v, 0));
             }

@@ -1040,11 +1040,11 @@ fn operation(input: &str) -> PResult<'_, OperationSyn<'_>> {
         rest = after;
     }
     let (r, gap) = ws(rest)?;
-    if !gap.is_empty() {
-        if let Ok((after, o)) = outcome(r) {
-            outcome_syn = Some((o, tok_between(r, after)));
-            rest = after;
-        }
+    if !gap.is_empty()
+        && let Ok((after, o)) = outcome(r)
+    {
+        outcome_syn = Some((o, tok_between(r, after)));
+        rest = after;
     }
     let what = if timing_syn.is_none() && outcome_syn.is_none() {
         "`@ INVOKE..RETURN`, an outcome (ok, fail, info) or end of line"

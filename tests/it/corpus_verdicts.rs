@@ -77,10 +77,10 @@ fn corpus_histories_get_their_expected_verdicts() {
             ));
             continue;
         }
-        if let Some(w) = &result.witness {
-            if let Err(e) = linearizable::validate_witness(&history, model, w) {
-                failures.push(format!("{file}: witness does not replay: {e}"));
-            }
+        if let Some(w) = &result.witness
+            && let Err(e) = linearizable::validate_witness(&history, model, w)
+        {
+            failures.push(format!("{file}: witness does not replay: {e}"));
         }
         for v in &result.violations {
             assert!(

@@ -645,7 +645,7 @@ fn search_within<M: DataModel, F: Frontier>(
     let mut steps: u64 = 0;
     loop {
         steps += 1;
-        if steps % 1024 == 0 {
+        if steps.is_multiple_of(1024) {
             if budget.stop.load(Ordering::Relaxed) {
                 return SearchEnd::Stopped;
             }
@@ -713,7 +713,7 @@ fn search_within<M: DataModel, F: Frontier>(
                 "the search memoized more than {max} states (max_states)"
             ));
         }
-        if steps % 1024 == 0
+        if steps.is_multiple_of(1024)
             && let Some((max, gauge)) = budget.memory
         {
             let now = memo.bytes() as u64;
@@ -732,7 +732,7 @@ fn search_within<M: DataModel, F: Frontier>(
                 ));
             }
         }
-        if steps % 1024 == 0 && memo.bytes() > MEMO_BYTES_MAX {
+        if steps.is_multiple_of(1024) && memo.bytes() > MEMO_BYTES_MAX {
             return SearchEnd::OutOfBudget(format!(
                 "the memo reached {} MiB with {} states (the built-in memory cap)",
                 MEMO_BYTES_MAX >> 20,

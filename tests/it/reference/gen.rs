@@ -150,10 +150,11 @@ pub fn history(seed: u64) -> String {
     // An unknown-outcome last operation of a process may be pending.
     for p in 0..nproc {
         let pending = rng.chance(50);
-        if let Some(last) = ops.iter_mut().rev().find(|o| o.process == p) {
-            if last.out == Out::Info && pending {
-                last.out = Out::Pending;
-            }
+        if let Some(last) = ops.iter_mut().rev().find(|o| o.process == p)
+            && last.out == Out::Info
+            && pending
+        {
+            last.out = Out::Pending;
         }
     }
     // Effect points: ok ops inside their interval, unknown-outcome writes
