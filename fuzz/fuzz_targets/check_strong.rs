@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let config = CheckConfig {
         timeout: Some(Duration::from_millis(200)),
-        max_states: Some(20_000),
+        states_max: Some(20_000),
         ..CheckConfig::default()
     };
     common::assert_evidence_and_lattice(&check(&h, &config));

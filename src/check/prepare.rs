@@ -41,7 +41,7 @@ pub fn finish(
     let mut all = prepared.sanity.clone();
     all.extend(found);
     if !all.is_empty() {
-        return GuaranteeResult::violated(guarantee, all, config.max_violations);
+        return GuaranteeResult::violated(guarantee, all, config.violations_max);
     }
     let keys = prepared.reg.ambiguous_keys();
     if !keys.is_empty() {

@@ -59,7 +59,7 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         deadline: config
             .deadline
             .or_else(|| config.timeout.map(|t| Instant::now() + t)),
-        memory_in_use: Arc::new(AtomicU64::new(0)),
+        memory_in_use_bytes: Arc::new(AtomicU64::new(0)),
         ..config.clone()
     };
     let mut wanted: Vec<Guarantee> = Vec::new();

@@ -26,14 +26,14 @@ pub struct CheckConfig {
     /// is `None`, so that every check and search shares it.
     pub deadline: Option<Instant>,
     /// Budget on memoized search states of each search.
-    pub max_states: Option<u64>,
+    pub states_max: Option<u64>,
     /// Memory budget of the run, in bytes, shared by every search running
     /// at once (parallel partitions included); `None` keeps only each
     /// search's built-in cap.
-    pub max_memory: Option<u64>,
+    pub memory_max_bytes: Option<u64>,
     /// Bytes the searches of this run hold now (their memo tables);
     /// [`check`](crate::check::check) starts a fresh gauge.
-    pub memory_in_use: Arc<AtomicU64>,
+    pub memory_in_use_bytes: Arc<AtomicU64>,
     /// Widen every interval by this many time units before real-time order
     /// is built (clock uncertainty).
     pub clock_skew: Time,
@@ -41,7 +41,7 @@ pub struct CheckConfig {
     pub witness: bool,
     /// Stop reporting (not detecting) after this many violations per
     /// guarantee; `None` reports all.
-    pub max_violations: Option<usize>,
+    pub violations_max: Option<usize>,
 }
 
 impl CheckConfig {
@@ -104,7 +104,7 @@ pub struct GuaranteeResult {
     /// For `Unknown` and `NotChecked`: why. For others: optional remarks
     /// (e.g. which algorithm decided it).
     pub reason: Option<String>,
-    /// Reported violations (possibly cut by `max_violations`).
+    /// Reported violations (possibly cut by `violations_max`).
     pub violations: Vec<Violation>,
     /// How many violations were detected in total.
     pub violation_count: usize,

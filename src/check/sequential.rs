@@ -74,7 +74,7 @@ impl Check for Sequential {
 }
 
 /// Checks sequential consistency of `history` under `config` (model,
-/// timeout, max_states, witness) with its own algorithms only. See the
+/// timeout, states_max, witness) with its own algorithms only. See the
 /// module docs.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     check_after_lin(history, config, None)
@@ -190,9 +190,11 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
     let stop = AtomicBool::new(false);
     let budget = Budget {
         deadline: config.run_deadline(),
-        max_states: config.max_states,
+        states_max: config.states_max,
         stop: &stop,
-        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
     };
     // Quick refutation: a partition that is not sequentially consistent on
     // its own refutes the whole history. It is only a shortcut, so it gets
@@ -203,9 +205,11 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
             let now = std::time::Instant::now();
             now + d.saturating_duration_since(now) / 2
         }),
-        max_states: Some(config.max_states.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
+        states_max: Some(config.states_max.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
         stop: &stop,
-        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
     };
     if per_key.len() > 1 {
         let keyed = model.name() != "multi-register";
@@ -240,7 +244,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
             .collect();
         if !refuted.is_empty() {
             refuted.truncate(1);
-            let mut r = GuaranteeResult::violated(g, refuted, config.max_violations);
+            let mut r = GuaranteeResult::violated(g, refuted, config.violations_max);
             r.reason = Some("a single key is not sequentially consistent on its own".into());
             return r;
         }
@@ -280,7 +284,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
                 blocked,
                 &state,
             );
-            let mut r = GuaranteeResult::violated(g, vec![v], config.max_violations);
+            let mut r = GuaranteeResult::violated(g, vec![v], config.violations_max);
             r.reason =
                 Some("decided by a search over all keys together (WGL with session order)".into());
             r

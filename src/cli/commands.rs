@@ -79,12 +79,12 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
             t => Some(parse_duration(t)?).filter(|d| !d.is_zero()),
         },
         deadline: None,
-        max_states: Some(args.max_states).filter(|&n| n > 0),
-        max_memory: parse_memory(&args.max_memory)?,
-        memory_in_use: Default::default(),
+        states_max: Some(args.max_states).filter(|&n| n > 0),
+        memory_max_bytes: parse_memory(&args.max_memory)?,
+        memory_in_use_bytes: Default::default(),
         clock_skew: 0,
         witness: args.witness,
-        max_violations: args.max_violations.or(match args.output {
+        violations_max: args.max_violations.or(match args.output {
             OutputKind::Human => Some(3),
             OutputKind::Json => None,
         }),

@@ -394,12 +394,12 @@ fn budgets_end_in_unknown() {
     let r = linearizable::check(
         &h,
         &CheckConfig {
-            max_states: Some(10),
+            states_max: Some(10),
             ..CheckConfig::default()
         },
     );
     assert_eq!(r.verdict, Verdict::Unknown, "{r:?}");
-    assert!(r.reason.as_deref().unwrap().contains("max_states"));
+    assert!(r.reason.as_deref().unwrap().contains("states_max"));
     let start = Instant::now();
     let r = sequential::check(
         &h,

@@ -118,7 +118,7 @@ fn max_violations_limits_output_not_detection() {
     }
     let h = read_hist(&text);
     let config = CheckConfig {
-        max_violations: Some(2),
+        violations_max: Some(2),
         ..CheckConfig::default()
     };
     let r = check_polynomial(&h, &[Guarantee::WeakCausal], &config);

@@ -420,7 +420,7 @@ impl Check for Linearizable {
 }
 
 /// Checks linearizability of `history` under `config` (model, timeout,
-/// max_states, clock_skew, witness) with its own algorithms only (no
+/// states_max, clock_skew, witness) with its own algorithms only (no
 /// refutation through weaker guarantees). See the module docs.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     let g = Guarantee::Linearizable;
@@ -453,7 +453,7 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
 /// Checks linearizability of `history` against a data model of the
 /// caller's own (Porcupine's main feature): implement [`DataModel`] in your
 /// crate and pass it here. The same search, budgets (`config.timeout`,
-/// `max_states`, `max_memory`), clock skew, evidence and witness as the
+/// `states_max`, `memory_max_bytes`), clock skew, evidence and witness as the
 /// built-in models; `config.model` is ignored.
 ///
 /// ```
@@ -533,9 +533,11 @@ pub(crate) fn check_general<M: DataModel>(
     let stop = AtomicBool::new(false);
     let budget = Budget {
         deadline: config.run_deadline(),
-        max_states: config.max_states,
+        states_max: config.states_max,
         stop: &stop,
-        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
     };
     let ends: Vec<PartEnd> = insts
         .par_iter()
@@ -555,7 +557,7 @@ pub(crate) fn check_general<M: DataModel>(
         }
     }
     if !violations.is_empty() {
-        let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
+        let mut r = GuaranteeResult::violated(g, violations, config.violations_max);
         let mut reason = "decided by the general search (WGL with memoization)".to_string();
         if !unknown.is_empty() {
             reason.push_str(&format!(

@@ -343,7 +343,7 @@ pub fn check_fast(
             }
         })
         .collect();
-    let mut r = GuaranteeResult::violated(g, violations, config.max_violations);
+    let mut r = GuaranteeResult::violated(g, violations, config.violations_max);
     let (staleness, note) = if config.out_of_time() {
         (
             None,
@@ -390,9 +390,11 @@ fn search_key<M: DataModel>(
     let stop = AtomicBool::new(false);
     let budget = Budget {
         deadline: config.run_deadline(),
-        max_states: config.max_states,
+        states_max: config.states_max,
         stop: &stop,
-        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
     };
     match search_instance(m, history, inst, &budget) {
         PartEnd::Refuted(v) => Some(v),
@@ -604,9 +606,11 @@ fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result
     let stop = AtomicBool::new(false);
     let budget = Budget {
         deadline: config.run_deadline(),
-        max_states: config.max_states,
+        states_max: config.states_max,
         stop: &stop,
-        memory: config.max_memory.map(|m| (m, &*config.memory_in_use)),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
     };
     let mut all = true;
     for inst in insts.iter().filter(|i| keys.contains(&KeyId(i.partition))) {

@@ -39,7 +39,7 @@
 //! operation that returns earliest, then the other required ones, then
 //! optional ones.
 //!
-//! Budgets: the wall clock is read every 1,024 steps, `max_states` bounds
+//! Budgets: the wall clock is read every 1,024 steps, `states_max` bounds
 //! the memo, a built-in cap bounds its memory (2 GiB) even when the caller
 //! set no budget, and a shared stop flag lets parallel partitions end
 //! together after the first violation.
@@ -70,11 +70,11 @@ pub(crate) struct Item<O> {
 /// Limits of one search.
 pub(crate) struct Budget<'a> {
     pub deadline: Option<Instant>,
-    pub max_states: Option<u64>,
+    pub states_max: Option<u64>,
     /// Set by another search that found a violation: stop now.
     pub stop: &'a AtomicBool,
     /// The run's memory budget in bytes and the gauge every search of the
-    /// run adds its memo to (`CheckConfig::max_memory`).
+    /// run adds its memo to (`CheckConfig::memory_max_bytes`).
     pub memory: Option<(u64, &'a AtomicU64)>,
 }
 
@@ -706,7 +706,7 @@ fn search_within<M: DataModel, F: Frontier>(
             frontier.unlinearize(c);
             continue;
         }
-        if let Some(max) = budget.max_states
+        if let Some(max) = budget.states_max
             && memo.len() as u64 > max
         {
             return SearchEnd::OutOfBudget(format!(
