@@ -399,7 +399,7 @@ fn budgets_end_in_unknown() {
         },
     );
     assert_eq!(r.verdict, Verdict::Unknown, "{r:?}");
-    assert!(r.reason.as_deref().unwrap().contains("states_max"));
+    assert!(r.reason.as_deref().unwrap().contains("max_states"));
     let start = Instant::now();
     let r = sequential::check(
         &h,
