@@ -35,9 +35,11 @@
 
 pub mod builder;
 pub mod model;
+pub mod pairing;
 
 pub use builder::{BuildError, BuildErrorKind, Completion, HistoryBuilder, Invocation, OpSpec};
 pub use model::Model;
+pub use pairing::{Pairing, PairingError, Pending};
 
 use std::fmt;
 
