@@ -1431,7 +1431,7 @@ pub fn parse_events(source: &str, options: &ParseOptions) -> Result<History, Par
 
 /// Parses a value in concord syntax (`5`, `"a"`, `[1 2]`), as given to
 /// `--initial`. `nil` is not a value (it means absent); see
-/// [`parse_initial`].
+/// [`super::Initial`].
 pub fn parse_value(text: &str) -> Result<Value, String> {
     let t = text.trim_matches([' ', '\t']);
     match value(t) {
@@ -1446,14 +1446,6 @@ pub fn parse_value(text: &str) -> Result<Value, String> {
             found(t)
         )),
     }
-}
-
-/// Parses an initial value: a value, or `nil` for absent.
-pub fn parse_initial(text: &str) -> Result<Option<Value>, String> {
-    if text.trim() == "nil" {
-        return Ok(None);
-    }
-    parse_value(text).map(Some)
 }
 
 /// The lines of `source` with their byte offsets, without line terminators
@@ -1581,16 +1573,19 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         _ => {}
     }
     let mut h = d.b.finish().map_err(|e| build_error(source, &e))?;
-    if let Some(text) = &options.initial {
-        let v = parse_initial(text).map_err(|m| {
-            ParseError::at(
-                source,
-                Span { start: 0, end: 0 },
-                format!("invalid initial value {text:?}: {m}"),
-            )
-        })?;
-        h.set_initial(v);
-    }
+    // `--initial` is read after the history, so the input's own errors
+    // come first.
+    let initial = options.initial_value().map_err(|m| {
+        ParseError::at(
+            source,
+            Span { start: 0, end: 0 },
+            format!(
+                "invalid initial value {:?}: {m}",
+                options.initial.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
+    super::semantics::apply_initial(&mut h, initial);
     Ok(h)
 }
 

@@ -1011,7 +1011,8 @@ impl<'a> Mapper<'a> {
             ));
         }
         if let Some(init) = &self.config.sem.initial {
-            self.builder.metadata.initial = init.clone().map(|v| self.builder.value(v));
+            self.builder.metadata.initial =
+                init.clone().into_value().map(|v| self.builder.value(v));
         } else if let Some(v) = semantics::default_initial(self.config.format) {
             self.builder.metadata.initial = Some(self.builder.value(v));
         }

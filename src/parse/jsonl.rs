@@ -90,8 +90,8 @@ enum Form {
 
 /// Parses a JSON Lines history (schema version 1).
 pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError> {
-    // Validates `--initial` early; it is applied by the dispatcher.
-    semantics::resolve(Format::Jsonl, options)?;
+    // `--initial` is read first: a bad one is the first error.
+    let sem = semantics::resolve(Format::Jsonl, options)?;
     let mut r = Reader {
         source,
         b: HistoryBuilder::new(),
@@ -135,7 +135,11 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     if r.explicit_times == Some(false) {
         r.b.set_event_positions();
     }
-    r.b.finish().map_err(|e| ParseError::from_build(source, &e))
+    let mut h =
+        r.b.finish()
+            .map_err(|e| ParseError::from_build(source, &e))?;
+    semantics::apply_initial(&mut h, sem.initial);
+    Ok(h)
 }
 
 struct Line<'a> {
