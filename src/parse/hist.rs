@@ -22,9 +22,9 @@
 
 use super::{ParseError, ParseOptions, Span, excerpt, excerpt_tail};
 use crate::history::{
-    Annotation, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder, Invocation, KeyId,
-    MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, PairingError, Pending, ProcessId, Ret,
-    Time, TimeUnit, Value,
+    Annotation, AnnotationKind, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder,
+    Invocation, KeyId, MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, PairingError,
+    Pending, ProcessId, Ret, Time, TimeUnit, Value,
 };
 use crate::history::{History, Model};
 use nom::IResult;
@@ -1605,6 +1605,7 @@ impl Driver {
                 self.b.annotations.push(Annotation {
                     time,
                     ops_before: self.ops,
+                    kind: AnnotationKind::of_text(&text),
                     text: text.into_owned(),
                     line: line_no,
                 });

@@ -65,8 +65,9 @@ use super::edn::{self, Edn, EdnKind};
 use super::semantics::{self, FailSemantics, NilRead, Semantics};
 use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
-    Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpKind, Outcome, PairingError, Pending, ProcessId, Ret, TimeUnit, Value, ValueId,
+    Annotation, AnnotationKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
+    MicroKind, MicroOp, Observed, OpKind, Outcome, PairingError, Pending, ProcessId, Ret, TimeUnit,
+    Value, ValueId,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -454,6 +455,7 @@ impl<'a> Mapper<'a> {
             self.builder.annotations.push(Annotation {
                 time: Some(position),
                 ops_before: self.ops_invoked,
+                kind: AnnotationKind::of_text(&text),
                 text,
                 line: ev.line,
             });

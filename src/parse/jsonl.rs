@@ -52,9 +52,9 @@
 use super::semantics;
 use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
-    Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
-    MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, PairingError, ProcessId, Ret,
-    TimeUnit, Value, ValueId,
+    Annotation, AnnotationKind, BuildErrorKind, Call, Completion, History, HistoryBuilder,
+    Invocation, KeyId, MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, PairingError,
+    ProcessId, Ret, TimeUnit, Value, ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
@@ -396,6 +396,7 @@ impl<'a> Reader<'a> {
                 time,
                 ops_before: self.ops,
                 text: text.to_string(),
+                kind: AnnotationKind::of_text(text),
                 line: line.no,
             });
             return Ok(());

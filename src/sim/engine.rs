@@ -409,6 +409,7 @@ fn annotate_at(builder: &mut HistoryBuilder, time: Time, text: &str) {
         time: Some(time),
         ops_before,
         text: text.to_string(),
+        kind: crate::history::AnnotationKind::of_text(text),
         line: 0,
     });
 }
