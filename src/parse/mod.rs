@@ -18,11 +18,11 @@ pub mod semantics;
 
 pub use detect::detect;
 pub use semantics::{
-    FailSemantics, Initial, NilRead, SemanticsHint, describe_semantics, describe_semantics_for,
+    FailSemantics, NilRead, SemanticsHint, describe_semantics, describe_semantics_for,
     semantics_hints,
 };
 
-use crate::history::{BuildError, History};
+use crate::history::{BuildError, History, Value};
 use std::fmt;
 use thiserror::Error;
 
@@ -237,6 +237,40 @@ pub struct ParseOptions {
     /// Whether Jepsen `:value`s are `[key value]` tuples
     /// (`--independent-keys`). Default: detected (see [`jepsen`]).
     pub independent_keys: Option<bool>,
+}
+
+/// The initial value of every key that `--initial` asks for, typed: read
+/// once per parse from [`ParseOptions::initial`] by
+/// [`ParseOptions::initial_value`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Initial {
+    /// `nil`: every key starts without a value.
+    Absent,
+    /// Every key starts at this value.
+    Value(Value),
+}
+
+impl Initial {
+    /// The value, `None` for absent (as [`History::set_initial`] takes it).
+    pub fn into_value(self) -> Option<Value> {
+        match self {
+            Initial::Absent => None,
+            Initial::Value(v) => Some(v),
+        }
+    }
+}
+
+impl std::str::FromStr for Initial {
+    type Err = String;
+
+    /// A value in concord syntax (`0`, `"s"`, `[1 2]`) or `nil`, with
+    /// surrounding whitespace; the error says what is wrong.
+    fn from_str(text: &str) -> Result<Initial, String> {
+        if text.trim() == "nil" {
+            return Ok(Initial::Absent);
+        }
+        hist::parse_value(text).map(Initial::Value)
+    }
 }
 
 impl ParseOptions {

@@ -23,7 +23,7 @@
 //! Porcupine's kv model starts every key at `""` (anishathalye/porcupine).
 //! `--initial` overrides every format, including explicit ones.
 
-use super::{Format, ParseError, ParseOptions, Span, excerpt};
+use super::{Format, Initial, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Call, History, KeyId, MicroKind, Observed, OpId, Outcome, Ret, Value, ValueId,
 };
@@ -78,40 +78,6 @@ impl NilRead {
         [NilRead::Absent, NilRead::Unknown]
             .into_iter()
             .find(|s| s.name() == name)
-    }
-}
-
-/// The initial value of every key that `--initial` asks for, typed: read
-/// once per parse from [`ParseOptions::initial`] by
-/// [`ParseOptions::initial_value`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Initial {
-    /// `nil`: every key starts without a value.
-    Absent,
-    /// Every key starts at this value.
-    Value(Value),
-}
-
-impl Initial {
-    /// The value, `None` for absent (as [`History::set_initial`] takes it).
-    pub fn into_value(self) -> Option<Value> {
-        match self {
-            Initial::Absent => None,
-            Initial::Value(v) => Some(v),
-        }
-    }
-}
-
-impl std::str::FromStr for Initial {
-    type Err = String;
-
-    /// A value in concord syntax (`0`, `"s"`, `[1 2]`) or `nil`, with
-    /// surrounding whitespace; the error says what is wrong.
-    fn from_str(text: &str) -> Result<Initial, String> {
-        if text.trim() == "nil" {
-            return Ok(Initial::Absent);
-        }
-        super::hist::parse_value(text).map(Initial::Value)
     }
 }
 
