@@ -321,6 +321,7 @@ impl HistoryBuilder {
         Ok(id)
     }
 
+    /// A pairing error, with the process's name for its message.
     fn pairing_error(&self, process: ProcessId, error: PairingError, line: u32) -> BuildError {
         BuildError {
             kind: BuildErrorKind::Pairing {
