@@ -56,16 +56,14 @@ impl Check for Convergence {
     }
 }
 
-/// The quiescence point implied by the last nemesis annotation that stops
-/// or heals a fault, plus `settle` time units. `None` without one.
+/// The quiescence point implied by the last annotation that stops or heals
+/// a fault (`AnnotationKind::FaultStop`), plus `settle` time units. `None`
+/// without one.
 pub fn quiescence_from_annotations(history: &History, settle: Time) -> Option<Time> {
     history
         .annotations
         .iter()
-        .filter(|a| {
-            let t = a.text.to_ascii_lowercase();
-            t.contains("stop") || t.contains("heal")
-        })
+        .filter(|a| a.kind == crate::history::AnnotationKind::FaultStop)
         .filter_map(|a| a.time)
         .max()
         .map(|t| t.saturating_add(settle))

@@ -4,11 +4,13 @@
 //! Two ways to add operations, which may not be mixed in one history:
 //! * [`HistoryBuilder::push`] adds a whole operation (interval form);
 //! * [`HistoryBuilder::invoke`] and [`HistoryBuilder::complete`] add the
-//!   two events of an operation separately (event-ordered logs). An invoke
-//!   that is never completed becomes a pending operation.
+//!   two events of an operation separately (event-ordered logs), paired
+//!   per process by the builder's [`Pairing`]. An invoke that is never
+//!   completed becomes a pending operation.
 //!
 //! Errors carry the input line that caused them, so parsers can point at it.
 
+use super::pairing::{Pairing, PairingError, Pending};
 use super::{
     Annotation, Call, History, KeyId, Metadata, OpId, Operation, Outcome, ProcessId, Ret, Source,
     Time, Value, ValueId,
@@ -27,20 +29,12 @@ pub struct BuildError {
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum BuildErrorKind {
-    #[error(
-        "process {process} invoked a call while its call from line {first_line} is still outstanding"
-    )]
-    TwoOutstanding { process: String, first_line: u32 },
-    #[error("process {process} completes a call it never invoked")]
-    CompletionWithoutCall { process: String },
-    #[error(
-        "completion of {completed} does not match the outstanding {invoked} of process {process} (line {invoke_line})"
-    )]
-    MismatchedCompletion {
+    /// An event that does not pair with its process's outstanding
+    /// invocation (event form).
+    #[error("{}", .error.message(.process))]
+    Pairing {
         process: String,
-        invoked: &'static str,
-        completed: &'static str,
-        invoke_line: u32,
+        error: PairingError,
     },
     #[error("return time {ret} is before invoke time {invoke}")]
     ReturnBeforeInvoke { invoke: Time, ret: Time },
@@ -128,8 +122,8 @@ pub struct HistoryBuilder {
     key_ids: FxHashMap<Box<str>, KeyId>,
     values: Vec<Value>,
     value_ids: FxHashMap<Value, ValueId>,
-    /// Per process: the outstanding operation (event form).
-    outstanding: Vec<Option<OpId>>,
+    /// Per process: the outstanding invocation (event form).
+    pairing: Pairing,
     /// Per process: the time its times may not go below, and its line (the
     /// previous operation's invoke in interval form, the previous
     /// completion in event form).
@@ -159,7 +153,7 @@ impl HistoryBuilder {
             key_ids: FxHashMap::default(),
             values: Vec::new(),
             value_ids: FxHashMap::default(),
-            outstanding: Vec::new(),
+            pairing: Pairing::default(),
             last_time: Vec::new(),
             has_real_time: true,
             timestamps: true,
@@ -207,7 +201,7 @@ impl HistoryBuilder {
         let id = ProcessId(self.processes.len() as u32);
         self.processes.push(name.into());
         self.process_ids.insert(name.into(), id);
-        self.outstanding.push(None);
+        self.pairing.add_process();
         self.last_time.push(None);
         id
     }
@@ -327,20 +321,31 @@ impl HistoryBuilder {
         Ok(id)
     }
 
+    /// A pairing error, with the process's name for its message.
+    fn pairing_error(&self, process: ProcessId, error: PairingError, line: u32) -> BuildError {
+        BuildError {
+            kind: BuildErrorKind::Pairing {
+                process: self.processes[process.index()].to_string(),
+                error,
+            },
+            line,
+        }
+    }
+
     /// Adds the invoke event of an operation (event form).
     pub fn invoke(&mut self, inv: Invocation) -> Result<OpId, BuildError> {
         self.set_form(Form::Events, inv.line)?;
-        if let Some(first) = self.outstanding[inv.process.index()] {
-            return Err(BuildError {
-                kind: BuildErrorKind::TwoOutstanding {
-                    process: self.processes[inv.process.index()].to_string(),
-                    first_line: self.ops[first.index()].source.line,
-                },
-                line: inv.line,
-            });
-        }
+        self.pairing
+            .check_invoke(inv.process)
+            .map_err(|e| self.pairing_error(inv.process, e, inv.line))?;
         self.check_forward(inv.process, inv.time, inv.line, "returned")?;
         let id = OpId(self.ops.len() as u32);
+        let pending = Pending {
+            op: id,
+            line: inv.line,
+            kind: inv.call.kind(),
+            key: inv.key,
+        };
         self.ops.push(Operation {
             id,
             process: inv.process,
@@ -354,7 +359,7 @@ impl HistoryBuilder {
                 ret_line: None,
             },
         });
-        self.outstanding[inv.process.index()] = Some(id);
+        self.pairing.open(inv.process, pending);
         Ok(id)
     }
 
@@ -362,22 +367,16 @@ impl HistoryBuilder {
     pub fn complete(&mut self, c: Completion) -> Result<OpId, BuildError> {
         self.set_form(Form::Events, c.line)?;
         let err = |kind| BuildError { kind, line: c.line };
-        let Some(id) = self.outstanding[c.process.index()] else {
-            return Err(err(BuildErrorKind::CompletionWithoutCall {
-                process: self.processes[c.process.index()].to_string(),
-            }));
-        };
+        let pending = self
+            .pairing
+            .check_complete(c.process)
+            .and_then(|pending| match &c.call {
+                Some(call) => pending.check_kind(call.kind()).map(|()| pending),
+                None => Ok(pending),
+            })
+            .map_err(|e| self.pairing_error(c.process, e, c.line))?;
+        let id = pending.op;
         let op = &self.ops[id.index()];
-        if let Some(call) = &c.call
-            && call.kind() != op.call.kind()
-        {
-            return Err(err(BuildErrorKind::MismatchedCompletion {
-                process: self.processes[c.process.index()].to_string(),
-                invoked: op.call.kind().name(),
-                completed: call.kind().name(),
-                invoke_line: op.source.line,
-            }));
-        }
         if c.time < op.invoke {
             return Err(err(BuildErrorKind::ReturnBeforeInvoke {
                 invoke: op.invoke,
@@ -391,7 +390,7 @@ impl HistoryBuilder {
         op.outcome = c.outcome;
         op.ret = Some(c.time);
         op.source.ret_line = Some(c.line);
-        self.outstanding[c.process.index()] = None;
+        self.pairing.close(c.process);
         self.last_time[c.process.index()] = Some((c.time, c.line));
         Ok(id)
     }
@@ -421,14 +420,20 @@ impl HistoryBuilder {
         }
     }
 
-    /// The operation the process has outstanding, if any (event form).
-    pub fn outstanding(&self, process: ProcessId) -> Option<OpId> {
-        self.outstanding[process.index()]
+    /// The outstanding invocation of every process (event form), for
+    /// parsers that check an event before adding it.
+    pub fn pairing(&self) -> &Pairing {
+        &self.pairing
     }
 
     /// Validates and returns the history. Invokes never completed become
     /// pending operations with unknown outcome.
     pub fn finish(self) -> Result<History, BuildError> {
+        debug_assert!(
+            self.pairing
+                .never_completed()
+                .all(|(_, o)| self.ops[o.op.index()].is_pending())
+        );
         if self.form == Form::Intervals {
             check_sessions(&self.ops, &self.processes)?;
         }
@@ -573,8 +578,17 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(matches!(
             e.kind,
-            BuildErrorKind::TwoOutstanding { first_line: 1, .. }
+            BuildErrorKind::Pairing {
+                error: PairingError::SecondInvoke {
+                    outstanding: Pending { line: 1, .. }
+                },
+                ..
+            }
         ));
+        assert_eq!(
+            e.to_string(),
+            "process p1 invoked a call while its call from line 1 is still outstanding"
+        );
     }
 
     #[test]

@@ -35,9 +35,11 @@
 
 pub mod builder;
 pub mod model;
+pub mod pairing;
 
 pub use builder::{BuildError, BuildErrorKind, Completion, HistoryBuilder, Invocation, OpSpec};
 pub use model::Model;
+pub use pairing::{Pairing, PairingError, Pending};
 
 use std::fmt;
 
@@ -406,7 +408,38 @@ pub struct Annotation {
     pub ops_before: u32,
     /// Free text, e.g. `nemesis info start partition`.
     pub text: String,
+    /// What it marks, for the checks (set from `text` by
+    /// [`AnnotationKind::of_text`]).
+    pub kind: AnnotationKind,
     pub line: u32,
+}
+
+/// What an annotation marks, for the checks that read annotations: the
+/// convergence check takes the last fault that stopped, plus a settle
+/// time, as its quiescence point.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AnnotationKind {
+    /// A fault stops or heals: `nemesis info stop partition`,
+    /// `nemesis heal: partitions removed, nodes restarted`.
+    FaultStop,
+    /// Anything else: a fault injected, a marker, a note.
+    Other,
+}
+
+impl AnnotationKind {
+    /// The kind of an annotation with text `text`, one rule for every
+    /// input format and the simulator: a text that contains `stop` or
+    /// `heal` in any ASCII case, anywhere (`:stop`, `healed`), marks a
+    /// fault that stopped. Nothing else is told apart: `restart` is not a
+    /// stop, and a text does not say which fault it starts.
+    pub fn of_text(text: &str) -> AnnotationKind {
+        let t = text.to_ascii_lowercase();
+        if t.contains("stop") || t.contains("heal") {
+            AnnotationKind::FaultStop
+        } else {
+            AnnotationKind::Other
+        }
+    }
 }
 
 /// Metadata from a header or set by flags: the data model, initial values
@@ -731,6 +764,30 @@ impl History {
             has_keys,
             metadata,
             annotations,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_annotation_that_names_a_stop_or_a_heal_marks_a_fault_stop() {
+        for (text, kind) in [
+            ("nemesis info stop partition", AnnotationKind::FaultStop),
+            (
+                "nemesis heal: partitions removed",
+                AnnotationKind::FaultStop,
+            ),
+            ("nemesis heal-partition", AnnotationKind::FaultStop),
+            ("Nemesis :STOP", AnnotationKind::FaultStop),
+            ("network healed", AnnotationKind::FaultStop),
+            ("nemesis info start partition", AnnotationKind::Other),
+            ("nemesis restart n2", AnnotationKind::Other),
+            ("quiescent: settle period over", AnnotationKind::Other),
+        ] {
+            assert_eq!(AnnotationKind::of_text(text), kind, "{text}");
         }
     }
 }

@@ -22,8 +22,9 @@
 
 use super::{ParseError, ParseOptions, Span, excerpt, excerpt_tail};
 use crate::history::{
-    Annotation, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder, Invocation, KeyId,
-    MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, Time, TimeUnit, Value,
+    Annotation, AnnotationKind, BuildError, BuildErrorKind, Call, Completion, HistoryBuilder,
+    Invocation, KeyId, MicroKind, MicroOp, Observed, OpKind, OpSpec, Outcome, PairingError,
+    Pending, ProcessId, Ret, Time, TimeUnit, Value,
 };
 use crate::history::{History, Model};
 use nom::IResult;
@@ -1430,7 +1431,7 @@ pub fn parse_events(source: &str, options: &ParseOptions) -> Result<History, Par
 
 /// Parses a value in concord syntax (`5`, `"a"`, `[1 2]`), as given to
 /// `--initial`. `nil` is not a value (it means absent); see
-/// [`parse_initial`].
+/// [`super::Initial`].
 pub fn parse_value(text: &str) -> Result<Value, String> {
     let t = text.trim_matches([' ', '\t']);
     match value(t) {
@@ -1445,14 +1446,6 @@ pub fn parse_value(text: &str) -> Result<Value, String> {
             found(t)
         )),
     }
-}
-
-/// Parses an initial value: a value, or `nil` for absent.
-pub fn parse_initial(text: &str) -> Result<Option<Value>, String> {
-    if text.trim() == "nil" {
-        return Ok(None);
-    }
-    parse_value(text).map(Some)
 }
 
 /// The lines of `source` with their byte offsets, without line terminators
@@ -1580,16 +1573,19 @@ fn parse_form(source: &str, options: &ParseOptions, form: Form) -> Result<Histor
         _ => {}
     }
     let mut h = d.b.finish().map_err(|e| build_error(source, &e))?;
-    if let Some(text) = &options.initial {
-        let v = parse_initial(text).map_err(|m| {
-            ParseError::at(
-                source,
-                Span { start: 0, end: 0 },
-                format!("invalid initial value {text:?}: {m}"),
-            )
-        })?;
-        h.set_initial(v);
-    }
+    // `--initial` is read after the history, so the input's own errors
+    // come first.
+    let initial = options.initial_value().map_err(|m| {
+        ParseError::at(
+            source,
+            Span { start: 0, end: 0 },
+            format!(
+                "invalid initial value {:?}: {m}",
+                options.initial.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
+    super::semantics::apply_initial(&mut h, initial);
     Ok(h)
 }
 
@@ -1609,6 +1605,7 @@ impl Driver {
                 self.b.annotations.push(Annotation {
                     time,
                     ops_before: self.ops,
+                    kind: AnnotationKind::of_text(&text),
                     text: text.into_owned(),
                     line: line_no,
                 });
@@ -2008,9 +2005,10 @@ impl Driver {
                     time,
                     line: line_no,
                 })
-                .map_err(|e| error_at(ev.process_tok, e.kind.to_string()).note(
-                    "help: a process has at most one outstanding call: complete the first one before invoking another",
-                ))?;
+                .map_err(|e| match e.kind {
+                    BuildErrorKind::Pairing { error, .. } => pairing_error(&ev, error),
+                    other => error_at(ev.process_tok, other.to_string()),
+                })?;
             self.ops += 1;
             return Ok(());
         }
@@ -2020,40 +2018,18 @@ impl Driver {
             _ => OutcomeWord::Info,
         };
         let outcome = self.outcome(&ev.call, word)?;
-        let Some(pending) = self.b.outstanding(process) else {
-            return Err(error_at(
-                ev.word_tok,
-                format!("process {} completes a call it never invoked", ev.process),
-            )
-            .note(format!(
-                "help: add `{} invoke ...` before this line",
-                ev.process
-            )));
-        };
+        let pending = self
+            .b
+            .pairing()
+            .check_complete(process)
+            .map_err(|e| pairing_error(&ev, e))?;
         let key = self.key_id(&ev.call);
         let call = self.build_call(&ev.call);
-        let invoked = self.b.op(pending);
-        if invoked.key != key || !same_call(&invoked.call, &call) {
-            let invoke_line = invoked.source.line;
-            let (at, what) = if invoked.call.kind() != call.kind() {
-                (ev.call.kind_tok, "kind does")
-            } else if invoked.key != key {
-                (
-                    ev.call.key.as_ref().map_or(ev.call.tok, |k| k.1),
-                    "key does",
-                )
-            } else {
-                (ev.call.tok, "arguments do")
-            };
-            return Err(error_at(
-                at,
-                format!(
-                    "this completion's {what} not match the call process {} invoked on line {invoke_line}",
-                    ev.process
-                ),
-            )
-            .note("note: a completion repeats the invoked call (kind, key and arguments) and adds its result"));
-        }
+        pending
+            .check_kind(call.kind())
+            .and_then(|()| pending.check_key(key))
+            .and_then(|()| pending.check_call(&self.b.op(pending.op).call, &call))
+            .map_err(|e| pairing_error(&ev, e))?;
         let call = matches!(call, Call::Txn(_)).then_some(call);
         self.b
             .complete(Completion {
@@ -2068,20 +2044,38 @@ impl Driver {
     }
 }
 
-/// True when a completion's call repeats the invoked one: equal, except
-/// that a transaction's reads may be filled in.
-fn same_call(invoked: &Call, completed: &Call) -> bool {
-    match (invoked, completed) {
-        (Call::Txn(a), Call::Txn(b)) => {
-            a.len() == b.len()
-                && a.iter().zip(b).all(|(x, y)| {
-                    x.kind == y.kind
-                        && x.key == y.key
-                        && (x.kind == MicroKind::Read || x.value == y.value)
-                        && (x.value == Observed::Unknown || x.value == y.value)
-                })
+/// An event that does not pair, at the token that shows it: the process
+/// of a second invoke, the event word of a completion without a call, the
+/// part of a completion that differs from its call.
+fn pairing_error(ev: &EventSyn<'_>, e: PairingError) -> LineError {
+    let mismatch = |at: Tok, what: &str, outstanding: Pending| {
+        error_at(
+            at,
+            format!(
+                "this completion's {what} not match the call process {} invoked on line {}",
+                ev.process, outstanding.line
+            ),
+        )
+        .note("note: a completion repeats the invoked call (kind, key and arguments) and adds its result")
+    };
+    match e {
+        PairingError::SecondInvoke { .. } => error_at(ev.process_tok, e.message(&ev.process)).note(
+            "help: a process has at most one outstanding call: complete the first one before invoking another",
+        ),
+        PairingError::NoOutstandingCall => error_at(ev.word_tok, e.message(&ev.process)).note(
+            format!("help: add `{} invoke ...` before this line", ev.process),
+        ),
+        PairingError::KindMismatch { outstanding, .. } => {
+            mismatch(ev.call.kind_tok, "kind does", outstanding)
         }
-        _ => invoked == completed,
+        PairingError::KeyMismatch { outstanding, .. } => mismatch(
+            ev.call.key.as_ref().map_or(ev.call.tok, |k| k.1),
+            "key does",
+            outstanding,
+        ),
+        PairingError::ArgumentsMismatch { outstanding } => {
+            mismatch(ev.call.tok, "arguments do", outstanding)
+        }
     }
 }
 

@@ -65,8 +65,9 @@ use super::edn::{self, Edn, EdnKind};
 use super::semantics::{self, FailSemantics, NilRead, Semantics};
 use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
-    Annotation, Call, Completion, History, HistoryBuilder, Invocation, KeyId, MicroKind, MicroOp,
-    Observed, OpId, Outcome, ProcessId, Ret, TimeUnit, Value, ValueId,
+    Annotation, AnnotationKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
+    MicroKind, MicroOp, Observed, OpKind, Outcome, PairingError, Pending, ProcessId, Ret, TimeUnit,
+    Value, ValueId,
 };
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -371,15 +372,6 @@ fn event_from_record<'a>(
     })
 }
 
-/// The outstanding invoke of a process.
-#[derive(Clone, Debug)]
-struct Open<'a> {
-    op: OpId,
-    f: &'a str,
-    key: KeyId,
-    line: u32,
-}
-
 /// Turns events into a history; see the module docs for the mapping.
 pub(crate) struct Mapper<'a> {
     source: &'a str,
@@ -388,7 +380,10 @@ pub(crate) struct Mapper<'a> {
     int_processes: FxHashMap<i64, ProcessId>,
     /// The implicit key, once interned (asked for on every keyless invoke).
     implicit_key: Option<KeyId>,
-    open: Vec<Option<Open<'a>>>,
+    /// The `:f` of each process's latest invoke, as spelled: a completion
+    /// repeats it (`:get` is not completed by `:read`). Whether the invoke
+    /// is still outstanding is the builder's pairing.
+    invoked_f: Vec<&'a str>,
     /// Position of the next record (all records, nemesis included).
     position: u64,
     ops_invoked: u32,
@@ -408,7 +403,7 @@ impl<'a> Mapper<'a> {
             builder: HistoryBuilder::new(),
             int_processes: FxHashMap::default(),
             implicit_key: None,
-            open: Vec::new(),
+            invoked_f: Vec::new(),
             position: 0,
             ops_invoked: 0,
             time_range: None,
@@ -460,6 +455,7 @@ impl<'a> Mapper<'a> {
             self.builder.annotations.push(Annotation {
                 time: Some(position),
                 ops_before: self.ops_invoked,
+                kind: AnnotationKind::of_text(&text),
                 text,
                 line: ev.line,
             });
@@ -515,8 +511,8 @@ impl<'a> Mapper<'a> {
             }
             ProcessRef::Named(n) => self.builder.process(n),
         };
-        if self.open.len() <= id.index() {
-            self.open.resize(id.index() + 1, None);
+        if self.invoked_f.len() <= id.index() {
+            self.invoked_f.resize(id.index() + 1, "");
         }
         id
     }
@@ -648,18 +644,10 @@ impl<'a> Mapper<'a> {
         ev: Event<'a>,
         position: u64,
     ) -> Result<(), ParseError> {
-        if let Some(open) = &self.open[process.index()] {
-            return Err(self.err(
-                ev.kind_span,
-                format!(
-                    "process {} invokes :{} while its :{} from line {} is still outstanding",
-                    excerpt(self.builder.process_name(process)),
-                    excerpt(ev.f),
-                    excerpt(open.f),
-                    open.line
-                ),
-            ));
-        }
+        self.builder
+            .pairing()
+            .check_invoke(process)
+            .map_err(|e| self.pairing_error(&ev, process, None, e))?;
         let (key, value) = self.key_and_value(&ev)?;
         let call = match ev.f {
             "read" | "get" => Call::Read,
@@ -705,8 +693,7 @@ impl<'a> Mapper<'a> {
                 .implicit_key
                 .get_or_insert_with(|| self.builder.implicit_key()),
         };
-        let op = self
-            .builder
+        self.builder
             .invoke(Invocation {
                 process,
                 key,
@@ -716,12 +703,7 @@ impl<'a> Mapper<'a> {
             })
             .map_err(|e| self.err(ev.span, e.kind.to_string()))?;
         self.ops_invoked += 1;
-        self.open[process.index()] = Some(Open {
-            op,
-            f: ev.f,
-            key,
-            line: ev.line,
-        });
+        self.invoked_f[process.index()] = ev.f;
         Ok(())
     }
 
@@ -813,45 +795,21 @@ impl<'a> Mapper<'a> {
         ev: Event<'a>,
         position: u64,
     ) -> Result<(), ParseError> {
-        let Some(open) = self.open[process.index()].take() else {
-            return Err(self.err(
-                ev.kind_span,
-                format!(
-                    "a :{} completion of :{} by a process with no outstanding invoke",
-                    ev.kind.name(),
-                    excerpt(ev.f)
-                ),
-            ));
-        };
-        if open.f != ev.f {
-            return Err(self.err(
-                ev.f_span,
-                format!(
-                    "completion :f :{} does not match the invoke's :f :{} (line {})",
-                    excerpt(ev.f),
-                    excerpt(open.f),
-                    open.line
-                ),
-            ));
+        let pending = self
+            .builder
+            .pairing()
+            .check_complete(process)
+            .map_err(|e| self.pairing_error(&ev, process, None, e))?;
+        if self.invoked_f[process.index()] != ev.f {
+            return Err(self.f_mismatch(&ev, process, pending));
         }
         let (key, value) = self.key_and_value(&ev)?;
-        if let Some(k) = key
-            && k != open.key
-        {
-            return Err(self.err(
-                ev.key
-                    .as_ref()
-                    .or(ev.value.as_ref())
-                    .map_or(ev.span, |e| e.span),
-                format!(
-                    "completion is for key {:?} but its invoke (line {}) was for key {:?}",
-                    excerpt(self.builder.key_name(k)),
-                    open.line,
-                    excerpt(self.builder.key_name(open.key))
-                ),
-            ));
+        if let Some(k) = key {
+            pending
+                .check_key(k)
+                .map_err(|e| self.pairing_error(&ev, process, None, e))?;
         }
-        let invoked = self.builder.op(open.op).call.clone();
+        let invoked = self.builder.op(pending.op).call.clone();
         let mut call = None;
         let outcome = match ev.kind {
             EventType::Invoke => unreachable!("invokes are handled by invoke()"),
@@ -874,34 +832,22 @@ impl<'a> Mapper<'a> {
                 // An empty queue answers nil: that is an observation.
                 Call::Dequeue => Outcome::Ok(Ret::Value(self.observed(value, NilRead::Absent)?)),
                 Call::Cas { .. } => {
-                    self.check_same_value(&ev, value, &invoked)?;
+                    self.check_same_value(&ev, process, pending, value, &invoked)?;
                     Outcome::Ok(Ret::Bool(true))
                 }
                 Call::Acquire | Call::Release => Outcome::Ok(Ret::Ack),
-                Call::Txn(before) => {
+                Call::Txn(_) => {
                     let nil = self.config.sem_nil_for_txn();
                     let v = self.required_value(&ev, value)?;
-                    let after = self.micro_ops(v, Some(nil))?;
-                    let same_shape = before.len() == after.len()
-                        && before.iter().zip(&after).all(|(b, a)| {
-                            b.kind == a.kind
-                                && b.key == a.key
-                                && (b.kind == MicroKind::Read || b.value == a.value)
-                        });
-                    if !same_shape {
-                        return Err(self.err(
-                            v.span,
-                            format!(
-                                "the completed transaction's micro-operations differ from its invoke's (line {}) in kind, key or written value",
-                                open.line
-                            ),
-                        ));
-                    }
-                    call = Some(Call::Txn(after));
+                    let after = Call::Txn(self.micro_ops(v, Some(nil))?);
+                    pending
+                        .check_call(&invoked, &after)
+                        .map_err(|e| self.pairing_error(&ev, process, Some(v), e))?;
+                    call = Some(after);
                     Outcome::Ok(Ret::Ack)
                 }
                 Call::Write(_) | Call::Append(_) | Call::Add(_) | Call::Enqueue(_) => {
-                    self.check_same_value(&ev, value, &invoked)?;
+                    self.check_same_value(&ev, process, pending, value, &invoked)?;
                     Outcome::Ok(Ret::Ack)
                 }
             },
@@ -923,33 +869,124 @@ impl<'a> Mapper<'a> {
     fn check_same_value(
         &mut self,
         ev: &Event<'_>,
+        process: ProcessId,
+        pending: Pending,
         value: Option<&Edn<'_>>,
         invoked: &Call,
     ) -> Result<(), ParseError> {
         let Some(v) = value.filter(|v| !v.is_nil()) else {
             return Ok(());
         };
-        let same = match invoked {
-            Call::Cas { expected, new } => match v.as_seq() {
-                Some([a, b]) => self.value(a)? == *expected && self.value(b)? == *new,
-                _ => false,
+        let again = match invoked {
+            // `[from to]`: a `from` that differs decides before `to` is
+            // read.
+            Call::Cas { expected, .. } => match v.as_seq() {
+                Some([a, b]) => match self.value(a)? {
+                    a if a == *expected => Some(Call::Cas {
+                        expected: a,
+                        new: self.value(b)?,
+                    }),
+                    _ => None,
+                },
+                _ => None,
             },
-            Call::Write(x) | Call::Append(x) | Call::Add(x) | Call::Enqueue(x) => {
-                self.value(v)? == *x
-            }
-            _ => true,
+            Call::Write(_) => Some(Call::Write(self.value(v)?)),
+            Call::Append(_) => Some(Call::Append(self.value(v)?)),
+            Call::Add(_) => Some(Call::Add(self.value(v)?)),
+            Call::Enqueue(_) => Some(Call::Enqueue(self.value(v)?)),
+            _ => return Ok(()),
         };
-        if same {
-            Ok(())
-        } else {
-            Err(self.err(
-                v.span,
+        match again {
+            Some(again) => pending.check_call(invoked, &again),
+            None => Err(PairingError::ArgumentsMismatch {
+                outstanding: pending,
+            }),
+        }
+        .map_err(|e| self.pairing_error(ev, process, Some(v), e))
+    }
+
+    /// A completion whose `:f` is not its invoke's, as spelled.
+    fn f_mismatch(&self, ev: &Event<'_>, process: ProcessId, pending: Pending) -> ParseError {
+        self.err(
+            ev.f_span,
+            format!(
+                "completion :f :{} does not match the invoke's :f :{} (line {})",
+                excerpt(ev.f),
+                excerpt(self.invoked_f[process.index()]),
+                pending.line
+            ),
+        )
+    }
+
+    /// An event that does not pair, at the part of the record that shows
+    /// it; `value` is the completion's value, for differing arguments.
+    fn pairing_error(
+        &self,
+        ev: &Event<'_>,
+        process: ProcessId,
+        value: Option<&Edn<'_>>,
+        e: PairingError,
+    ) -> ParseError {
+        match e {
+            PairingError::SecondInvoke { outstanding } => self.err(
+                ev.kind_span,
                 format!(
-                    "the :ok completion of :{} carries value {}, which differs from its invoke's",
+                    "process {} invokes :{} while its :{} from line {} is still outstanding",
+                    excerpt(self.builder.process_name(process)),
                     excerpt(ev.f),
-                    excerpt(self.text(v.span))
+                    excerpt(self.invoked_f[process.index()]),
+                    outstanding.line
                 ),
-            ))
+            ),
+            PairingError::NoOutstandingCall => self.err(
+                ev.kind_span,
+                format!(
+                    "a :{} completion of :{} by a process with no outstanding invoke",
+                    ev.kind.name(),
+                    excerpt(ev.f)
+                ),
+            ),
+            // Not raised here: the spellings of `:f` are compared first
+            // (`f_mismatch`), and one spelling is one kind.
+            PairingError::KindMismatch { outstanding, .. } => {
+                self.f_mismatch(ev, process, outstanding)
+            }
+            PairingError::KeyMismatch {
+                outstanding,
+                completed,
+            } => self.err(
+                ev.key
+                    .as_ref()
+                    .or(ev.value.as_ref())
+                    .map_or(ev.span, |e| e.span),
+                format!(
+                    "completion is for key {:?} but its invoke (line {}) was for key {:?}",
+                    excerpt(self.builder.key_name(completed)),
+                    outstanding.line,
+                    excerpt(self.builder.key_name(outstanding.key))
+                ),
+            ),
+            PairingError::ArgumentsMismatch { outstanding } => {
+                let span = value.map_or(ev.span, |v| v.span);
+                if outstanding.kind == OpKind::Txn {
+                    self.err(
+                        span,
+                        format!(
+                            "the completed transaction's micro-operations differ from its invoke's (line {}) in kind, key or written value",
+                            outstanding.line
+                        ),
+                    )
+                } else {
+                    self.err(
+                        span,
+                        format!(
+                            "the :ok completion of :{} carries value {}, which differs from its invoke's",
+                            excerpt(ev.f),
+                            excerpt(self.text(span))
+                        ),
+                    )
+                }
+            }
         }
     }
 
@@ -976,7 +1013,8 @@ impl<'a> Mapper<'a> {
             ));
         }
         if let Some(init) = &self.config.sem.initial {
-            self.builder.metadata.initial = init.clone().map(|v| self.builder.value(v));
+            self.builder.metadata.initial =
+                init.clone().into_value().map(|v| self.builder.value(v));
         } else if let Some(v) = semantics::default_initial(self.config.format) {
             self.builder.metadata.initial = Some(self.builder.value(v));
         }

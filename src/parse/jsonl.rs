@@ -52,9 +52,9 @@
 use super::semantics;
 use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
-    Annotation, BuildErrorKind, Call, Completion, History, HistoryBuilder, Invocation, KeyId,
-    MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, ProcessId, Ret, TimeUnit, Value,
-    ValueId,
+    Annotation, AnnotationKind, BuildErrorKind, Call, Completion, History, HistoryBuilder,
+    Invocation, KeyId, MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, PairingError,
+    ProcessId, Ret, TimeUnit, Value, ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
@@ -90,8 +90,8 @@ enum Form {
 
 /// Parses a JSON Lines history (schema version 1).
 pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError> {
-    // Validates `--initial` early; it is applied by the dispatcher.
-    semantics::resolve(Format::Jsonl, options)?;
+    // `--initial` is read first: a bad one is the first error.
+    let sem = semantics::resolve(Format::Jsonl, options)?;
     let mut r = Reader {
         source,
         b: HistoryBuilder::new(),
@@ -135,7 +135,11 @@ pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError
     if r.explicit_times == Some(false) {
         r.b.set_event_positions();
     }
-    r.b.finish().map_err(|e| ParseError::from_build(source, &e))
+    let mut h =
+        r.b.finish()
+            .map_err(|e| ParseError::from_build(source, &e))?;
+    semantics::apply_initial(&mut h, sem.initial);
+    Ok(h)
 }
 
 struct Line<'a> {
@@ -157,6 +161,50 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// An event that does not pair, at the field that shows it.
+    fn pairing_error(&self, line: &Line<'_>, process: ProcessId, e: PairingError) -> ParseError {
+        let name = self.b.process_name(process);
+        match e {
+            PairingError::SecondInvoke { .. } => self.err(line, None, e.message(name)),
+            PairingError::NoOutstandingCall => self.err(
+                line,
+                Some("type"),
+                format!(
+                    "process {} completes a call it never invoked",
+                    excerpt(name)
+                ),
+            ),
+            PairingError::KindMismatch {
+                outstanding,
+                completed,
+            } => self.err(
+                line,
+                Some("f"),
+                format!(
+                    "completion of {completed} does not match the outstanding {} (line {})",
+                    outstanding.kind, outstanding.line
+                ),
+            ),
+            PairingError::KeyMismatch { .. } => self.err(
+                line,
+                Some("key"),
+                "completion names a different key than its invoke",
+            ),
+            PairingError::ArgumentsMismatch { outstanding } if outstanding.kind == OpKind::Cas => {
+                self.err(
+                    line,
+                    Some("expected"),
+                    "completion's expected/new differ from its invoke's",
+                )
+            }
+            PairingError::ArgumentsMismatch { .. } => self.err(
+                line,
+                Some("value"),
+                "completion's value differs from its invoke's",
+            ),
+        }
+    }
+
     /// An error at field `field` of the line (at the line's start when the
     /// field is not found).
     fn err(&self, line: &Line<'_>, field: Option<&str>, message: impl Into<String>) -> ParseError {
@@ -348,6 +396,7 @@ impl<'a> Reader<'a> {
                 time,
                 ops_before: self.ops,
                 text: text.to_string(),
+                kind: AnnotationKind::of_text(text),
                 line: line.no,
             });
             return Ok(());
@@ -754,66 +803,43 @@ impl<'a> Reader<'a> {
                     time,
                     line: line.no,
                 })
-                .map_err(|e| self.err(line, None, e.kind.to_string()))?;
+                .map_err(|e| match e.kind {
+                    BuildErrorKind::Pairing { error, .. } => {
+                        self.pairing_error(line, process, error)
+                    }
+                    other => self.err(line, None, other.to_string()),
+                })?;
             self.ops += 1;
             return Ok(());
         }
-        let Some(open) = self.b.outstanding(process) else {
-            return Err(self.err(
-                line,
-                Some("type"),
-                format!(
-                    "process {} completes a call it never invoked",
-                    excerpt(self.b.process_name(process))
-                ),
-            ));
-        };
-        let invoked = self.b.op(open).call.clone();
-        if invoked.kind() != f {
-            return Err(self.err(
-                line,
-                Some("f"),
-                format!(
-                    "completion of {f} does not match the outstanding {} (line {})",
-                    invoked.kind(),
-                    self.b.op(open).source.line
-                ),
-            ));
-        }
+        let pairing = |r: &Self, e| r.pairing_error(line, process, e);
+        let pending = self
+            .b
+            .pairing()
+            .check_complete(process)
+            .and_then(|pending| pending.check_kind(f).map(|()| pending))
+            .map_err(|e| pairing(self, e))?;
         if obj.contains_key("key") {
             let key = self.key(line, obj)?;
-            if key != self.b.op(open).key {
-                return Err(self.err(
-                    line,
-                    Some("key"),
-                    "completion names a different key than its invoke",
-                ));
-            }
+            pending.check_key(key).map_err(|e| pairing(self, e))?;
         }
+        // Arguments repeated on a completion must be the invoke's; a
+        // transaction's completion carries its reads' results and replaces
+        // the invoked micro-operations.
+        let repeated = match f {
+            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue => {
+                obj.contains_key("value")
+            }
+            OpKind::Cas => obj.contains_key("expected") || obj.contains_key("new"),
+            _ => false,
+        };
         let call = match f {
             OpKind::Txn if obj.contains_key("ops") => Some(self.call(line, obj, f, true)?),
-            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue
-                if obj.contains_key("value") =>
-            {
+            _ if repeated => {
                 let again = self.call(line, obj, f, true)?;
-                if again != invoked {
-                    return Err(self.err(
-                        line,
-                        Some("value"),
-                        "completion's value differs from its invoke's",
-                    ));
-                }
-                None
-            }
-            OpKind::Cas if obj.contains_key("expected") || obj.contains_key("new") => {
-                let again = self.call(line, obj, f, true)?;
-                if again != invoked {
-                    return Err(self.err(
-                        line,
-                        Some("expected"),
-                        "completion's expected/new differ from its invoke's",
-                    ));
-                }
+                pending
+                    .check_call(&self.b.op(pending.op).call, &again)
+                    .map_err(|e| pairing(self, e))?;
                 None
             }
             _ => None,

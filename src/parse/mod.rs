@@ -22,7 +22,7 @@ pub use semantics::{
     semantics_hints,
 };
 
-use crate::history::{BuildError, History};
+use crate::history::{BuildError, History, Value};
 use std::fmt;
 use thiserror::Error;
 
@@ -220,9 +220,11 @@ pub fn line_span(source: &str, line: u32) -> Span {
 /// (see [`semantics`]); [`describe_semantics`] states what is in effect.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
-    /// Overrides the initial value (`--initial`), in concord value syntax:
-    /// `nil` (absent), an integer, a double-quoted string or a list.
-    /// Applies to every format. Default: the header's, else the format's.
+    /// Overrides the initial value (`--initial`), as given: in concord
+    /// value syntax, `nil` (absent), an integer, a double-quoted string or
+    /// a list. Applies to every format. Default: the header's, else the
+    /// format's. Each parse reads it once, with
+    /// [`ParseOptions::initial_value`]; reports quote it as given.
     pub initial: Option<String>,
     /// What a Jepsen `:fail` means (`--fail-semantics`). Default:
     /// did-not-happen, except definite-answer for Jepsen text logs.
@@ -237,19 +239,59 @@ pub struct ParseOptions {
     pub independent_keys: Option<bool>,
 }
 
-/// Parses `source` in `format`, then applies `--initial` if given.
+/// The initial value of every key that `--initial` asks for, typed: read
+/// once per parse from [`ParseOptions::initial`] by
+/// [`ParseOptions::initial_value`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Initial {
+    /// `nil`: every key starts without a value.
+    Absent,
+    /// Every key starts at this value.
+    Value(Value),
+}
+
+impl Initial {
+    /// The value, `None` for absent (as [`History::set_initial`] takes it).
+    pub fn into_value(self) -> Option<Value> {
+        match self {
+            Initial::Absent => None,
+            Initial::Value(v) => Some(v),
+        }
+    }
+}
+
+impl std::str::FromStr for Initial {
+    type Err = String;
+
+    /// A value in concord syntax (`0`, `"s"`, `[1 2]`) or `nil`, with
+    /// surrounding whitespace; the error says what is wrong.
+    fn from_str(text: &str) -> Result<Initial, String> {
+        if text.trim() == "nil" {
+            return Ok(Initial::Absent);
+        }
+        hist::parse_value(text).map(Initial::Value)
+    }
+}
+
+impl ParseOptions {
+    /// `--initial`, typed: `None` when not given, the reason when it is not
+    /// a value. Each parser words the error its own way.
+    pub fn initial_value(&self) -> Result<Option<Initial>, String> {
+        self.initial.as_deref().map(str::parse).transpose()
+    }
+}
+
+/// Parses `source` in `format`. Every parser applies `--initial`, if
+/// given, over the input's own initial values.
 pub fn parse(source: &str, format: Format, options: &ParseOptions) -> Result<History, ParseError> {
-    let mut history = match format {
-        // The concord language applies `--initial` itself, over its header.
-        Format::Hist => return hist::parse(source, options),
-        Format::HistEvents => return hist::parse_events(source, options),
-        Format::JepsenEdn => jepsen::parse(source, options)?,
-        Format::JepsenLog => jepsen_log::parse(source, options)?,
-        Format::PorcupineKv => porcupine_kv::parse(source, options)?,
-        Format::Jsonl => jsonl::parse(source, options)?,
-    };
-    semantics::apply_initial(&mut history, options)?;
-    Ok(history)
+    match format {
+        Format::Hist => hist::parse(source, options),
+        Format::HistEvents => hist::parse_events(source, options),
+        Format::JepsenEdn => jepsen::parse(source, options),
+        Format::JepsenLog => jepsen_log::parse(source, options),
+        Format::PorcupineKv => porcupine_kv::parse(source, options),
+        Format::Jsonl => jsonl::parse(source, options),
+    }
 }
 
 #[cfg(test)]

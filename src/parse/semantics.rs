@@ -23,7 +23,7 @@
 //! Porcupine's kv model starts every key at `""` (anishathalye/porcupine).
 //! `--initial` overrides every format, including explicit ones.
 
-use super::{Format, ParseError, ParseOptions, Span, excerpt};
+use super::{Format, Initial, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Call, History, KeyId, MicroKind, Observed, OpId, Outcome, Ret, Value, ValueId,
 };
@@ -91,9 +91,8 @@ pub struct Semantics {
     /// with several conventions (Elle's transactions in Jepsen EDN) use it
     /// to tell a choice from a default.
     pub nil_read_explicit: Option<NilRead>,
-    /// `Some(None)` = absent was asked for explicitly; `None` = the input
-    /// (header) or the format decides.
-    pub initial: Option<Option<Value>>,
+    /// `--initial`; `None` = the input (header) or the format decides.
+    pub initial: Option<Initial>,
     /// `None` = detect `[key value]` tuples.
     pub independent_keys: Option<bool>,
 }
@@ -125,16 +124,16 @@ pub fn default_initial(format: Format) -> Option<Value> {
 /// Resolves the options against the format's defaults; fails only when
 /// `--initial` is not a value.
 pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, ParseError> {
-    let initial = match &options.initial {
-        None => None,
-        Some(text) => Some(super::hist::parse_initial(text).map_err(|message| {
-            ParseError::at(
-                "",
-                Span { start: 0, end: 0 },
-                format!("--initial {text:?}: {message}"),
-            )
-        })?),
-    };
+    let initial = options.initial_value().map_err(|message| {
+        ParseError::at(
+            "",
+            Span { start: 0, end: 0 },
+            format!(
+                "--initial {:?}: {message}",
+                options.initial.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
     Ok(Semantics {
         fail: options.fail_semantics.unwrap_or(default_fail(format)),
         nil_read: options.nil_read.unwrap_or(default_nil_read(format)),
@@ -144,19 +143,11 @@ pub fn resolve(format: Format, options: &ParseOptions) -> Result<Semantics, Pars
     })
 }
 
-/// Applies `--initial` (if given) to a parsed history.
-pub fn apply_initial(history: &mut History, options: &ParseOptions) -> Result<(), ParseError> {
-    if let Some(text) = &options.initial {
-        let value = super::hist::parse_initial(text).map_err(|message| {
-            ParseError::at(
-                "",
-                Span { start: 0, end: 0 },
-                format!("--initial {text:?}: {message}"),
-            )
-        })?;
-        history.set_initial(value);
+/// Applies `--initial` (if given) to a parsed history, over its header.
+pub fn apply_initial(history: &mut History, initial: Option<Initial>) {
+    if let Some(initial) = initial {
+        history.set_initial(initial.into_value());
     }
-    Ok(())
 }
 
 /// One sentence per semantic choice in effect for `format` under
@@ -482,25 +473,31 @@ fn sentences(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> V
 
 #[cfg(test)]
 mod tests {
-    use super::super::hist::parse_initial;
     use super::*;
 
     #[test]
     fn initial_values() {
-        assert_eq!(parse_initial("nil"), Ok(None));
-        assert_eq!(parse_initial(" 0 "), Ok(Some(Value::Int(0))));
-        assert_eq!(parse_initial("-3"), Ok(Some(Value::Int(-3))));
-        assert_eq!(parse_initial("\"\""), Ok(Some(Value::Str("".into()))));
+        let parse = |text: &str| text.parse::<Initial>();
+        assert_eq!(parse("nil"), Ok(Initial::Absent));
+        assert_eq!(parse(" 0 "), Ok(Initial::Value(Value::Int(0))));
+        assert_eq!(parse("-3"), Ok(Initial::Value(Value::Int(-3))));
+        assert_eq!(parse("\"\""), Ok(Initial::Value(Value::Str("".into()))));
         assert_eq!(
-            parse_initial("[1 \"a\"]"),
-            Ok(Some(Value::List(vec![
+            parse("[1 \"a\"]"),
+            Ok(Initial::Value(Value::List(vec![
                 Value::Int(1),
                 Value::Str("a".into())
             ])))
         );
-        assert!(parse_initial("x").is_err());
-        assert!(parse_initial("1 2").is_err());
-        assert!(parse_initial("\"a").is_err());
+        assert!(parse("x").is_err());
+        assert!(parse("1 2").is_err());
+        assert!(parse("\"a").is_err());
+        let options = ParseOptions {
+            initial: Some("[1".into()),
+            ..ParseOptions::default()
+        };
+        assert!(options.initial_value().is_err());
+        assert_eq!(ParseOptions::default().initial_value(), Ok(None));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub(super) fn annotate(builder: &mut HistoryBuilder, time: Time, text: &str) {
     builder.annotations.push(Annotation {
         time: Some(time),
         ops_before,
+        kind: crate::history::AnnotationKind::of_text(text),
         text: text.to_string(),
         line: 0,
     });

@@ -8,8 +8,8 @@
 
 use concord::ParseOptions;
 use concord::history::{
-    Annotation, Call, History, HistoryBuilder, MicroKind, MicroOp, Observed, OpSpec, Outcome, Ret,
-    TimeUnit, Value,
+    Annotation, AnnotationKind, Call, History, HistoryBuilder, MicroKind, MicroOp, Observed,
+    OpSpec, Outcome, Ret, TimeUnit, Value,
 };
 use concord::parse::hist;
 use concord::render::hist::{first_difference, to_hist, to_hist_events};
@@ -272,6 +272,7 @@ fn build(g: &HistGen) -> History {
             time: *time,
             ops_before: (*before as u32).min(count),
             text: text.clone(),
+            kind: AnnotationKind::of_text(text),
             line: 0,
         })
         .collect();
