@@ -55,6 +55,8 @@ pub enum BuildErrorKind {
         "process {process} has an operation after its pending operation from line {pending_line}"
     )]
     AfterPending { process: String, pending_line: u32 },
+    #[error("too many operations: a history holds at most {max} (operation ids are 32-bit)")]
+    TooManyOperations { max: usize },
     #[error("interval operations and separate invoke/complete events cannot be mixed")]
     MixedForms,
     #[error(
@@ -193,12 +195,24 @@ impl HistoryBuilder {
         }
     }
 
+    /// The id of the next operation, or an error past [`OPS_MAX`] (ids are
+    /// 32-bit and never truncated).
+    fn next_op_id(&self, line: u32) -> Result<OpId, BuildError> {
+        match u32::try_from(self.ops.len()) {
+            Ok(n) if (n as usize) < OPS_MAX => Ok(OpId(n)),
+            _ => Err(BuildError {
+                kind: BuildErrorKind::TooManyOperations { max: OPS_MAX },
+                line,
+            }),
+        }
+    }
+
     /// Interns a process (session) name.
     pub fn process(&mut self, name: &str) -> ProcessId {
         if let Some(&id) = self.process_ids.get(name) {
             return id;
         }
-        let id = ProcessId(self.processes.len() as u32);
+        let id = ProcessId(dense(self.processes.len(), "processes"));
         self.processes.push(name.into());
         self.process_ids.insert(name.into(), id);
         self.pairing.add_process();
@@ -231,7 +245,7 @@ impl HistoryBuilder {
         if let Some(&id) = self.key_ids.get(name) {
             return id;
         }
-        let id = KeyId(self.keys.len() as u32);
+        let id = KeyId(dense(self.keys.len(), "keys"));
         self.keys.push(name.into());
         self.key_ids.insert(name.into(), id);
         id
@@ -242,7 +256,7 @@ impl HistoryBuilder {
         if let Some(&id) = self.value_ids.get(&v) {
             return id;
         }
-        let id = ValueId(self.values.len() as u32);
+        let id = ValueId(dense(self.values.len(), "values"));
         self.values.push(v.clone());
         self.value_ids.insert(v, id);
         id
@@ -304,7 +318,7 @@ impl HistoryBuilder {
         check_result(&spec.call, &spec.outcome).map_err(err)?;
         self.check_forward(spec.process, spec.invoke, spec.line, "was invoked")?;
         self.last_time[spec.process.index()] = Some((spec.invoke, spec.line));
-        let id = OpId(self.ops.len() as u32);
+        let id = self.next_op_id(spec.line)?;
         self.ops.push(Operation {
             id,
             process: spec.process,
@@ -518,6 +532,17 @@ fn check_sessions(ops: &[Operation], processes: &[Box<str>]) -> Result<(), Build
         }
     }
     Ok(())
+}
+
+/// At most this many operations in one history.
+pub const OPS_MAX: usize = u32::MAX as usize - 1;
+
+/// A 32-bit dense id for the `n`th interned item. Interned names and values
+/// come from operations and header lines, which are capped by [`OPS_MAX`]
+/// and the input's size, so this never fails on a real input; it asserts
+/// rather than truncate.
+fn dense(n: usize, what: &str) -> u32 {
+    u32::try_from(n).unwrap_or_else(|_| panic!("more than 2^32 distinct {what} in one history"))
 }
 
 #[cfg(test)]

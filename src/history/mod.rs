@@ -37,7 +37,9 @@ pub mod builder;
 pub mod model;
 pub mod pairing;
 
-pub use builder::{BuildError, BuildErrorKind, Completion, HistoryBuilder, Invocation, OpSpec};
+pub use builder::{
+    BuildError, BuildErrorKind, Completion, HistoryBuilder, Invocation, OPS_MAX, OpSpec,
+};
 pub use model::Model;
 pub use pairing::{Pairing, PairingError, Pending};
 
