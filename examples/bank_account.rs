@@ -119,7 +119,7 @@ fn main() {
     ] {
         println!("{:<12} {}", result.guarantee.name(), result.verdict.name());
         for v in &result.violations {
-            println!("  {}", v.explanation);
+            println!("  {}", v.explanation.render(&history));
         }
     }
 }

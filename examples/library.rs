@@ -46,7 +46,7 @@ fn main() {
         }
         println!();
         for v in &result.violations {
-            println!("  {}: {}", v.pattern, v.explanation);
+            println!("  {}: {}", v.pattern, v.explanation.render(&history));
             for op in &v.ops {
                 println!("    {}", history.describe(*op));
             }

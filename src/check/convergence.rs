@@ -23,10 +23,10 @@
 //! written twice, a value is maximal when any of its writers is, so no
 //! false alarm is raised. O(n) after the shared causal clocks.
 
-use crate::check::evidence::{describe_read, describe_write, key_name};
 use crate::check::pattern::Pattern;
 use crate::check::prepare::{Prepared, finish};
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
+use crate::check::sentence::{Part, Sentence};
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::Guarantee;
 use crate::history::{Call, History, Observed, OpId, Time};
@@ -147,11 +147,11 @@ fn check_prepared(
                 key: Some(crate::history::KeyId(k as u32)),
                 ops: vec![first, other],
                 edges: Vec::new(),
-                explanation: format!(
-                    "after the system was quiescent at {t}, {} and {}: the replicas did not converge",
-                    describe_read(history, first),
-                    describe_read(history, other)
-                ),
+                explanation: quiescent(t)
+                    .read(first)
+                    .text(" and ")
+                    .read(other)
+                    .text(": the replicas did not converge"),
                 partial_order: Vec::new(),
             });
             continue;
@@ -202,21 +202,25 @@ fn check_prepared(
                         label: EdgeLabel::ReadsFrom,
                     },
                 ],
-                format!(
-                    "after the system was quiescent at {t}, every read of {} returned the value of {}, but {} causally follows it, so the replicas converged on an overwritten value",
-                    key_name(history, key),
-                    describe_write(history, c),
-                    describe_write(history, w2)
-                ),
+                quiescent(t)
+                    .text("every read of ")
+                    .part(Part::Key(key))
+                    .text(" returned the value of ")
+                    .write(c)
+                    .text(", but ")
+                    .write(w2)
+                    .text(
+                        " causally follows it, so the replicas converged on an overwritten value",
+                    ),
             ),
             None => (
                 vec![w2, reader],
                 Vec::new(),
-                format!(
-                    "after the system was quiescent at {t}, {}, although {} took effect",
-                    describe_read(history, reader),
-                    describe_write(history, w2)
-                ),
+                quiescent(t)
+                    .read(reader)
+                    .text(", although ")
+                    .write(w2)
+                    .text(" took effect"),
             ),
         };
         found.push(Violation {
@@ -237,4 +241,12 @@ fn check_prepared(
         );
     }
     finish(g, prepared, history, found, config)
+}
+
+/// `after the system was quiescent at T, `.
+fn quiescent(t: Time) -> Sentence {
+    Sentence::new()
+        .text("after the system was quiescent at ")
+        .part(Part::Number(t))
+        .text(", ")
 }

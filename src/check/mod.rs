@@ -25,6 +25,7 @@ pub mod registry;
 pub mod result;
 pub mod sanity;
 pub mod scan;
+pub mod sentence;
 pub mod sequential;
 pub mod session;
 pub mod shared;

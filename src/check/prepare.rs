@@ -2,9 +2,9 @@
 //! and their relations (`order::relations`), the sanity violations
 //! (`check::sanity`), and how a check's findings become its result.
 
-use crate::check::evidence::key_name;
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
 use crate::check::sanity::sanity_violations;
+use crate::check::sentence::key_name;
 use crate::guarantee::Guarantee;
 use crate::history::History;
 use crate::order::relations::{Registers, registers};

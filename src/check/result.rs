@@ -3,6 +3,7 @@
 //! ([`GuaranteeResult`], a verdict with evidence: [`Violation`]s).
 
 use crate::check::pattern::Pattern;
+use crate::check::sentence::Sentence;
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::{KeyId, Model, OpId, Time};
 use crate::order::edge::Edge;
@@ -79,7 +80,7 @@ pub struct Violation {
     /// The labelled edges that make it impossible.
     pub edges: Vec<Edge>,
     /// One plain sentence.
-    pub explanation: String,
+    pub explanation: Sentence,
     /// For search-based checks: the longest partial linearization found
     /// (empty otherwise).
     pub partial_order: Vec<OpId>,

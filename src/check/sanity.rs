@@ -18,9 +18,9 @@
 //! module turns it into evidence, which every polynomial check's
 //! preparation carries ([`crate::check::prepare::Prepared`]).
 
-use crate::check::evidence::{describe_read, where_is};
 use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
+use crate::check::sentence::{Sentence, describe_read, where_is};
 use crate::history::History;
 use crate::order::edge::{Edge, EdgeLabel};
 use crate::order::relations::{BadRead, Registers};
@@ -29,22 +29,21 @@ use crate::order::relations::{BadRead, Registers};
 pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
     reg.bad_reads()
         .map(|(r, bad)| {
-            let read = describe_read(history, r);
+            let read = Sentence::new().read(r);
             let (pattern, ops, edges, explanation) = match bad {
                 BadRead::ThinAir => (
                     Pattern::ThinAirRead,
                     vec![r],
                     vec![],
-                    format!("{read}, a value no operation wrote to that key"),
+                    read.text(", a value no operation wrote to that key"),
                 ),
                 BadRead::Aborted(w) => (
                     Pattern::AbortedRead,
                     vec![w, r],
                     vec![],
-                    format!(
-                        "{read}, a value only a failed write ({}) wrote",
-                        where_is(history, w)
-                    ),
+                    read.text(", a value only a failed write (")
+                        .where_is(w)
+                        .text(") wrote"),
                 ),
                 BadRead::Future(w) => (
                     Pattern::FutureRead,
@@ -54,10 +53,9 @@ pub fn sanity_violations(history: &History, reg: &Registers) -> Vec<Violation> {
                         to: w,
                         label: EdgeLabel::SessionOrder,
                     }],
-                    format!(
-                        "{read}, but its own session writes that value only later ({})",
-                        where_is(history, w)
-                    ),
+                    read.text(", but its own session writes that value only later (")
+                        .where_is(w)
+                        .text(")"),
                 ),
             };
             Violation {

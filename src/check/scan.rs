@@ -31,9 +31,10 @@
 //! (`check::causal_convergence`) and the bad reads writes-follow-reads
 //! judges (`check::session`).
 
-use crate::check::evidence::{cyclic, describe_read, describe_write};
+use crate::check::evidence::cyclic;
 use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
+use crate::check::sentence::Sentence;
 use crate::history::{History, OpId};
 use crate::order::edge::{Edge, EdgeLabel};
 use crate::order::relations::{ReadFrom, Registers};
@@ -408,11 +409,11 @@ fn scan_session(
                             to: r,
                             label: EdgeLabel::Causal,
                         }],
-                        explanation: format!(
-                            "{} although {} is in its causal past",
-                            describe_read(history, r),
-                            describe_write(history, lw)
-                        ),
+                        explanation: Sentence::new()
+                            .read(r)
+                            .text(" although ")
+                            .write(lw)
+                            .text(" is in its causal past"),
                         partial_order: Vec::new(),
                     });
                 }
@@ -447,12 +448,12 @@ fn scan_session(
                                     label: EdgeLabel::Causal,
                                 },
                             ],
-                            explanation: format!(
-                                "{} after it had causally seen {}, which causally follows {}",
-                                describe_read(history, r),
-                                describe_write(history, lw),
-                                describe_write(history, w)
-                            ),
+                            explanation: Sentence::new()
+                                .read(r)
+                                .text(" after it had causally seen ")
+                                .write(lw)
+                                .text(", which causally follows ")
+                                .write(w),
                             partial_order: Vec::new(),
                         });
                     }

@@ -114,11 +114,11 @@
 //!   cycle search over rf plus "read → later write of the same session"
 //!   finds it (`CyclicWFR`).
 
-use crate::check::evidence::{describe_read, describe_write};
 use crate::check::pattern::Pattern;
 use crate::check::prepare::{Prepared, finish};
 use crate::check::result::{GuaranteeResult, Violation};
 use crate::check::scan::CausalFacts;
+use crate::check::sentence::{Part, Sentence};
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::Guarantee;
 use crate::history::{History, KeyId, OpId};
@@ -278,12 +278,11 @@ fn conflicts(mut ranges: Vec<Range>, first: Option<ReadFrom>) -> Vec<(Range, Ran
 }
 
 fn range_violation(
-    history: &History,
     reg: &Registers,
     key: KeyId,
     a: Range,
     b: Range,
-    why: &str,
+    why: &'static str,
 ) -> Violation {
     let mut readers = vec![a.first.1, a.last.1, b.first.1, b.last.1];
     readers.sort_by_key(|r| reg.pos[r.index()]);
@@ -309,14 +308,17 @@ fn range_violation(
             label: EdgeLabel::SessionOrder,
         });
     }
-    let seq: Vec<String> = readers.iter().map(|r| describe_read(history, *r)).collect();
+    let explanation = Sentence::new()
+        .part(Part::Reads(readers.clone()))
+        .text(", in that order: ")
+        .text(why);
     ops.extend(readers.iter().copied());
     Violation {
         pattern: Pattern::NonMonotonicRead,
         key: Some(key),
         ops,
         edges,
-        explanation: format!("{}, in that order: {why}", seq.join(", then ")),
+        explanation,
         partial_order: Vec::new(),
     }
 }
@@ -346,7 +348,6 @@ pub fn monotonic_reads(history: &History, reg: &Registers) -> Vec<Violation> {
             }
             for (a, b) in conflicts(ranges.clone(), Some(ReadFrom::Initial)) {
                 out.push(range_violation(
-                    history,
                     reg,
                     group[0].0,
                     a,
@@ -412,7 +413,7 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                 match reg.read_from(op) {
                     Some(ReadFrom::Initial) => {
                         if let Some(w) = latest {
-                            at_reads.push((p, initial_read_after_own_write(history, key, w, op)));
+                            at_reads.push((p, initial_read_after_own_write(key, w, op)));
                         }
                     }
                     Some(ReadFrom::Write(w)) if own(w) => {
@@ -420,7 +421,7 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                             && own_index[w.index()] < k
                         {
                             let reader = own_reader[newer.index()].expect("marked above");
-                            at_reads.push((p, stale_own_write(history, key, w, newer, reader, op)));
+                            at_reads.push((p, stale_own_write(key, w, newer, reader, op)));
                         }
                     }
                     _ => {}
@@ -433,7 +434,7 @@ pub fn read_your_writes(history: &History, reg: &Registers) -> Vec<Violation> {
     out
 }
 
-fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId) -> Violation {
+fn initial_read_after_own_write(key: KeyId, w: OpId, r: OpId) -> Violation {
     Violation {
         pattern: Pattern::InitialReadAfterOwnWrite,
         key: Some(key),
@@ -443,11 +444,11 @@ fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId)
             to: r,
             label: EdgeLabel::SessionOrder,
         }],
-        explanation: format!(
-            "{} came first in its own session, yet {}: the session did not read its own write",
-            describe_write(history, w),
-            describe_read(history, r)
-        ),
+        explanation: Sentence::new()
+            .write(w)
+            .text(" came first in its own session, yet ")
+            .read(r)
+            .text(": the session did not read its own write"),
         partial_order: Vec::new(),
     }
 }
@@ -456,14 +457,7 @@ fn initial_read_after_own_write(history: &History, key: KeyId, w: OpId, r: OpId)
 /// read `w` after issuing `newer` (at `r`): each read forces its own
 /// earlier writes before the value it returns, so `w` before `newer` and
 /// `newer` before `w`.
-fn stale_own_write(
-    history: &History,
-    key: KeyId,
-    w: OpId,
-    newer: OpId,
-    reader: OpId,
-    r: OpId,
-) -> Violation {
+fn stale_own_write(key: KeyId, w: OpId, newer: OpId, reader: OpId, r: OpId) -> Violation {
     let mut ops = vec![w, newer, reader, r];
     ops.dedup();
     Violation {
@@ -492,13 +486,16 @@ fn stale_own_write(
                 label: EdgeLabel::ReadsFrom,
             },
         ],
-        explanation: format!(
-            "the session wrote {} and then {}; {} puts the older write before the newer one, yet {} after issuing the newer one: no order of its own writes lets it read both",
-            describe_write(history, w),
-            describe_write(history, newer),
-            describe_read(history, reader),
-            describe_read(history, r)
-        ),
+        explanation: Sentence::new()
+            .text("the session wrote ")
+            .write(w)
+            .text(" and then ")
+            .write(newer)
+            .text("; ")
+            .read(reader)
+            .text(" puts the older write before the newer one, yet ")
+            .read(r)
+            .text(" after issuing the newer one: no order of its own writes lets it read both"),
         partial_order: Vec::new(),
     }
 }
@@ -553,20 +550,16 @@ pub fn writes_follow_reads(history: &History, reg: &Registers) -> Vec<Violation>
         return Vec::new();
     };
     let ops: Vec<OpId> = cycle.iter().map(|e| e.from).collect();
-    let writes: Vec<String> = ops
-        .iter()
-        .filter(|o| reg.is_write(**o))
-        .map(|w| describe_write(history, *w))
-        .collect();
+    let writes: Vec<OpId> = ops.iter().copied().filter(|o| reg.is_write(*o)).collect();
     vec![Violation {
         pattern: Pattern::CyclicWFR,
         key: None,
         ops,
         edges: cycle,
-        explanation: format!(
-            "each of {} was made after its session read an earlier one of them, in a cycle, so no order of these writes lets writes follow the reads before them",
-            writes.join(", ")
-        ),
+        explanation: Sentence::new()
+            .text("each of ")
+            .part(Part::Writes(writes))
+            .text(" was made after its session read an earlier one of them, in a cycle, so no order of these writes lets writes follow the reads before them"),
         partial_order: Vec::new(),
     }]
 }
@@ -1010,7 +1003,7 @@ fn stale_read_violation(
     ops.push(v.seen_by);
     ops.push(v.stale);
     // Why `newer` is forced newer than the stale state.
-    let mut why_newer = String::new();
+    let mut why_newer = Sentence::new();
     match guarantee {
         Guarantee::MonotonicWrites => {
             if let Some(older) = v.older {
@@ -1018,13 +1011,11 @@ fn stale_read_violation(
             }
             if v.observed != v.newer {
                 edges.push(step(reg, v.newer, v.observed));
-                why_newer = format!(
-                    ", which {} issued after its {}",
-                    history.process_name(history.op(v.observed).process),
-                    describe_write(history, v.newer)
-                        .split_once("'s ")
-                        .map_or(String::new(), |(_, w)| w.to_string())
-                );
+                why_newer = Sentence::new()
+                    .text(", which ")
+                    .part(Part::Process(history.op(v.observed).process))
+                    .text(" issued after its ")
+                    .part(Part::WriteOnly(v.newer));
             }
         }
         _ => {
@@ -1035,11 +1026,12 @@ fn stale_read_violation(
                     ops.insert(1, r1);
                     edges.push(rf_edge(older, r1));
                     edges.push(step(reg, r1, v.newer));
-                    why_newer = format!(
-                        ", and that write was made after {} had been observed ({}), so it must be newer",
-                        describe_write(history, older),
-                        describe_read(history, r1)
-                    );
+                    why_newer = Sentence::new()
+                        .text(", and that write was made after ")
+                        .write(older)
+                        .text(" had been observed (")
+                        .read(r1)
+                        .text("), so it must be newer");
                 }
             }
         }
@@ -1052,26 +1044,24 @@ fn stale_read_violation(
     if let Some(older) = v.older {
         edges.push(rf_edge(older, v.stale));
     }
-    let stale_state = match v.older {
-        Some(_) => format!("older than {}", describe_write(history, v.newer)),
-        None => format!(
-            "the initial value, although {} must come before",
-            describe_write(history, v.newer)
-        ),
+    let observed = Sentence::new()
+        .read(v.stale)
+        .text(" after it had observed ")
+        .write(v.observed);
+    let observed = match guarantee {
+        Guarantee::MonotonicWrites => observed.text(" (").read(v.seen_by).text(")"),
+        _ => observed
+            .text(" (through ")
+            .read(v.seen_by)
+            .text(", in its causal past via reads-from and reads before writes)"),
     };
-    let explanation = match guarantee {
-        Guarantee::MonotonicWrites => format!(
-            "{} after it had observed {} ({}){why_newer}: the state read is {stale_state}",
-            describe_read(history, v.stale),
-            describe_write(history, v.observed),
-            describe_read(history, v.seen_by),
-        ),
-        _ => format!(
-            "{} after it had observed {} (through {}, in its causal past via reads-from and reads before writes){why_newer}: the state read is {stale_state}",
-            describe_read(history, v.stale),
-            describe_write(history, v.observed),
-            describe_read(history, v.seen_by),
-        ),
+    let explanation = observed.extend(why_newer).text(": the state read is ");
+    let explanation = match v.older {
+        Some(_) => explanation.text("older than ").write(v.newer),
+        None => explanation
+            .text("the initial value, although ")
+            .write(v.newer)
+            .text(" must come before"),
     };
     Violation {
         pattern,

@@ -31,10 +31,11 @@
 //! `order::relations` (violations hold for every choice of writer, else
 //! *unknown*).
 
-use crate::check::evidence::{cyclic, describe_read, describe_write};
+use crate::check::evidence::cyclic;
 use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
 use crate::check::scan::{ScanState, WriteLists, scan_last_writes};
+use crate::check::sentence::{Part, Sentence};
 use crate::history::{History, OpId};
 use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::relations::{ReadFrom, Registers};
@@ -198,7 +199,7 @@ fn violation(
     w: Option<OpId>,
     r: OpId,
 ) -> Violation {
-    let who = history.process_name(crate::history::ProcessId(s as u32));
+    let who = Part::Process(crate::history::ProcessId(s as u32));
     let base_text = match base {
         ViewBase::SessionOrder => "every session's order",
         ViewBase::Causal => "causal order",
@@ -209,12 +210,17 @@ fn violation(
         label: EdgeLabel::Causal,
     }];
     let mut ops = vec![lw, r];
+    let view = Sentence::new()
+        .text("in ")
+        .part(who.clone())
+        .text("'s view, which must respect ")
+        .text(base_text)
+        .text(" and what ")
+        .part(who)
+        .text(" read, ")
+        .write(lw);
     let explanation = match w {
-        None => format!(
-            "in {who}'s view, which must respect {base_text} and what {who} read, {} comes before the read, yet {}",
-            describe_write(history, lw),
-            describe_read(history, r)
-        ),
+        None => view.text(" comes before the read, yet ").read(r),
         Some(w) => {
             ops.insert(0, w);
             edges.push(Edge {
@@ -227,12 +233,10 @@ fn violation(
                 to: lw,
                 label: EdgeLabel::Causal,
             });
-            format!(
-                "in {who}'s view, which must respect {base_text} and what {who} read, {} comes after {} and before the read, yet {}",
-                describe_write(history, lw),
-                describe_write(history, w),
-                describe_read(history, r)
-            )
+            view.text(" comes after ")
+                .write(w)
+                .text(" and before the read, yet ")
+                .read(r)
         }
     };
     Violation {

@@ -9,7 +9,11 @@ use crate::history::History;
 /// The violation's subgraph as a DOT digraph, captioned with its
 /// explanation.
 pub fn violation_to_dot(history: &History, violation: &Violation) -> String {
-    let caption = format!("{}: {}", violation.pattern, violation.explanation);
+    let caption = format!(
+        "{}: {}",
+        violation.pattern,
+        violation.explanation.render(history)
+    );
     crate::order::graph::to_dot(
         history,
         violation.pattern.name(),

@@ -177,7 +177,7 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
         out,
         "    {}{key}: {}",
         style.paint("1", v.pattern.name()),
-        v.explanation
+        v.explanation.render(history)
     );
     for &id in &v.ops {
         let op = history.op(id);

@@ -217,7 +217,7 @@ pub fn violation_json(history: &History, v: &Violation) -> Json {
     json!({
         "pattern": v.pattern.name(),
         "key": v.key.map(|k| history.key_name(k).to_string()),
-        "explanation": v.explanation,
+        "explanation": v.explanation.render(history),
         "ops": v.ops.iter().map(|&id| op_json(history, id)).collect::<Vec<_>>(),
         "edges": v.edges.iter().map(edge_json).collect::<Vec<_>>(),
         "partial_order": v.partial_order.iter().map(|id| id.0).collect::<Vec<_>>(),

@@ -137,7 +137,7 @@ fn knossos_bad_histories_blame_the_known_read() {
             blamed.contains(&format!("read -> {read}"))
                 && history.process_name(history.op(v.ops[0]).process) == process,
             "{file}: blamed {blamed}; {}",
-            v.explanation
+            v.explanation.render(&history)
         );
     }
 }

@@ -326,16 +326,12 @@ fn violation_evidence_names_the_operation_and_prefix() {
     assert_eq!(v.pattern, concord::check::Pattern::NotLinearizable);
     assert_eq!(v.ops[0], concord::history::OpId(3), "{v:?}");
     assert_eq!(v.partial_order.len(), 3, "{v:?}");
+    let sentence = v.explanation.render(&h);
     assert!(
-        v.explanation.contains("p3 read x -> 2 (line 5)") || v.explanation.contains("line 5"),
-        "{}",
-        v.explanation
+        sentence.contains("p3 read x -> 2 (line 5)") || sentence.contains("line 5"),
+        "{sentence}"
     );
-    assert!(
-        v.explanation.contains("the register holds 3"),
-        "{}",
-        v.explanation
-    );
+    assert!(sentence.contains("the register holds 3"), "{sentence}");
     // Staleness: the read is one version old (2-atomic), and moving its
     // invoke 1 tick earlier (to 5, touching the write of 3, so it may be
     // linearized just before it) makes it fine.

@@ -78,7 +78,7 @@ fn library(h: &History, g: Guarantee) -> (Verdict, String, String) {
     let mut detail = r.reason.clone().unwrap_or_default();
     let mut class = r.verdict.name().to_string();
     if let Some(v) = r.violations.first() {
-        detail = format!("{} {}: {}", detail, v.pattern, v.explanation);
+        detail = format!("{} {}: {}", detail, v.pattern, v.explanation.render(h));
         class = format!("{class} {}", v.pattern);
     }
     (r.verdict, detail.trim().to_string(), class)

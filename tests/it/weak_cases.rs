@@ -62,7 +62,7 @@ fn literature_histories_get_their_expected_verdicts() {
                     r.reason,
                     r.violations
                         .iter()
-                        .map(|v| &v.explanation)
+                        .map(|v| v.explanation.render(&history))
                         .collect::<Vec<_>>()
                 ));
             }
@@ -104,7 +104,7 @@ fn violations_are_explained_in_plain_sentences() {
     let v = &r[0].violations[0];
     assert_eq!(v.pattern, concord::check::Pattern::WriteCORead);
     assert_eq!(
-        v.explanation,
+        v.explanation.render(&h),
         "p2 read x=1 (line 4) after it had causally seen p1's write x=2 (line 2), which causally follows p1's write x=1 (line 1)"
     );
     assert_eq!(v.ops.len(), 3);

@@ -42,6 +42,7 @@ pub mod spec;
 
 use crate::check::pattern::Pattern;
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
+use crate::check::sentence::Sentence;
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::Model;
@@ -325,7 +326,9 @@ pub(crate) fn refutation<M: DataModel>(
     } else {
         "linearization"
     };
-    let explanation = match blocked {
+    // One per partition at most, so the sentence is made here (the
+    // model's state has no other owner).
+    let explanation = Sentence::new().owned(match blocked {
         Some(b) => format!(
             "no {what} {scope}can place `{}` (line {}): after the longest prefix of {} operations {}",
             history.describe(b),
@@ -334,7 +337,7 @@ pub(crate) fn refutation<M: DataModel>(
             model.describe_state(history, state)
         ),
         None => format!("no {what} {scope}exists"),
-    };
+    });
     let mut ops: Vec<OpId> = blocked.into_iter().collect();
     if let Some(&last) = partial_order.last() {
         ops.push(last);

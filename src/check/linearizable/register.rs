@@ -58,6 +58,7 @@ use super::search::{self, Budget, RealTime, SearchEnd};
 use super::spec::{DataModel, RegisterOp};
 use super::{PartEnd, instances, search_instance, with_model};
 use crate::check::pattern::Pattern;
+use crate::check::sentence::Sentence;
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Staleness, Violation};
 use crate::history::{
     Call, History, KeyId, Observed, OpId, Operation, Outcome, Ret, Value, ValueId,
@@ -459,12 +460,13 @@ fn zone_violation(history: &History, kc: &KeyClusters) -> Violation {
             )
         }
     };
+    // One per key at most, so the sentence is made here.
     Violation {
         pattern: Pattern::NotLinearizable,
         key: Some(key),
         ops,
         edges: Vec::new(),
-        explanation,
+        explanation: Sentence::new().owned(explanation),
         partial_order: Vec::new(),
     }
 }
