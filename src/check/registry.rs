@@ -99,6 +99,11 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
             });
         results.push(result);
     }
+    assert_eq!(
+        results.len(),
+        wanted.len(),
+        "one result per guarantee asked"
+    );
     wanted
         .iter()
         .map(|&g| {
@@ -189,6 +194,7 @@ pub fn check_polynomial(
             })
         })
         .collect();
+    assert_eq!(independent.len(), dependent.len());
     independent
         .into_iter()
         .zip(dependent)

@@ -157,6 +157,10 @@ impl GuaranteeResult {
         if let Some(max) = max {
             violations.truncate(max);
         }
+        debug_assert!(
+            violations.iter().all(|v| !v.ops.is_empty()),
+            "evidence names operations"
+        );
         GuaranteeResult {
             verdict: Verdict::Violated,
             violations,

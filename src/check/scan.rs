@@ -114,6 +114,12 @@ pub fn write_lists(history: &History, reg: &Registers) -> WriteLists {
         }
         wl.session_start[t + 1] = wl.session_writes.len() as u32;
     }
+    debug_assert!(wl.key_start.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(
+        wl.key_start[keys] as usize,
+        wl.list_session.len(),
+        "every list belongs to one key"
+    );
     wl
 }
 
@@ -365,6 +371,11 @@ pub fn causal_facts(
         facts.bad_reads.extend(found.bad_reads);
         facts.bad_read_clocks.extend(found.bad_read_clocks);
     }
+    assert_eq!(
+        facts.bad_read_clocks.len(),
+        facts.bad_reads.len() * clocks.k,
+        "one clock of k entries per bad read"
+    );
     facts.clocks = Some(clocks);
     facts.write_lists = wl;
     facts

@@ -325,6 +325,13 @@ pub fn registers(history: &History) -> Registers {
         .filter_map(|(s, p)| p.map(|p| (p, s as u32)))
         .collect();
     children.sort_unstable();
+    // The detached sessions come after the real ones, and a parent is a
+    // counted operation of a real session (never itself detached).
+    assert_eq!(parent.len(), sessions.len(), "one parent slot per session");
+    debug_assert!(children.iter().all(|&(p, s)| {
+        (session_of[p.index()] as usize) < (s as usize)
+            && parent[session_of[p.index()] as usize].is_none()
+    }));
     Registers {
         roles,
         sessions,

@@ -681,6 +681,11 @@ pub(crate) fn merge_orders(history: &History, orders: Vec<Vec<OpId>>) -> Vec<OpI
     for (k, order) in orders.iter().enumerate() {
         out.extend_from_slice(&order[cursor[k]..]);
     }
+    assert_eq!(
+        out.len(),
+        orders.iter().map(Vec::len).sum::<usize>(),
+        "a merge neither loses nor repeats operations"
+    );
     out
 }
 
