@@ -416,28 +416,45 @@ pub struct Annotation {
     pub line: u32,
 }
 
-/// What an annotation marks, for the checks that read annotations: the
-/// convergence check takes the last fault that stopped, plus a settle
-/// time, as its quiescence point.
+/// What an annotation marks. The convergence check takes the last fault
+/// that stopped, plus a settle time, as its quiescence point; the other
+/// kinds name what reports and pictures may show.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AnnotationKind {
+    /// A fault starts: `nemesis info start`, `crash n1`, `pause n2`,
+    /// `partition isolate [0]`, `kill`.
+    FaultStart,
     /// A fault stops or heals: `nemesis info stop partition`,
     /// `nemesis heal: partitions removed, nodes restarted`.
     FaultStop,
-    /// Anything else: a fault injected, a marker, a note.
+    /// The system is quiescent from here on (the simulator's
+    /// `quiescent: settle period over`).
+    Quiescence,
+    /// Anything else: a restart, a marker, a note.
     Other,
 }
 
 impl AnnotationKind {
     /// The kind of an annotation with text `text`, one rule for every
-    /// input format and the simulator: a text that contains `stop` or
-    /// `heal` in any ASCII case, anywhere (`:stop`, `healed`), marks a
-    /// fault that stopped. Nothing else is told apart: `restart` is not a
-    /// stop, and a text does not say which fault it starts.
+    /// input format and the simulator, in ASCII case-insensitive order:
+    /// text containing `stop` or `heal` anywhere (`:stop`, `healed`) marks
+    /// a fault that stopped; then `quiescent` or `quiescence` anywhere, a
+    /// quiescence point; then one of the words `start`, `crash`, `kill`,
+    /// `pause` or `partition`, a fault that started (`restart` is not
+    /// `start`).
     pub fn of_text(text: &str) -> AnnotationKind {
         let t = text.to_ascii_lowercase();
         if t.contains("stop") || t.contains("heal") {
-            AnnotationKind::FaultStop
+            return AnnotationKind::FaultStop;
+        }
+        if t.contains("quiescent") || t.contains("quiescence") {
+            return AnnotationKind::Quiescence;
+        }
+        let starts = t
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| matches!(w, "start" | "crash" | "kill" | "pause" | "partition"));
+        if starts {
+            AnnotationKind::FaultStart
         } else {
             AnnotationKind::Other
         }
@@ -775,7 +792,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_annotation_that_names_a_stop_or_a_heal_marks_a_fault_stop() {
+    fn annotation_kinds_follow_the_text() {
         for (text, kind) in [
             ("nemesis info stop partition", AnnotationKind::FaultStop),
             (
@@ -785,9 +802,14 @@ mod tests {
             ("nemesis heal-partition", AnnotationKind::FaultStop),
             ("Nemesis :STOP", AnnotationKind::FaultStop),
             ("network healed", AnnotationKind::FaultStop),
-            ("nemesis info start partition", AnnotationKind::Other),
+            ("nemesis info start partition", AnnotationKind::FaultStart),
+            ("nemesis :info :start", AnnotationKind::FaultStart),
+            ("crash n1", AnnotationKind::FaultStart),
+            ("pause n2 for 500us", AnnotationKind::FaultStart),
+            ("partition isolate [0]", AnnotationKind::FaultStart),
             ("nemesis restart n2", AnnotationKind::Other),
-            ("quiescent: settle period over", AnnotationKind::Other),
+            ("checkpoint", AnnotationKind::Other),
+            ("quiescent: settle period over", AnnotationKind::Quiescence),
         ] {
             assert_eq!(AnnotationKind::of_text(text), kind, "{text}");
         }
