@@ -617,57 +617,10 @@ struct StaleRead {
 /// index the session has observed. O(n + Σ per initial read the sessions
 /// writing its key) ⊆ O(n·k).
 pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
+    let ix = WriteIndex::new(history, reg);
+    let detached = Detached::new(reg);
     let k = reg.sessions.len();
-    // Index of every counted write among its session's counted writes, and
-    // the next counted write of the same key in the same session.
-    let mut widx = vec![u32::MAX; history.len()];
-    let mut next_same_key: Vec<Option<OpId>> = vec![None; history.len()];
-    // Per key: each session writing it, with its first write there.
-    let mut first_writes: Vec<Vec<(usize, OpId)>> = vec![Vec::new(); history.key_count()];
-    // Per key: (session, its last write of the key so far) while the
-    // session is scanned.
-    let mut last_of_key: Vec<(usize, OpId)> = vec![(usize::MAX, OpId(0)); history.key_count()];
-    for (t, session) in reg.sessions.iter().enumerate() {
-        let mut count = 0u32;
-        for &op in session {
-            if !reg.is_write(op) {
-                continue;
-            }
-            widx[op.index()] = count;
-            count += 1;
-            let key = history.op(op).key.index();
-            let (s, prev) = std::mem::replace(&mut last_of_key[key], (t, op));
-            if s == t {
-                next_same_key[prev.index()] = Some(op);
-            } else {
-                first_writes[key].push((t, op));
-            }
-        }
-    }
     let mut out = Vec::new();
-    // A detached write (an unknown-outcome write followed by more of its
-    // process's operations) follows its parent's session up to the parent:
-    // per session, that session and how many of its counted writes come up
-    // to the parent (computed once; every read of a detached write and of
-    // a write it may follow asks).
-    let prior: Vec<Option<(usize, u32)>> = reg
-        .parent
-        .iter()
-        .map(|p| {
-            let p = (*p)?;
-            let ps = reg.session_of[p.index()] as usize;
-            let upto = &reg.sessions[ps][..=reg.pos[p.index()] as usize];
-            Some((ps, upto.iter().filter(|&&o| reg.is_write(o)).count() as u32))
-        })
-        .collect();
-    let prior_writes = |t: usize| prior[t];
-    // Detached writes per parent session, for reads of a write they follow.
-    let mut detached_of: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for t in 0..k {
-        if let Some(p) = reg.parent[t] {
-            detached_of[reg.session_of[p.index()] as usize].push(t);
-        }
-    }
     // K(r): the writes of session t with index below known[t]; P(r), the
     // writes the rule adds (strict predecessors of an observed write):
     // index below pred[t]. Only P makes an initial read stale: reading the
@@ -685,12 +638,12 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
             };
             if let ReadFrom::Write(w) = src {
                 let t = reg.session_of[w.index()] as usize;
-                if widx[w.index()] + 1 > known[t] {
-                    known[t] = widx[w.index()] + 1;
+                if ix.widx[w.index()] + 1 > known[t] {
+                    known[t] = ix.widx[w.index()] + 1;
                     known_src[t] = Some((w, r));
                 }
-                pred[t] = pred[t].max(widx[w.index()]);
-                if let Some((ps, count)) = prior_writes(t) {
+                pred[t] = pred[t].max(ix.widx[w.index()]);
+                if let Some((ps, count)) = detached.prior[t] {
                     if count > known[ps] {
                         known[ps] = count;
                         known_src[ps] = Some((w, r));
@@ -698,29 +651,12 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
                     pred[ps] = pred[ps].max(count);
                 }
             }
-            let key = history.op(r).key;
             let found = match src {
-                ReadFrom::Initial => first_writes[key.index()]
+                ReadFrom::Initial => ix.first_writes[history.op(r).key.index()]
                     .iter()
-                    .find(|(t, w1)| widx[w1.index()] < pred[*t])
+                    .find(|(t, w1)| ix.widx[w1.index()] < pred[*t])
                     .map(|(t, w1)| (None, *w1, *t)),
-                ReadFrom::Write(w) => {
-                    let t = reg.session_of[w.index()] as usize;
-                    let in_session = next_same_key[w.index()]
-                        .filter(|w1| widx[w1.index()] < known[t])
-                        .map(|w1| (Some(w), w1, t));
-                    // A known detached write of the key issued after `w`.
-                    in_session.or_else(|| {
-                        detached_of[t].iter().find_map(|&v| {
-                            let d = reg.sessions[v][0];
-                            let (_, count) = prior_writes(v)?;
-                            (known[v] > 0
-                                && reg.key_of[d.index()] == reg.key_of[w.index()]
-                                && widx[w.index()] < count)
-                                .then_some((Some(w), d, v))
-                        })
-                    })
-                }
+                ReadFrom::Write(w) => newer_known_write(reg, &ix, &detached, &known, w),
             };
             if let Some((older, newer, t)) = found
                 && let Some((observed, seen_by)) = known_src[t]
@@ -742,6 +678,101 @@ pub fn monotonic_writes(history: &History, reg: &Registers) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// For a read of `w`: a known write of `w`'s key that its session issued
+/// after `w` (the next one in the session, or a known detached write that
+/// follows `w`), with its session.
+fn newer_known_write(
+    reg: &Registers,
+    ix: &WriteIndex,
+    detached: &Detached,
+    known: &[u32],
+    w: OpId,
+) -> Option<(Option<OpId>, OpId, usize)> {
+    let t = reg.session_of[w.index()] as usize;
+    let in_session = ix.next_same_key[w.index()]
+        .filter(|w1| ix.widx[w1.index()] < known[t])
+        .map(|w1| (Some(w), w1, t));
+    in_session.or_else(|| {
+        detached.of[t].iter().find_map(|&v| {
+            let d = reg.sessions[v][0];
+            let (_, count) = detached.prior[v]?;
+            (known[v] > 0
+                && reg.key_of[d.index()] == reg.key_of[w.index()]
+                && ix.widx[w.index()] < count)
+                .then_some((Some(w), d, v))
+        })
+    })
+}
+
+/// The counted writes of each session, indexed for monotonic writes.
+struct WriteIndex {
+    /// Index of every counted write among its session's counted writes.
+    widx: Vec<u32>,
+    /// The next counted write of the same key in the same session.
+    next_same_key: Vec<Option<OpId>>,
+    /// Per key: each session writing it, with its first write there.
+    first_writes: Vec<Vec<(usize, OpId)>>,
+}
+
+impl WriteIndex {
+    fn new(history: &History, reg: &Registers) -> WriteIndex {
+        let mut ix = WriteIndex {
+            widx: vec![u32::MAX; history.len()],
+            next_same_key: vec![None; history.len()],
+            first_writes: vec![Vec::new(); history.key_count()],
+        };
+        // Per key: (session, its last write of the key so far) while the
+        // session is scanned.
+        let mut last_of_key: Vec<(usize, OpId)> = vec![(usize::MAX, OpId(0)); history.key_count()];
+        for (t, session) in reg.sessions.iter().enumerate() {
+            for (count, &op) in session.iter().filter(|&&op| reg.is_write(op)).enumerate() {
+                ix.widx[op.index()] = count as u32;
+                let key = history.op(op).key.index();
+                let (s, prev) = std::mem::replace(&mut last_of_key[key], (t, op));
+                if s == t {
+                    ix.next_same_key[prev.index()] = Some(op);
+                } else {
+                    ix.first_writes[key].push((t, op));
+                }
+            }
+        }
+        ix
+    }
+}
+
+/// Detached writes (an unknown-outcome write followed by more of its
+/// process's operations) follow their parent's session up to the parent.
+struct Detached {
+    /// Per session: its parent's session and how many of that session's
+    /// counted writes come up to the parent (computed once; every read of
+    /// a detached write and of a write it may follow asks).
+    prior: Vec<Option<(usize, u32)>>,
+    /// Per session: the detached sessions whose parent is in it.
+    of: Vec<Vec<usize>>,
+}
+
+impl Detached {
+    fn new(reg: &Registers) -> Detached {
+        let prior = reg
+            .parent
+            .iter()
+            .map(|p| {
+                let p = (*p)?;
+                let ps = reg.session_of[p.index()] as usize;
+                let upto = &reg.sessions[ps][..=reg.pos[p.index()] as usize];
+                Some((ps, upto.iter().filter(|&&o| reg.is_write(o)).count() as u32))
+            })
+            .collect();
+        let mut of: Vec<Vec<usize>> = vec![Vec::new(); reg.sessions.len()];
+        for (t, p) in reg.parent.iter().enumerate() {
+            if let Some(p) = p {
+                of[reg.session_of[p.index()] as usize].push(t);
+            }
+        }
+        Detached { prior, of }
+    }
 }
 
 /// The non-initial reads of one key in one session, with the running join

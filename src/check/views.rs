@@ -66,113 +66,20 @@ pub fn view_engine(
     co: Option<&Clocks>,
     deadline: Option<std::time::Instant>,
 ) -> Result<Vec<Violation>, String> {
-    let all_rf = rf_pairs(history, reg, |_| true);
-    // The view of session `s`: its violation, if any (the first found),
-    // or why it could not be decided.
-    let view_of = |s: usize, state: &mut ScanState| -> Result<Option<Violation>, String> {
-        let session = &reg.sessions[s];
-        if session.iter().all(|&o| reg.is_write(o)) {
-            return Ok(None);
-        }
-        let base_rf: Vec<(OpId, OpId)> = match base {
-            ViewBase::Causal => all_rf.clone(),
-            ViewBase::SessionOrder => all_rf
-                .iter()
-                .copied()
-                .filter(|(r, _)| history.op(*r).process.index() == s)
-                .collect(),
-        };
-        let mut forced: Vec<(OpId, OpId)> = Vec::new();
-        for round in 0..ROUNDS_MAX {
-            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-                return Err(format!(
-                    "the time budget ran out while deciding the view of session {} (round {round})",
-                    history.process_name(crate::history::ProcessId(s as u32))
-                ));
-            }
-            let owned;
-            let clk: &Clocks = match (round, base, co) {
-                (0, ViewBase::Causal, Some(c)) => c,
-                _ => {
-                    let mut pairs = base_rf.clone();
-                    pairs.extend_from_slice(&forced);
-                    match clocks(history, reg, Preds::from_pairs(history.len(), &pairs)) {
-                        Ok(c) => {
-                            owned = c;
-                            &owned
-                        }
-                        Err(left) => {
-                            let f: Vec<(OpId, OpId, Rule)> = forced
-                                .iter()
-                                .map(|(t, src)| (*t, *src, Rule::LegalView))
-                                .collect();
-                            return Ok(cyclic(
-                                history,
-                                reg,
-                                &base_rf,
-                                &f,
-                                &left,
-                                Pattern::CyclicHB,
-                            ));
-                        }
-                    }
-                }
-            };
-            state.reset(wl);
-            let mut bad: Option<Violation> = None;
-            let mut added = 0usize;
-            scan_last_writes(reg, wl, clk, session, state, |r, _, last| {
-                if bad.is_some() {
-                    return;
-                }
-                match reg.read_from(r) {
-                    Some(ReadFrom::Initial) => {
-                        let lw = last.op(reg);
-                        bad = Some(violation(
-                            history,
-                            s,
-                            base,
-                            Pattern::WriteHBInitRead,
-                            lw,
-                            None,
-                            r,
-                        ));
-                    }
-                    // Last writes in the source's past were left out.
-                    Some(ReadFrom::Write(w)) => {
-                        let lw = last.op(reg);
-                        if last.after_or_eq(clk, reg, w) {
-                            bad = Some(violation(
-                                history,
-                                s,
-                                base,
-                                Pattern::CyclicHB,
-                                lw,
-                                Some(w),
-                                r,
-                            ));
-                        } else {
-                            forced.push((w, lw));
-                            added += 1;
-                        }
-                    }
-                    _ => {}
-                }
-            });
-            if bad.is_some() || added == 0 {
-                return Ok(bad);
-            }
-        }
-        Err(format!(
-            "the view of session {} needed more than {ROUNDS_MAX} saturation rounds",
-            history.process_name(crate::history::ProcessId(s as u32))
-        ))
+    let engine = Engine {
+        history,
+        reg,
+        wl,
+        base,
+        co,
+        deadline,
+        all_rf: rf_pairs(history, reg, |_| true),
     };
     // Sessions in parallel, results in session order. A violation in any
     // view refutes the model even when another view was left undecided.
     let views: Vec<Result<Option<Violation>, String>> = (0..reg.sessions.len())
         .into_par_iter()
-        .map_init(|| ScanState::new(wl), |state, s| view_of(s, state))
+        .map_init(|| ScanState::new(wl), |state, s| engine.view_of(s, state))
         .collect();
     let mut out = Vec::new();
     let mut undecided = None;
@@ -187,6 +94,154 @@ pub fn view_engine(
     match undecided {
         Some(why) if out.is_empty() => Err(why),
         _ => Ok(out),
+    }
+}
+
+/// What every view of one run shares.
+struct Engine<'a> {
+    history: &'a History,
+    reg: &'a Registers,
+    wl: &'a WriteLists,
+    base: ViewBase,
+    co: Option<&'a Clocks>,
+    deadline: Option<std::time::Instant>,
+    all_rf: Vec<(OpId, OpId)>,
+}
+
+/// One saturation round's outcome.
+enum Round {
+    /// The view is violated.
+    Bad(Violation),
+    /// This many forced pairs were added (none: the view is saturated).
+    Added(usize),
+}
+
+impl Engine<'_> {
+    /// The view of session `s`: its violation, if any (the first found),
+    /// or why it could not be decided.
+    fn view_of(&self, s: usize, state: &mut ScanState) -> Result<Option<Violation>, String> {
+        let (history, reg) = (self.history, self.reg);
+        let session = &reg.sessions[s];
+        if session.iter().all(|&o| reg.is_write(o)) {
+            return Ok(None);
+        }
+        let base_rf: Vec<(OpId, OpId)> = match self.base {
+            ViewBase::Causal => self.all_rf.clone(),
+            ViewBase::SessionOrder => self
+                .all_rf
+                .iter()
+                .copied()
+                .filter(|(r, _)| history.op(*r).process.index() == s)
+                .collect(),
+        };
+        let mut forced: Vec<(OpId, OpId)> = Vec::new();
+        for round in 0..ROUNDS_MAX {
+            if self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                return Err(format!(
+                    "the time budget ran out while deciding the view of session {} (round {round})",
+                    history.process_name(crate::history::ProcessId(s as u32))
+                ));
+            }
+            let owned;
+            let clk: &Clocks = match (round, self.base, self.co) {
+                (0, ViewBase::Causal, Some(c)) => c,
+                _ => {
+                    let mut pairs = base_rf.clone();
+                    pairs.extend_from_slice(&forced);
+                    match clocks(history, reg, Preds::from_pairs(history.len(), &pairs)) {
+                        Ok(c) => {
+                            owned = c;
+                            &owned
+                        }
+                        Err(left) => return Ok(self.cycle(&base_rf, &forced, &left)),
+                    }
+                }
+            };
+            match self.round(s, clk, state, &mut forced) {
+                Round::Bad(v) => return Ok(Some(v)),
+                Round::Added(0) => return Ok(None),
+                Round::Added(_) => {}
+            }
+        }
+        Err(format!(
+            "the view of session {} needed more than {ROUNDS_MAX} saturation rounds",
+            history.process_name(crate::history::ProcessId(s as u32))
+        ))
+    }
+
+    /// One saturation round of session `s`'s view under `clk`: a bad read,
+    /// or the forced pairs it adds.
+    fn round(
+        &self,
+        s: usize,
+        clk: &Clocks,
+        state: &mut ScanState,
+        forced: &mut Vec<(OpId, OpId)>,
+    ) -> Round {
+        let (history, reg, base) = (self.history, self.reg, self.base);
+        state.reset(self.wl);
+        let mut bad: Option<Violation> = None;
+        let mut added = 0usize;
+        scan_last_writes(reg, self.wl, clk, &reg.sessions[s], state, |r, _, last| {
+            if bad.is_some() {
+                return;
+            }
+            match reg.read_from(r) {
+                Some(ReadFrom::Initial) => {
+                    let lw = last.op(reg);
+                    bad = Some(violation(
+                        history,
+                        s,
+                        base,
+                        Pattern::WriteHBInitRead,
+                        lw,
+                        None,
+                        r,
+                    ));
+                }
+                // Last writes in the source's past were left out.
+                Some(ReadFrom::Write(w)) => {
+                    let lw = last.op(reg);
+                    if last.after_or_eq(clk, reg, w) {
+                        bad = Some(violation(
+                            history,
+                            s,
+                            base,
+                            Pattern::CyclicHB,
+                            lw,
+                            Some(w),
+                            r,
+                        ));
+                    } else {
+                        forced.push((w, lw));
+                        added += 1;
+                    }
+                }
+                _ => {}
+            }
+        });
+        match bad {
+            Some(v) => Round::Bad(v),
+            None => Round::Added(added),
+        }
+    }
+
+    /// The cycle among `left` when the view's constraints cannot be
+    /// ordered.
+    fn cycle(
+        &self,
+        base_rf: &[(OpId, OpId)],
+        forced: &[(OpId, OpId)],
+        left: &[OpId],
+    ) -> Option<Violation> {
+        let f: Vec<(OpId, OpId, Rule)> = forced
+            .iter()
+            .map(|(t, src)| (*t, *src, Rule::LegalView))
+            .collect();
+        cyclic(self.history, self.reg, base_rf, &f, left, Pattern::CyclicHB)
     }
 }
 
