@@ -200,7 +200,57 @@ impl Registers {
 /// reads-from. O(n log n) (the session sort).
 pub fn registers(history: &History) -> Registers {
     let n = history.len();
-    let unsupported = history
+    // Session positions of all operations, to tell "later in the reader's
+    // own session" without counting yet.
+    let all_sessions = history.sessions();
+    let mut raw_pos = vec![0u32; n];
+    for s in &all_sessions {
+        for (i, op) in s.iter().enumerate() {
+            raw_pos[op.index()] = i as u32;
+        }
+    }
+    let (mut roles, used, ambiguous) = read_roles(history, &raw_pos);
+    for op in history.ops() {
+        if let Call::Write(_) = op.call {
+            let counted = match op.outcome {
+                Outcome::Ok(_) => true,
+                Outcome::Info => used[op.id.index()],
+                Outcome::Fail => false,
+            };
+            if counted {
+                roles[op.id.index()] = Role::Write;
+            }
+        }
+    }
+    let chains = Chains::new(history, all_sessions, &roles);
+    // The detached sessions come after the real ones, and a parent is a
+    // counted operation of a real session (never itself detached).
+    assert_eq!(
+        chains.parent.len(),
+        chains.sessions.len(),
+        "one parent slot per session"
+    );
+    debug_assert!(chains.children.iter().all(|&(p, s)| {
+        let ps = chains.session_of[p.index()] as usize;
+        ps < s as usize && chains.parent[ps].is_none()
+    }));
+    Registers {
+        roles,
+        sessions: chains.sessions,
+        parent: chains.parent,
+        children: chains.children,
+        pos: chains.pos,
+        session_of: chains.session_of,
+        key_of: history.ops().iter().map(|op| op.key.0).collect(),
+        ambiguous,
+        unsupported: unsupported(history),
+    }
+}
+
+/// Why the weak checks cannot model the history: its first operation
+/// that is not a read or a write.
+fn unsupported(history: &History) -> Option<String> {
+    history
         .ops()
         .iter()
         .find(|op| !matches!(op.call, Call::Read | Call::Write(_)))
@@ -213,16 +263,14 @@ pub fn registers(history: &History) -> Registers {
                 "the weak checks model read/write registers, and the history has a {} operation{line}",
                 op.kind()
             )
-        });
-    // Session positions of all operations, to tell "later in the reader's
-    // own session" without counting yet.
-    let all_sessions = history.sessions();
-    let mut raw_pos = vec![0u32; n];
-    for s in &all_sessions {
-        for (i, op) in s.iter().enumerate() {
-            raw_pos[op.index()] = i as u32;
-        }
-    }
+        })
+}
+
+/// The role of every read (its source, or why it is bad or ambiguous),
+/// which writes some read returned, and the (key, value) pairs written
+/// more than once that a read returned (sorted, deduplicated).
+fn read_roles(history: &History, raw_pos: &[u32]) -> (Vec<Role>, Vec<bool>, Vec<(KeyId, ValueId)>) {
+    let n = history.len();
     let writers = Writers::new(history);
     let mut roles = vec![Role::Skip; n];
     let mut used = vec![false; n];
@@ -276,72 +324,66 @@ pub fn registers(history: &History) -> Registers {
             }
         };
     }
-    for op in history.ops() {
-        if let Call::Write(_) = op.call {
-            let counted = match op.outcome {
-                Outcome::Ok(_) => true,
-                Outcome::Info => used[op.id.index()],
-                Outcome::Fail => false,
-            };
-            if counted {
-                roles[op.id.index()] = Role::Write;
-            }
-        }
-    }
     ambiguous.sort();
     ambiguous.dedup();
-    let mut pos = vec![u32::MAX; n];
-    let mut session_of: Vec<u32> = history.ops().iter().map(|op| op.process.0).collect();
-    let mut sessions: Vec<Vec<OpId>> = Vec::with_capacity(all_sessions.len());
-    let mut parent: Vec<Option<OpId>> = vec![None; all_sessions.len()];
-    // Counted writes of unknown outcome with a later counted operation in
-    // their session, each to become a session of its own.
-    let mut detached: Vec<(OpId, Option<OpId>)> = Vec::new();
-    for s in all_sessions {
-        let counted: Vec<OpId> = s
-            .into_iter()
-            .filter(|op| matches!(roles[op.index()], Role::Write | Role::Read(_)))
-            .collect();
-        let mut kept = Vec::with_capacity(counted.len());
-        for (i, &op) in counted.iter().enumerate() {
-            if history.op(op).is_unknown() && i + 1 < counted.len() {
-                detached.push((op, kept.last().copied()));
-            } else {
-                pos[op.index()] = kept.len() as u32;
-                kept.push(op);
+    (roles, used, ambiguous)
+}
+
+/// The sessions of counted operations, with detached sessions (see
+/// [`Registers::parent`]) after the real ones.
+struct Chains {
+    sessions: Vec<Vec<OpId>>,
+    parent: Vec<Option<OpId>>,
+    children: Vec<(OpId, u32)>,
+    pos: Vec<u32>,
+    session_of: Vec<u32>,
+}
+
+impl Chains {
+    fn new(history: &History, all_sessions: Vec<Vec<OpId>>, roles: &[Role]) -> Chains {
+        let n = history.len();
+        let mut pos = vec![u32::MAX; n];
+        let mut session_of: Vec<u32> = history.ops().iter().map(|op| op.process.0).collect();
+        let mut sessions: Vec<Vec<OpId>> = Vec::with_capacity(all_sessions.len());
+        let mut parent: Vec<Option<OpId>> = vec![None; all_sessions.len()];
+        // Counted writes of unknown outcome with a later counted operation
+        // in their session, each to become a session of its own.
+        let mut detached: Vec<(OpId, Option<OpId>)> = Vec::new();
+        for s in all_sessions {
+            let counted: Vec<OpId> = s
+                .into_iter()
+                .filter(|op| matches!(roles[op.index()], Role::Write | Role::Read(_)))
+                .collect();
+            let mut kept = Vec::with_capacity(counted.len());
+            for (i, &op) in counted.iter().enumerate() {
+                if history.op(op).is_unknown() && i + 1 < counted.len() {
+                    detached.push((op, kept.last().copied()));
+                } else {
+                    pos[op.index()] = kept.len() as u32;
+                    kept.push(op);
+                }
             }
+            sessions.push(kept);
         }
-        sessions.push(kept);
-    }
-    for (op, from) in detached {
-        session_of[op.index()] = sessions.len() as u32;
-        pos[op.index()] = 0;
-        sessions.push(vec![op]);
-        parent.push(from);
-    }
-    let mut children: Vec<(OpId, u32)> = parent
-        .iter()
-        .enumerate()
-        .filter_map(|(s, p)| p.map(|p| (p, s as u32)))
-        .collect();
-    children.sort_unstable();
-    // The detached sessions come after the real ones, and a parent is a
-    // counted operation of a real session (never itself detached).
-    assert_eq!(parent.len(), sessions.len(), "one parent slot per session");
-    debug_assert!(children.iter().all(|&(p, s)| {
-        (session_of[p.index()] as usize) < (s as usize)
-            && parent[session_of[p.index()] as usize].is_none()
-    }));
-    Registers {
-        roles,
-        sessions,
-        parent,
-        children,
-        pos,
-        session_of,
-        key_of: history.ops().iter().map(|op| op.key.0).collect(),
-        ambiguous,
-        unsupported,
+        for (op, from) in detached {
+            session_of[op.index()] = sessions.len() as u32;
+            pos[op.index()] = 0;
+            sessions.push(vec![op]);
+            parent.push(from);
+        }
+        let mut children: Vec<(OpId, u32)> = parent
+            .iter()
+            .enumerate()
+            .filter_map(|(s, p)| p.map(|p| (p, s as u32)))
+            .collect();
+        children.sort_unstable();
+        Chains {
+            sessions,
+            parent,
+            children,
+            pos,
+            session_of,
+        }
     }
 }
 
