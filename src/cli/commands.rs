@@ -176,18 +176,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             code = report::most_severe(code, EXIT_INPUT);
             continue;
         }
-        if let Some(t) = args.quiescent_at {
-            loaded.history.metadata.quiescent_at = Some(t);
-        }
-        if let Some(settle) = args.settle {
-            match check::convergence::quiescence_from_annotations(&loaded.history, settle) {
-                Some(t) => loaded.history.metadata.quiescent_at = Some(t),
-                None => loaded.semantics.push(
-                    "--settle: no nemesis heal or stop annotation, so no quiescence point"
-                        .to_string(),
-                ),
-            }
-        }
+        apply_quiescence_flags(args, &mut loaded);
         config.clock_skew = skew_in_history_units(
             args.clock_skew_ms.unwrap_or(0),
             loaded.history.metadata.time_unit,
@@ -205,57 +194,110 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         }
         let file_code = report::exit_code(&results, explicit);
         code = report::most_severe(code, file_code);
-        let stats = report::stats(&loaded.history);
-        let notes = check::sanity::history_notes(&loaded.history, 5);
-        match args.output {
-            OutputKind::Json => {
-                let path = &loaded.path;
-                let mut begin =
-                    report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
-                begin["notes"] = serde_json::json!(notes);
-                write_line(out, &begin.to_string())?;
-                for r in &results {
-                    write_line(
-                        out,
-                        &report::result_json(path, &loaded.history, r, &loaded.hints).to_string(),
-                    )?;
-                }
-                let elapsed = file_started.elapsed().as_millis();
-                write_line(
-                    out,
-                    &report::end_json(path, &results, file_code, None, elapsed).to_string(),
-                )?;
-            }
-            OutputKind::Human => {
-                if i > 0 {
-                    write_line(out, "")?;
-                }
-                let style = human::Style { color };
-                write_line(
-                    out,
-                    &human::heading(&loaded.path, loaded.format.name(), &stats, style),
-                )?;
-                for note in &notes {
-                    write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
-                }
-                out.write_all(
-                    human::results(
-                        &loaded.history,
-                        &loaded.semantics,
-                        &loaded.hints,
-                        &results,
-                        style,
-                    )
-                    .as_bytes(),
-                )?;
-            }
-        }
+        let file = FileReport {
+            loaded: &loaded,
+            results: &results,
+            file_code,
+            started: file_started,
+        };
+        file.write(args, i, color, out)?;
     }
     if args.output == OutputKind::Json {
         let summary = report::summary_json(args.files.len(), code, started.elapsed().as_millis());
         write_line(out, &summary.to_string())?;
     }
     Ok(code)
+}
+
+/// One file's report, after its checks ran.
+struct FileReport<'a> {
+    loaded: &'a input::Loaded,
+    results: &'a [check::GuaranteeResult],
+    file_code: i32,
+    /// When reading the file began (the JSON `end` line's elapsed time).
+    started: Instant,
+}
+
+impl FileReport<'_> {
+    /// Writes the report in the format asked; `index` is the file's place
+    /// among the files of the run.
+    fn write(
+        &self,
+        args: &CheckArgs,
+        index: usize,
+        color: bool,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let stats = report::stats(&self.loaded.history);
+        let notes = check::sanity::history_notes(&self.loaded.history, 5);
+        match args.output {
+            OutputKind::Json => {
+                let path = &self.loaded.path;
+                let mut begin = report::begin_json(
+                    path,
+                    self.loaded.format.name(),
+                    &self.loaded.semantics,
+                    &stats,
+                );
+                begin["notes"] = serde_json::json!(notes);
+                write_line(out, &begin.to_string())?;
+                for r in self.results {
+                    write_line(
+                        out,
+                        &report::result_json(path, &self.loaded.history, r, &self.loaded.hints)
+                            .to_string(),
+                    )?;
+                }
+                let elapsed = self.started.elapsed().as_millis();
+                write_line(
+                    out,
+                    &report::end_json(path, self.results, self.file_code, None, elapsed)
+                        .to_string(),
+                )?;
+            }
+            OutputKind::Human => {
+                if index > 0 {
+                    write_line(out, "")?;
+                }
+                let style = human::Style { color };
+                write_line(
+                    out,
+                    &human::heading(&self.loaded.path, self.loaded.format.name(), &stats, style),
+                )?;
+                for note in &notes {
+                    write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
+                }
+                out.write_all(
+                    human::results(
+                        &self.loaded.history,
+                        &self.loaded.semantics,
+                        &self.loaded.hints,
+                        self.results,
+                        style,
+                    )
+                    .as_bytes(),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `--quiescent-at` and `--settle`: the convergence check's quiescence
+/// point, set on the history (a `--settle` without a heal or stop
+/// annotation is noted among the semantics).
+fn apply_quiescence_flags(args: &CheckArgs, loaded: &mut input::Loaded) {
+    if let Some(t) = args.quiescent_at {
+        loaded.history.metadata.quiescent_at = Some(t);
+    }
+    if let Some(settle) = args.settle {
+        match check::convergence::quiescence_from_annotations(&loaded.history, settle) {
+            Some(t) => loaded.history.metadata.quiescent_at = Some(t),
+            None => loaded.semantics.push(
+                "--settle: no nemesis heal or stop annotation, so no quiescence point".to_string(),
+            ),
+        }
+    }
 }
 
 /// `--clock-skew-ms`, `--settle` and `--quiescent-at` are durations or
