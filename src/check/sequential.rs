@@ -33,7 +33,7 @@ use crate::check::linearizable::{
     Instance, Product, instances, refutation, resolve_model, with_model,
 };
 use crate::check::pattern::Pattern;
-use crate::check::result::{CheckConfig, GuaranteeResult};
+use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
 use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::Model;
@@ -188,14 +188,9 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
         Err(e) => return GuaranteeResult::not_checked(g, e),
     };
     let stop = AtomicBool::new(false);
-    let budget = Budget {
-        deadline: config.run_deadline(),
-        states_max: config.states_max,
-        stop: &stop,
-        memory: config
-            .memory_max_bytes
-            .map(|m| (m, &*config.memory_in_use_bytes)),
-    };
+    let memory = config
+        .memory_max_bytes
+        .map(|m| (m, &*config.memory_in_use_bytes));
     // Quick refutation: a partition that is not sequentially consistent on
     // its own refutes the whole history. It is only a shortcut, so it gets
     // half of the time budget and a bounded memo, leaving the rest to the
@@ -207,50 +202,75 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
         }),
         states_max: Some(config.states_max.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
         stop: &stop,
-        memory: config
-            .memory_max_bytes
-            .map(|m| (m, &*config.memory_in_use_bytes)),
+        memory,
     };
     if per_key.len() > 1 {
-        let keyed = model.name() != "multi-register";
-        let mut refuted: Vec<_> = per_key
-            .par_iter()
-            .filter_map(|inst| {
-                if stop.load(Ordering::Relaxed) {
-                    return None;
-                }
-                match run(model, history, inst, &quick) {
-                    SearchEnd::Refuted {
-                        partial,
-                        blocked,
-                        state,
-                    } => {
-                        stop.store(true, Ordering::Relaxed);
-                        let key = keyed.then_some(KeyId(inst.partition));
-                        Some(refutation(
-                            model,
-                            history,
-                            &inst.items,
-                            key,
-                            Pattern::NotSequential,
-                            partial,
-                            blocked,
-                            &state,
-                        ))
-                    }
-                    _ => None,
-                }
-            })
-            .collect();
-        if !refuted.is_empty() {
-            refuted.truncate(1);
-            let mut r = GuaranteeResult::violated(g, refuted, config.violations_max);
+        if let Some(v) = refute_one_key(model, history, &per_key, &quick) {
+            let mut r = GuaranteeResult::violated(g, vec![v], config.violations_max);
             r.reason = Some("a single key is not sequentially consistent on its own".into());
             return r;
         }
         stop.store(false, Ordering::Relaxed);
     }
-    // The decisive search over every key together.
+    let budget = Budget {
+        deadline: config.run_deadline(),
+        states_max: config.states_max,
+        stop: &stop,
+        memory,
+    };
+    search_all_keys(model, history, config, &budget)
+}
+
+/// The first key (in partition order, among those searched before one was
+/// refuted) that is not sequentially consistent on its own, under `quick`.
+fn refute_one_key<M: DataModel>(
+    model: &M,
+    history: &History,
+    per_key: &[Instance<M::Op>],
+    quick: &Budget<'_>,
+) -> Option<Violation> {
+    let keyed = model.name() != "multi-register";
+    let refuted: Vec<Violation> = per_key
+        .par_iter()
+        .filter_map(|inst| {
+            if quick.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            match run(model, history, inst, quick) {
+                SearchEnd::Refuted {
+                    partial,
+                    blocked,
+                    state,
+                } => {
+                    quick.stop.store(true, Ordering::Relaxed);
+                    let key = keyed.then_some(KeyId(inst.partition));
+                    Some(refutation(
+                        model,
+                        history,
+                        &inst.items,
+                        key,
+                        Pattern::NotSequential,
+                        partial,
+                        blocked,
+                        &state,
+                    ))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    refuted.into_iter().next()
+}
+
+/// The decisive search over every key together (the product of the
+/// per-key models, with session order).
+fn search_all_keys<M: DataModel>(
+    model: &M,
+    history: &History,
+    config: &CheckConfig,
+    budget: &Budget<'_>,
+) -> GuaranteeResult {
+    let g = Guarantee::Sequential;
     let product = Product::new(model, history);
     let whole = match instances(&product, history, false) {
         Ok(i) => i,
@@ -259,11 +279,11 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
     let Some(inst) = whole.first() else {
         return GuaranteeResult::holds(g);
     };
-    match run(&product, history, inst, &budget) {
+    let decided = "decided by a search over all keys together (WGL with session order)";
+    match run(&product, history, inst, budget) {
         SearchEnd::Found(path) => {
             let mut r = GuaranteeResult::holds(g);
-            r.reason =
-                Some("decided by a search over all keys together (WGL with session order)".into());
+            r.reason = Some(decided.into());
             if config.witness {
                 r.witness = Some(path.iter().map(|&i| inst.items[i as usize].id).collect());
             }
@@ -285,8 +305,7 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
                 &state,
             );
             let mut r = GuaranteeResult::violated(g, vec![v], config.violations_max);
-            r.reason =
-                Some("decided by a search over all keys together (WGL with session order)".into());
+            r.reason = Some(decided.into());
             r
         }
         SearchEnd::OutOfBudget(reason) => GuaranteeResult::unknown(g, reason),
