@@ -1641,6 +1641,8 @@ impl Driver {
         }
     }
 
+    /// A header line: a directive before the first operation, each given
+    /// once (`%initial` once per key, `%meta` any number of times).
     fn header_line(&mut self, line_no: u32, body: &str) -> Result<(), LineError> {
         let (_, (name, h)) = header(body).map_err(unwrap_failure)?;
         if let Some(first) = self.first_op_line {
@@ -1664,6 +1666,16 @@ impl Driver {
             }
             self.headers_seen.push((seen_name, line_no));
         }
+        self.apply_header(line_no, body, h)
+    }
+
+    /// Applies a header directive to the history's metadata.
+    fn apply_header(
+        &mut self,
+        line_no: u32,
+        body: &str,
+        h: HeaderSyn<'_>,
+    ) -> Result<(), LineError> {
         match h {
             HeaderSyn::Concord => {}
             HeaderSyn::Model(m) => self.b.metadata.model = Some(m),
@@ -1834,36 +1846,17 @@ impl Driver {
     /// The outcome of a call that ended with `word`, checking that results
     /// and answers fit it.
     fn outcome(&mut self, c: &CallSyn, word: OutcomeWord) -> Result<Outcome, LineError> {
-        let k = c.kind;
         if word != OutcomeWord::Ok {
-            let w = match word {
-                OutcomeWord::Fail => "fail",
-                OutcomeWord::Info => "info",
-                _ => "pending",
-            };
-            if let ArgsSyn::Result(Some((r, t))) = &c.args {
-                let shown = match r {
-                    ResultSyn::Unknown => "?".to_string(),
-                    ResultSyn::Nil => "nil".to_string(),
-                    ResultSyn::Value(v) => v.to_string(),
-                };
-                return Err(error_at(
-                    *t,
-                    format!("a {w} {k} returned nothing, but a result {shown} is given"),
-                )
-                .note("help: remove the result, or drop the outcome word if the call completed"));
-            }
-            if let Some((_, t)) = c.answer {
-                return Err(error_at(t, format!("a {w} {k} has no answer")).note(
-                    "help: remove the answer, or drop the outcome word if the call completed",
-                ));
-            }
-            return Ok(match word {
-                OutcomeWord::Fail => Outcome::Fail,
-                _ => Outcome::Info,
-            });
+            return incomplete_outcome(c, word);
         }
-        let ret = match &c.args {
+        Ok(Outcome::Ok(self.completed_ret(c)?))
+    }
+
+    /// What a completed (`ok`) call returned: its result, its answer, or
+    /// an acknowledgement.
+    fn completed_ret(&mut self, c: &CallSyn) -> Result<Ret, LineError> {
+        let k = c.kind;
+        Ok(match &c.args {
             ArgsSyn::Result(None) => {
                 let at = Tok {
                     rest: c.tok.rest - c.tok.len,
@@ -1891,8 +1884,7 @@ impl Driver {
                 Some((b, _)) => Ret::Bool(b),
                 None => Ret::Ack,
             },
-        };
-        Ok(Outcome::Ok(ret))
+        })
     }
 
     /// An operation line (interval form): checks what the grammar cannot
@@ -2068,6 +2060,38 @@ impl Driver {
             .map_err(|e| error_at(stamp_at, e.kind.to_string()))?;
         Ok(())
     }
+}
+
+/// The outcome of a call that ended with `word` (`fail`, `info` or
+/// `pending`): such a call returned nothing, so it has no result and no
+/// answer.
+fn incomplete_outcome(c: &CallSyn, word: OutcomeWord) -> Result<Outcome, LineError> {
+    let k = c.kind;
+    let w = match word {
+        OutcomeWord::Fail => "fail",
+        OutcomeWord::Info => "info",
+        _ => "pending",
+    };
+    if let ArgsSyn::Result(Some((r, t))) = &c.args {
+        let shown = match r {
+            ResultSyn::Unknown => "?".to_string(),
+            ResultSyn::Nil => "nil".to_string(),
+            ResultSyn::Value(v) => v.to_string(),
+        };
+        return Err(error_at(
+            *t,
+            format!("a {w} {k} returned nothing, but a result {shown} is given"),
+        )
+        .note("help: remove the result, or drop the outcome word if the call completed"));
+    }
+    if let Some((_, t)) = c.answer {
+        return Err(error_at(t, format!("a {w} {k} has no answer"))
+            .note("help: remove the answer, or drop the outcome word if the call completed"));
+    }
+    Ok(match word {
+        OutcomeWord::Fail => Outcome::Fail,
+        _ => Outcome::Info,
+    })
 }
 
 /// Checks that the outcome word of an operation fits its timing `t`: a
