@@ -808,130 +808,31 @@ fn answer(input: &str) -> PResult<'_, bool> {
 
 /// `call ::= read_call | write_call | cas_call | dequeue_call | lock_call | txn_call`
 ///
-/// With `read_call ::= 'read' ( sp key )? ( sp result )?`,
-/// `write_call ::= ( 'write' | 'append' | 'add' | 'enqueue' ) ( sp key )? sp value`,
-/// `cas_call ::= 'cas' ( sp key )? sp value sp value ( ws answer )?`,
-/// `dequeue_call ::= 'dequeue' ( sp key )? ( sp result )?`,
-/// `lock_call ::= ( 'acquire' | 'release' ) ( sp key )? ( ws answer )?` and
-/// `txn_call ::= 'txn' ( sp micro_op )+`.
+/// Every call starts with its kind keyword and the optional key (`( sp key
+/// )?`, read by [`call_key`]; a txn has none of its own); the kind then
+/// decides how the arguments are read ([`read_call`], [`write_call`],
+/// [`cas_call`], [`txn_call`]; a `lock_call` has none), and [`call_answer`]
+/// reads the optional `( ws answer )?` of `cas_call` and `lock_call`.
 fn call(input: &str) -> PResult<'_, CallSyn<'_>> {
-    let (mut rest, k) = kind(input)?;
+    let (rest, k) = kind(input)?;
     let kind_tok = tok_between(input, rest);
     if !at_token_end(rest) {
         return failure(expected(rest, "a space", context(input, rest)));
     }
-    // The optional key: one token of look-ahead decides.
-    let mut key_syn = None;
-    if k != OpKind::Txn {
-        let (r, gap) = ws(rest)?;
-        if !gap.is_empty() {
-            match key(r) {
-                Ok((after, name)) => {
-                    if !at_token_end(after) {
-                        return failure(expected(after, "a space", context(input, after)));
-                    }
-                    key_syn = Some((name, tok_between(r, after)));
-                    rest = after;
-                }
-                Err(nom::Err::Error(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    // The arguments.
-    let args = match k {
-        OpKind::Read | OpKind::Dequeue => {
-            let (r, gap) = ws(rest)?;
-            if !gap.is_empty() && starts_result(r) {
-                let (after, res) = cut_with(result(r), |_| {
-                    expected(r, "a result (a value, nil or ?)", context(input, r))
-                })?;
-                if !at_token_end(after) {
-                    return failure(expected(after, "a space", context(input, after)));
-                }
-                rest = after;
-                ArgsSyn::Result(Some((res, tok_between(r, after))))
-            } else {
-                ArgsSyn::Result(None)
-            }
-        }
-        OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue => {
-            let (r, _) = ws(rest)?;
-            let (after, v) = cut_with(value(r), |_| {
-                let mut e = expected(r, "a value", context(input, r));
-                if r.starts_with(is_ident_start) && key_syn.is_some() {
-                    e = e.note("note: a value is an integer, a \"string\" or a [list]; a key was already given");
-                }
-                e
-            })?;
-            rest = after;
-            ArgsSyn::One(v)
-        }
-        OpKind::Cas => {
-            let (r, _) = ws(rest)?;
-            let (after, expected_v) = cut_with(value(r), |_| {
-                expected(r, "the expected value", context(input, r))
-                    .note("help: cas takes two values: the expected value and the new value")
-            })?;
-            let (r2, _) = ws(after)?;
-            let (after, new_v) = cut_with(value(r2), |_| {
-                expected(r2, "the new value", context(input, r2))
-                    .note("help: cas takes two values: the expected value and the new value")
-            })?;
-            rest = after;
-            ArgsSyn::Two(expected_v, new_v)
-        }
-        OpKind::Acquire | OpKind::Release => ArgsSyn::None,
-        OpKind::Txn => {
-            let mut micro = Vec::new();
-            loop {
-                let (r, gap) = ws(rest)?;
-                if !r.starts_with('[') || (gap.is_empty() && !micro.is_empty()) {
-                    if micro.is_empty() {
-                        let mut e = expected(
-                            r,
-                            "a micro-operation `[r KEY]` or `[w KEY VALUE]`",
-                            context(input, r),
-                        );
-                        if r.starts_with(is_ident_start) || r.starts_with('\'') {
-                            e = e.note("note: a txn names no key of its own; each micro-operation names its key");
-                        }
-                        return failure(e);
-                    }
-                    break;
-                }
-                let (after, m) = micro_op(r)?;
-                micro.push(m);
-                rest = after;
-            }
-            ArgsSyn::Txn(micro)
-        }
+    let (rest, key_syn) = match k {
+        OpKind::Txn => (rest, None),
+        _ => call_key(input, rest)?,
     };
-    // The optional answer, for the kinds that have one.
-    let mut answer_syn = None;
-    let (r, _) = ws(rest)?;
-    if r.starts_with("->") {
-        match k {
-            OpKind::Cas | OpKind::Acquire | OpKind::Release => {
-                let (after, b) = answer(r)?;
-                answer_syn = Some((b, tok_between(r, after)));
-                rest = after;
-            }
-            OpKind::Read | OpKind::Dequeue => {
-                return failure(
-                    error_at(tok(r, 2), format!("a {k} result is written without `->`"))
-                        .note(format!("help: write the result directly, e.g. `{k} x 5`")),
-                );
-            }
-            _ => {
-                return failure(
-                    error_at(tok(r, found_token(r).len()), format!("a {k} has no answer")).note(
-                        "note: only cas, acquire and release answer with `-> true` or `-> false`",
-                    ),
-                );
-            }
+    let (rest, args) = match k {
+        OpKind::Read | OpKind::Dequeue => read_call(input, rest)?,
+        OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue => {
+            write_call(input, rest, key_syn.is_some())?
         }
-    }
+        OpKind::Cas => cas_call(input, rest)?,
+        OpKind::Acquire | OpKind::Release => (rest, ArgsSyn::None),
+        OpKind::Txn => txn_call(input, rest)?,
+    };
+    let (rest, answer_syn) = call_answer(rest, k)?;
     Ok((
         rest,
         CallSyn {
@@ -943,6 +844,128 @@ fn call(input: &str) -> PResult<'_, CallSyn<'_>> {
             tok: tok_between(input, rest),
         },
     ))
+}
+
+/// The optional key of a call, `( sp key )?`: one token of look-ahead
+/// decides. `input` is the whole call, for the context of errors.
+fn call_key<'a>(input: &'a str, rest: &'a str) -> PResult<'a, Option<(Cow<'a, str>, Tok)>> {
+    let (r, gap) = ws(rest)?;
+    if gap.is_empty() {
+        return Ok((rest, None));
+    }
+    match key(r) {
+        Ok((after, name)) => {
+            if !at_token_end(after) {
+                return failure(expected(after, "a space", context(input, after)));
+            }
+            Ok((after, Some((name, tok_between(r, after)))))
+        }
+        Err(nom::Err::Error(_)) => Ok((rest, None)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `read_call ::= 'read' ( sp key )? ( sp result )?` and
+/// `dequeue_call ::= 'dequeue' ( sp key )? ( sp result )?` (the result
+/// part, after the key; see [`call`]).
+fn read_call<'a>(input: &'a str, rest: &'a str) -> PResult<'a, ArgsSyn<'a>> {
+    let (r, gap) = ws(rest)?;
+    if gap.is_empty() || !starts_result(r) {
+        return Ok((rest, ArgsSyn::Result(None)));
+    }
+    let (after, res) = cut_with(result(r), |_| {
+        expected(r, "a result (a value, nil or ?)", context(input, r))
+    })?;
+    if !at_token_end(after) {
+        return failure(expected(after, "a space", context(input, after)));
+    }
+    Ok((after, ArgsSyn::Result(Some((res, tok_between(r, after))))))
+}
+
+/// `write_call ::= ( 'write' | 'append' | 'add' | 'enqueue' ) ( sp key )? sp value`
+/// (the value, after the key; see [`call`]). `keyed` says whether a key
+/// was given, for the note on a second name.
+fn write_call<'a>(input: &'a str, rest: &'a str, keyed: bool) -> PResult<'a, ArgsSyn<'a>> {
+    let (r, _) = ws(rest)?;
+    let (after, v) = cut_with(value(r), |_| {
+        let mut e = expected(r, "a value", context(input, r));
+        if r.starts_with(is_ident_start) && keyed {
+            e = e.note(
+                "note: a value is an integer, a \"string\" or a [list]; a key was already given",
+            );
+        }
+        e
+    })?;
+    Ok((after, ArgsSyn::One(v)))
+}
+
+/// `cas_call ::= 'cas' ( sp key )? sp value sp value ( ws answer )?` (the
+/// two values, after the key; the answer is read by [`call_answer`]).
+fn cas_call<'a>(input: &'a str, rest: &'a str) -> PResult<'a, ArgsSyn<'a>> {
+    let (r, _) = ws(rest)?;
+    let (after, expected_v) = cut_with(value(r), |_| {
+        expected(r, "the expected value", context(input, r))
+            .note("help: cas takes two values: the expected value and the new value")
+    })?;
+    let (r2, _) = ws(after)?;
+    let (after, new_v) = cut_with(value(r2), |_| {
+        expected(r2, "the new value", context(input, r2))
+            .note("help: cas takes two values: the expected value and the new value")
+    })?;
+    Ok((after, ArgsSyn::Two(expected_v, new_v)))
+}
+
+/// `txn_call ::= 'txn' ( sp micro_op )+` (the micro-operations, after the
+/// kind; see [`call`]).
+fn txn_call<'a>(input: &'a str, mut rest: &'a str) -> PResult<'a, ArgsSyn<'a>> {
+    let mut micro = Vec::new();
+    loop {
+        let (r, gap) = ws(rest)?;
+        if !r.starts_with('[') || (gap.is_empty() && !micro.is_empty()) {
+            if micro.is_empty() {
+                let mut e = expected(
+                    r,
+                    "a micro-operation `[r KEY]` or `[w KEY VALUE]`",
+                    context(input, r),
+                );
+                if r.starts_with(is_ident_start) || r.starts_with('\'') {
+                    e = e.note(
+                        "note: a txn names no key of its own; each micro-operation names its key",
+                    );
+                }
+                return failure(e);
+            }
+            break;
+        }
+        let (after, m) = micro_op(r)?;
+        micro.push(m);
+        rest = after;
+    }
+    Ok((rest, ArgsSyn::Txn(micro)))
+}
+
+/// The optional `( ws answer )?` that ends a `cas_call` or a `lock_call`
+/// (`k` is the call's kind); an answer after a call of any other kind is
+/// an error.
+fn call_answer(rest: &str, k: OpKind) -> PResult<'_, Option<(bool, Tok)>> {
+    let (r, _) = ws(rest)?;
+    if !r.starts_with("->") {
+        return Ok((rest, None));
+    }
+    match k {
+        OpKind::Cas | OpKind::Acquire | OpKind::Release => {
+            let (after, b) = answer(r)?;
+            Ok((after, Some((b, tok_between(r, after)))))
+        }
+        OpKind::Read | OpKind::Dequeue => failure(
+            error_at(tok(r, 2), format!("a {k} result is written without `->`"))
+                .note(format!("help: write the result directly, e.g. `{k} x 5`")),
+        ),
+        _ => failure(
+            error_at(tok(r, found_token(r).len()), format!("a {k} has no answer"))
+                .note("note: only cas, acquire and release answer with `-> true` or `-> false`"),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1618,6 +1641,8 @@ impl Driver {
         }
     }
 
+    /// A header line: a directive before the first operation, each given
+    /// once (`%initial` once per key, `%meta` any number of times).
     fn header_line(&mut self, line_no: u32, body: &str) -> Result<(), LineError> {
         let (_, (name, h)) = header(body).map_err(unwrap_failure)?;
         if let Some(first) = self.first_op_line {
@@ -1641,6 +1666,16 @@ impl Driver {
             }
             self.headers_seen.push((seen_name, line_no));
         }
+        self.apply_header(line_no, body, h)
+    }
+
+    /// Applies a header directive to the history's metadata.
+    fn apply_header(
+        &mut self,
+        line_no: u32,
+        body: &str,
+        h: HeaderSyn<'_>,
+    ) -> Result<(), LineError> {
         match h {
             HeaderSyn::Concord => {}
             HeaderSyn::Model(m) => self.b.metadata.model = Some(m),
@@ -1811,36 +1846,17 @@ impl Driver {
     /// The outcome of a call that ended with `word`, checking that results
     /// and answers fit it.
     fn outcome(&mut self, c: &CallSyn, word: OutcomeWord) -> Result<Outcome, LineError> {
-        let k = c.kind;
         if word != OutcomeWord::Ok {
-            let w = match word {
-                OutcomeWord::Fail => "fail",
-                OutcomeWord::Info => "info",
-                _ => "pending",
-            };
-            if let ArgsSyn::Result(Some((r, t))) = &c.args {
-                let shown = match r {
-                    ResultSyn::Unknown => "?".to_string(),
-                    ResultSyn::Nil => "nil".to_string(),
-                    ResultSyn::Value(v) => v.to_string(),
-                };
-                return Err(error_at(
-                    *t,
-                    format!("a {w} {k} returned nothing, but a result {shown} is given"),
-                )
-                .note("help: remove the result, or drop the outcome word if the call completed"));
-            }
-            if let Some((_, t)) = c.answer {
-                return Err(error_at(t, format!("a {w} {k} has no answer")).note(
-                    "help: remove the answer, or drop the outcome word if the call completed",
-                ));
-            }
-            return Ok(match word {
-                OutcomeWord::Fail => Outcome::Fail,
-                _ => Outcome::Info,
-            });
+            return incomplete_outcome(c, word);
         }
-        let ret = match &c.args {
+        Ok(Outcome::Ok(self.completed_ret(c)?))
+    }
+
+    /// What a completed (`ok`) call returned: its result, its answer, or
+    /// an acknowledgement.
+    fn completed_ret(&mut self, c: &CallSyn) -> Result<Ret, LineError> {
+        let k = c.kind;
+        Ok(match &c.args {
             ArgsSyn::Result(None) => {
                 let at = Tok {
                     rest: c.tok.rest - c.tok.len,
@@ -1868,10 +1884,12 @@ impl Driver {
                 Some((b, _)) => Ret::Bool(b),
                 None => Ret::Ack,
             },
-        };
-        Ok(Outcome::Ok(ret))
+        })
     }
 
+    /// An operation line (interval form): checks what the grammar cannot
+    /// say (keys and timings all or none, an outcome word that fits the
+    /// timing, results that fit the outcome) and pushes the operation.
     fn operation_line(&mut self, line_no: u32, body: &str) -> Result<(), LineError> {
         let (_, op) = operation(body).map_err(unwrap_failure)?;
         self.first_op_line.get_or_insert(line_no);
@@ -1892,32 +1910,7 @@ impl Driver {
         };
         let (word, word_tok) = op.outcome.unwrap_or((OutcomeWord::Ok, timed_at));
         if let Some(t) = &op.timing {
-            match (t.ret, word) {
-                (Some(_), OutcomeWord::Pending) => {
-                    return Err(error_at(word_tok, "a pending call has no return time")
-                        .note(format!(
-                            "help: write `@ {}..?` for a call that never returned, or `info` for one that returned with an unknown outcome",
-                            t.invoke
-                        )));
-                }
-                (None, OutcomeWord::Ok | OutcomeWord::Fail) if op.outcome.is_some() => {
-                    return Err(error_at(
-                        word_tok,
-                        format!(
-                            "a call that never returned (`..?`) cannot be `{}`",
-                            if word == OutcomeWord::Ok { "ok" } else { "fail" }
-                        ),
-                    )
-                    .note("help: its outcome is unknown: drop the outcome word, or write the return time"));
-                }
-                (Some(r), _) if r < t.invoke => {
-                    return Err(error_at(
-                        t.tok,
-                        format!("return time {r} is before invoke time {}", t.invoke),
-                    ));
-                }
-                _ => {}
-            }
+            check_timing_outcome(t, word, word_tok, op.outcome.is_some())?;
         }
         // A call that never returned has an unknown outcome, whatever the
         // arity rules for completed calls say.
@@ -1941,21 +1934,14 @@ impl Driver {
                 ret,
                 line: line_no,
             })
-            .map_err(|e| {
-                let backwards = matches!(e.kind, BuildErrorKind::TimeGoesBackwards { .. });
-                let err = error_at(timed_at, e.kind.to_string());
-                if backwards {
-                    err.note(
-                        "note: the operations of one process are listed in the order they happened",
-                    )
-                } else {
-                    err
-                }
-            })?;
+            .map_err(|e| push_error(timed_at, &e.kind))?;
         self.ops += 1;
         Ok(())
     }
 
+    /// An event line (event form): checks keys and stamps all or none,
+    /// then adds the invoke ([`Driver::invoke_event`]) or the completion
+    /// ([`Driver::complete_event`]).
     fn event_line(&mut self, line_no: u32, body: &str) -> Result<(), LineError> {
         let (_, ev) = event(body).map_err(unwrap_failure)?;
         self.first_op_line.get_or_insert(line_no);
@@ -1968,7 +1954,19 @@ impl Driver {
             },
         };
         self.check_timed(line_no, ev.stamp.is_some(), stamp_at)?;
-        let time = match ev.stamp {
+        let time = self.event_time(ev.stamp)?;
+        let process = self.process_id(&ev.process);
+        if ev.word == EventWord::Invoke {
+            self.invoke_event(line_no, &ev, process, time)
+        } else {
+            self.complete_event(line_no, &ev, process, time, stamp_at)
+        }
+    }
+
+    /// The time of the next event: its stamp, which may not be before the
+    /// previous one, or else its position among the events.
+    fn event_time(&mut self, stamp: Option<(Time, Tok)>) -> Result<Time, LineError> {
+        let time = match stamp {
             Some((t, at)) => {
                 if let Some(last) = self.last_stamp
                     && t < last
@@ -1985,33 +1983,53 @@ impl Driver {
             None => self.events,
         };
         self.events += 1;
-        let process = self.process_id(&ev.process);
-        if ev.word == EventWord::Invoke {
-            if let ArgsSyn::Result(Some((_, t))) = &ev.call.args {
-                return Err(error_at(*t, "an invoke has no result yet")
-                    .note("help: write the result on the completion line, e.g. `p1 ok read x 5`"));
-            }
-            if let Some((_, t)) = ev.call.answer {
-                return Err(error_at(t, "an invoke has no answer yet")
-                    .note("help: write the answer on the completion line"));
-            }
-            let key = self.key_id(&ev.call);
-            let call = self.build_call(&ev.call);
-            self.b
-                .invoke(Invocation {
-                    process,
-                    key,
-                    call,
-                    time,
-                    line: line_no,
-                })
-                .map_err(|e| match e.kind {
-                    BuildErrorKind::Pairing { error, .. } => pairing_error(&ev, error),
-                    other => error_at(ev.process_tok, other.to_string()),
-                })?;
-            self.ops += 1;
-            return Ok(());
+        Ok(time)
+    }
+
+    /// An invoke event: it has no result or answer yet.
+    fn invoke_event(
+        &mut self,
+        line_no: u32,
+        ev: &EventSyn<'_>,
+        process: ProcessId,
+        time: Time,
+    ) -> Result<(), LineError> {
+        if let ArgsSyn::Result(Some((_, t))) = &ev.call.args {
+            return Err(error_at(*t, "an invoke has no result yet")
+                .note("help: write the result on the completion line, e.g. `p1 ok read x 5`"));
         }
+        if let Some((_, t)) = ev.call.answer {
+            return Err(error_at(t, "an invoke has no answer yet")
+                .note("help: write the answer on the completion line"));
+        }
+        let key = self.key_id(&ev.call);
+        let call = self.build_call(&ev.call);
+        self.b
+            .invoke(Invocation {
+                process,
+                key,
+                call,
+                time,
+                line: line_no,
+            })
+            .map_err(|e| match e.kind {
+                BuildErrorKind::Pairing { error, .. } => pairing_error(ev, error),
+                other => error_at(ev.process_tok, other.to_string()),
+            })?;
+        self.ops += 1;
+        Ok(())
+    }
+
+    /// A completion event (`ok`, `fail`, `info`): it repeats the call its
+    /// process invoked and adds the result or answer.
+    fn complete_event(
+        &mut self,
+        line_no: u32,
+        ev: &EventSyn<'_>,
+        process: ProcessId,
+        time: Time,
+        stamp_at: Tok,
+    ) -> Result<(), LineError> {
         let word = match ev.word {
             EventWord::Ok => OutcomeWord::Ok,
             EventWord::Fail => OutcomeWord::Fail,
@@ -2022,14 +2040,14 @@ impl Driver {
             .b
             .pairing()
             .check_complete(process)
-            .map_err(|e| pairing_error(&ev, e))?;
+            .map_err(|e| pairing_error(ev, e))?;
         let key = self.key_id(&ev.call);
         let call = self.build_call(&ev.call);
         pending
             .check_kind(call.kind())
             .and_then(|()| pending.check_key(key))
             .and_then(|()| pending.check_call(&self.b.op(pending.op).call, &call))
-            .map_err(|e| pairing_error(&ev, e))?;
+            .map_err(|e| pairing_error(ev, e))?;
         let call = matches!(call, Call::Txn(_)).then_some(call);
         self.b
             .complete(Completion {
@@ -2041,6 +2059,80 @@ impl Driver {
             })
             .map_err(|e| error_at(stamp_at, e.kind.to_string()))?;
         Ok(())
+    }
+}
+
+/// The outcome of a call that ended with `word` (`fail`, `info` or
+/// `pending`): such a call returned nothing, so it has no result and no
+/// answer.
+fn incomplete_outcome(c: &CallSyn, word: OutcomeWord) -> Result<Outcome, LineError> {
+    let k = c.kind;
+    let w = match word {
+        OutcomeWord::Fail => "fail",
+        OutcomeWord::Info => "info",
+        _ => "pending",
+    };
+    if let ArgsSyn::Result(Some((r, t))) = &c.args {
+        let shown = match r {
+            ResultSyn::Unknown => "?".to_string(),
+            ResultSyn::Nil => "nil".to_string(),
+            ResultSyn::Value(v) => v.to_string(),
+        };
+        return Err(error_at(
+            *t,
+            format!("a {w} {k} returned nothing, but a result {shown} is given"),
+        )
+        .note("help: remove the result, or drop the outcome word if the call completed"));
+    }
+    if let Some((_, t)) = c.answer {
+        return Err(error_at(t, format!("a {w} {k} has no answer"))
+            .note("help: remove the answer, or drop the outcome word if the call completed"));
+    }
+    Ok(match word {
+        OutcomeWord::Fail => Outcome::Fail,
+        _ => Outcome::Info,
+    })
+}
+
+/// Checks that the outcome word of an operation fits its timing `t`: a
+/// pending call has no return time, a call that never returned is not
+/// `ok` or `fail` when the word is `written` out, and the return time is
+/// not before the invoke time.
+fn check_timing_outcome(
+    t: &TimingSyn,
+    word: OutcomeWord,
+    word_tok: Tok,
+    written: bool,
+) -> Result<(), LineError> {
+    match (t.ret, word) {
+        (Some(_), OutcomeWord::Pending) => Err(error_at(word_tok, "a pending call has no return time")
+            .note(format!(
+                "help: write `@ {}..?` for a call that never returned, or `info` for one that returned with an unknown outcome",
+                t.invoke
+            ))),
+        (None, OutcomeWord::Ok | OutcomeWord::Fail) if written => Err(error_at(
+            word_tok,
+            format!(
+                "a call that never returned (`..?`) cannot be `{}`",
+                if word == OutcomeWord::Ok { "ok" } else { "fail" }
+            ),
+        )
+        .note("help: its outcome is unknown: drop the outcome word, or write the return time")),
+        (Some(r), _) if r < t.invoke => Err(error_at(
+            t.tok,
+            format!("return time {r} is before invoke time {}", t.invoke),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An operation the builder refused, at the operation's timing `at`.
+fn push_error(at: Tok, kind: &BuildErrorKind) -> LineError {
+    let err = error_at(at, kind.to_string());
+    if matches!(kind, BuildErrorKind::TimeGoesBackwards { .. }) {
+        err.note("note: the operations of one process are listed in the order they happened")
+    } else {
+        err
     }
 }
 

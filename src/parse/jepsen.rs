@@ -259,49 +259,7 @@ fn event_from_record<'a>(
     line: u32,
 ) -> Result<Event<'a>, ParseError> {
     let span = record.span;
-    let pairs = match record.kind {
-        EdnKind::Map(pairs) => pairs,
-        EdnKind::Tagged(_, inner) if matches!(inner.kind, EdnKind::Map(_)) => match inner.kind {
-            EdnKind::Map(pairs) => pairs,
-            _ => unreachable!("checked by the guard"),
-        },
-        _ => {
-            return Err(ParseError::at(
-                source,
-                record.span,
-                format!("expected an operation map, found {}", record.kind_name()),
-            ));
-        }
-    };
-    let mut process = None;
-    let mut kind = None;
-    let mut f = None;
-    let mut value = None;
-    let mut key = None;
-    let mut time = None;
-    let mut index = None;
-    let mut extra = Vec::new();
-    for (k, v) in pairs {
-        let Some(name) = k.as_keyword() else {
-            extra.push((&source[k.span.start..k.span.end], v.span));
-            continue;
-        };
-        match name {
-            "process" => process = Some(v),
-            "type" => kind = Some(v),
-            "f" => f = Some(v),
-            "value" => value = Some(v),
-            "key" => key = Some(v),
-            // A `:time` or `:index` that is not an integer is not Jepsen's:
-            // it is kept like any unknown field.
-            "time" | "index" => match (name, &v.kind) {
-                ("time", EdnKind::Int(t)) => time = Some(*t),
-                ("index", EdnKind::Int(i)) => index = Some(*i),
-                _ => extra.push((name, v.span)),
-            },
-            _ => extra.push((name, v.span)),
-        }
-    }
+    let fields = RecordFields::of(source, record_pairs(source, record)?);
     let missing = |what: &str| {
         ParseError::at(
             source,
@@ -312,64 +270,137 @@ fn event_from_record<'a>(
             format!("operation map has no {what}"),
         )
     };
-    let process = process.ok_or_else(|| missing(":process"))?;
-    let process = match process.kind {
-        EdnKind::Int(i) => ProcessRef::Int(i),
-        EdnKind::Str(s) => ProcessRef::Named(s),
-        EdnKind::Keyword(_) | EdnKind::Symbol(_) => {
-            ProcessRef::Named(Cow::Borrowed(&source[process.span.start..process.span.end]))
-        }
-        _ => {
-            return Err(ParseError::at(
-                source,
-                process.span,
-                format!(
-                    "expected an integer, keyword or string as :process, found {}",
-                    process.kind_name()
-                ),
-            ));
-        }
-    };
-    let kind_edn = kind.ok_or_else(|| missing(":type"))?;
-    let kind = kind_edn
-        .as_keyword()
-        .and_then(EventType::from_keyword)
-        .ok_or_else(|| {
-            ParseError::at(
-                source,
-                kind_edn.span,
-                format!(
-                    "expected :invoke, :ok, :fail or :info as :type, found {}",
-                    excerpt(&source[kind_edn.span.start..kind_edn.span.end])
-                ),
-            )
-        })?;
-    let f_edn = f.ok_or_else(|| missing(":f"))?;
-    let f_name = match f_edn.kind {
-        EdnKind::Keyword(k) | EdnKind::Symbol(k) => k,
-        EdnKind::Str(Cow::Borrowed(s)) => s,
-        _ => {
-            return Err(ParseError::at(
-                source,
-                f_edn.span,
-                format!("expected a keyword as :f, found {}", f_edn.kind_name()),
-            ));
-        }
-    };
+    let process = record_process(source, fields.process.ok_or_else(|| missing(":process"))?)?;
+    let kind_edn = fields.kind.ok_or_else(|| missing(":type"))?;
+    let kind = record_type(source, &kind_edn)?;
+    let f_edn = fields.f.ok_or_else(|| missing(":f"))?;
+    let f_name = record_f(source, &f_edn)?;
     Ok(Event {
         process,
         kind,
         kind_span: kind_edn.span,
         f: f_name,
         f_span: f_edn.span,
-        value,
-        key,
-        time,
-        index,
-        extra,
+        value: fields.value,
+        key: fields.key,
+        time: fields.time,
+        index: fields.index,
+        extra: fields.extra,
         span,
         line,
     })
+}
+
+/// The key-value pairs of a record: a map, or a map wrapped in a tag.
+fn record_pairs<'a>(
+    source: &'a str,
+    record: Edn<'a>,
+) -> Result<Vec<(Edn<'a>, Edn<'a>)>, ParseError> {
+    match record.kind {
+        EdnKind::Map(pairs) => Ok(pairs),
+        EdnKind::Tagged(_, inner) if matches!(inner.kind, EdnKind::Map(_)) => match inner.kind {
+            EdnKind::Map(pairs) => Ok(pairs),
+            _ => unreachable!("checked by the guard"),
+        },
+        _ => Err(ParseError::at(
+            source,
+            record.span,
+            format!("expected an operation map, found {}", record.kind_name()),
+        )),
+    }
+}
+
+/// The fields of a record that make an [`Event`], by name; every other
+/// field is kept in `extra`.
+#[derive(Default)]
+struct RecordFields<'a> {
+    process: Option<Edn<'a>>,
+    kind: Option<Edn<'a>>,
+    f: Option<Edn<'a>>,
+    value: Option<Edn<'a>>,
+    key: Option<Edn<'a>>,
+    time: Option<i64>,
+    index: Option<i64>,
+    extra: Vec<(&'a str, Span)>,
+}
+
+impl<'a> RecordFields<'a> {
+    fn of(source: &'a str, pairs: Vec<(Edn<'a>, Edn<'a>)>) -> RecordFields<'a> {
+        let mut fields = RecordFields::default();
+        for (k, v) in pairs {
+            let Some(name) = k.as_keyword() else {
+                fields
+                    .extra
+                    .push((&source[k.span.start..k.span.end], v.span));
+                continue;
+            };
+            match name {
+                "process" => fields.process = Some(v),
+                "type" => fields.kind = Some(v),
+                "f" => fields.f = Some(v),
+                "value" => fields.value = Some(v),
+                "key" => fields.key = Some(v),
+                // A `:time` or `:index` that is not an integer is not Jepsen's:
+                // it is kept like any unknown field.
+                "time" | "index" => match (name, &v.kind) {
+                    ("time", EdnKind::Int(t)) => fields.time = Some(*t),
+                    ("index", EdnKind::Int(i)) => fields.index = Some(*i),
+                    _ => fields.extra.push((name, v.span)),
+                },
+                _ => fields.extra.push((name, v.span)),
+            }
+        }
+        fields
+    }
+}
+
+/// A record's `:process`: an integer, a string, or a keyword or symbol
+/// named by its text.
+fn record_process<'a>(source: &'a str, process: Edn<'a>) -> Result<ProcessRef<'a>, ParseError> {
+    match process.kind {
+        EdnKind::Int(i) => Ok(ProcessRef::Int(i)),
+        EdnKind::Str(s) => Ok(ProcessRef::Named(s)),
+        EdnKind::Keyword(_) | EdnKind::Symbol(_) => Ok(ProcessRef::Named(Cow::Borrowed(
+            &source[process.span.start..process.span.end],
+        ))),
+        _ => Err(ParseError::at(
+            source,
+            process.span,
+            format!(
+                "expected an integer, keyword or string as :process, found {}",
+                process.kind_name()
+            ),
+        )),
+    }
+}
+
+/// A record's `:type`.
+fn record_type(source: &str, kind: &Edn<'_>) -> Result<EventType, ParseError> {
+    kind.as_keyword()
+        .and_then(EventType::from_keyword)
+        .ok_or_else(|| {
+            ParseError::at(
+                source,
+                kind.span,
+                format!(
+                    "expected :invoke, :ok, :fail or :info as :type, found {}",
+                    excerpt(&source[kind.span.start..kind.span.end])
+                ),
+            )
+        })
+}
+
+/// A record's `:f`: a keyword, a symbol or a string, as spelled.
+fn record_f<'a>(source: &str, f: &Edn<'a>) -> Result<&'a str, ParseError> {
+    match &f.kind {
+        EdnKind::Keyword(k) | EdnKind::Symbol(k) => Ok(*k),
+        EdnKind::Str(Cow::Borrowed(s)) => Ok(*s),
+        _ => Err(ParseError::at(
+            source,
+            f.span,
+            format!("expected a keyword as :f, found {}", f.kind_name()),
+        )),
+    }
 }
 
 /// Turns events into a history; see the module docs for the mapping.
@@ -638,6 +669,7 @@ impl<'a> Mapper<'a> {
         }
     }
 
+    /// An `:invoke`: opens an operation of its process.
     fn invoke(
         &mut self,
         process: ProcessId,
@@ -649,44 +681,7 @@ impl<'a> Mapper<'a> {
             .check_invoke(process)
             .map_err(|e| self.pairing_error(&ev, process, None, e))?;
         let (key, value) = self.key_and_value(&ev)?;
-        let call = match ev.f {
-            "read" | "get" => Call::Read,
-            "write" | "put" => Call::Write(self.value(self.required_value(&ev, value)?)?),
-            "append" => Call::Append(self.value(self.required_value(&ev, value)?)?),
-            "add" => Call::Add(self.value(self.required_value(&ev, value)?)?),
-            "enqueue" => Call::Enqueue(self.value(self.required_value(&ev, value)?)?),
-            "dequeue" => Call::Dequeue,
-            "acquire" => Call::Acquire,
-            "release" => Call::Release,
-            "cas" => {
-                let v = self.required_value(&ev, value)?;
-                match v.as_seq() {
-                    Some([from, to]) => Call::Cas {
-                        expected: self.value(from)?,
-                        new: self.value(to)?,
-                    },
-                    _ => {
-                        return Err(self.err(
-                            v.span,
-                            format!(
-                                "expected [from to] as the value of a :cas, found {}",
-                                excerpt(self.text(v.span))
-                            ),
-                        ));
-                    }
-                }
-            }
-            "txn" => Call::Txn(self.micro_ops(self.required_value(&ev, value)?, None)?),
-            other => {
-                let other = excerpt(other);
-                return Err(self.err(
-                    ev.f_span,
-                    format!(
-                        "unknown :f :{other}; expected :read, :write, :cas, :get, :put, :append, :add, :enqueue, :dequeue, :acquire, :release or :txn"
-                    ),
-                ));
-            }
-        };
+        let call = self.invoked_call(&ev, value)?;
         let key = match key {
             Some(k) => k,
             None => *self
@@ -705,6 +700,52 @@ impl<'a> Mapper<'a> {
         self.ops_invoked += 1;
         self.invoked_f[process.index()] = ev.f;
         Ok(())
+    }
+
+    /// The call an invoke of `ev.f` opens, with its arguments from `value`.
+    fn invoked_call(
+        &mut self,
+        ev: &Event<'a>,
+        value: Option<&Edn<'a>>,
+    ) -> Result<Call, ParseError> {
+        Ok(match ev.f {
+            "read" | "get" => Call::Read,
+            "write" | "put" => Call::Write(self.value(self.required_value(ev, value)?)?),
+            "append" => Call::Append(self.value(self.required_value(ev, value)?)?),
+            "add" => Call::Add(self.value(self.required_value(ev, value)?)?),
+            "enqueue" => Call::Enqueue(self.value(self.required_value(ev, value)?)?),
+            "dequeue" => Call::Dequeue,
+            "acquire" => Call::Acquire,
+            "release" => Call::Release,
+            "cas" => self.cas_call(self.required_value(ev, value)?)?,
+            "txn" => Call::Txn(self.micro_ops(self.required_value(ev, value)?, None)?),
+            other => {
+                let other = excerpt(other);
+                return Err(self.err(
+                    ev.f_span,
+                    format!(
+                        "unknown :f :{other}; expected :read, :write, :cas, :get, :put, :append, :add, :enqueue, :dequeue, :acquire, :release or :txn"
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// The `[from to]` value of a `:cas`.
+    fn cas_call(&mut self, v: &Edn<'_>) -> Result<Call, ParseError> {
+        match v.as_seq() {
+            Some([from, to]) => Ok(Call::Cas {
+                expected: self.value(from)?,
+                new: self.value(to)?,
+            }),
+            _ => Err(self.err(
+                v.span,
+                format!(
+                    "expected [from to] as the value of a :cas, found {}",
+                    excerpt(self.text(v.span))
+                ),
+            )),
+        }
     }
 
     /// Transaction micro-operations `[[:r k v] [:w k v] ...]` (Elle) or
@@ -729,66 +770,78 @@ impl<'a> Mapper<'a> {
         };
         let mut micro = Vec::with_capacity(items.len());
         for item in items {
-            let (f, k, val) = match item.as_seq() {
-                Some([f, k, val]) => (f, k, val),
-                _ => {
-                    return Err(self.err(
-                        item.span,
-                        format!(
-                            "expected a micro-operation [:r key value] or [:w key value], found {}",
-                            excerpt(self.text(item.span))
-                        ),
-                    ));
-                }
-            };
-            let knossos = matches!(f.as_keyword(), Some("read" | "write"));
-            let kind = match f.as_keyword() {
-                // Elle writes `:r` / `:w`; Knossos's multi-register
-                // histories write `:read` / `:write`.
-                Some("r" | "read") => MicroKind::Read,
-                Some("w" | "write") => MicroKind::Write,
-                Some("append") => {
-                    return Err(self
-                        .err(
-                            f.span,
-                            "transactions with :append micro-operations (Elle list-append) are not supported yet",
-                        )
-                        .with_note(
-                            "note: they need a transactional checker (Elle); concord checks :txn histories of :r and :w micro-operations on the multi-register model",
-                        ));
-                }
-                _ => {
-                    return Err(self.err(
-                        f.span,
-                        format!(
-                            "unknown micro-operation {}; expected :r, :w, :read or :write",
-                            excerpt(self.text(f.span))
-                        ),
-                    ));
-                }
-            };
-            let key = self.key(k)?;
-            let value = match (kind, completed_nil) {
-                (MicroKind::Write, _) => {
-                    if val.is_nil() {
-                        return Err(self.err(
-                            val.span,
-                            "a write micro-operation must write a value, found nil",
-                        ));
-                    }
-                    Observed::Value(self.value(val)?)
-                }
-                (MicroKind::Read, None) => Observed::Unknown,
-                (MicroKind::Read, Some(_)) if knossos => {
-                    self.observed(Some(val), self.config.sem.nil_read)?
-                }
-                (MicroKind::Read, Some(nil)) => self.observed(Some(val), nil)?,
-            };
-            micro.push(MicroOp { kind, key, value });
+            micro.push(self.micro_op(item, completed_nil)?);
         }
         Ok(micro)
     }
 
+    /// One micro-operation `[f key value]` of [`Mapper::micro_ops`].
+    fn micro_op(
+        &mut self,
+        item: &Edn<'_>,
+        completed_nil: Option<NilRead>,
+    ) -> Result<MicroOp, ParseError> {
+        let (f, k, val) = match item.as_seq() {
+            Some([f, k, val]) => (f, k, val),
+            _ => {
+                return Err(self.err(
+                    item.span,
+                    format!(
+                        "expected a micro-operation [:r key value] or [:w key value], found {}",
+                        excerpt(self.text(item.span))
+                    ),
+                ));
+            }
+        };
+        let knossos = matches!(f.as_keyword(), Some("read" | "write"));
+        let kind = self.micro_kind(f)?;
+        let key = self.key(k)?;
+        let value = match (kind, completed_nil) {
+            (MicroKind::Write, _) => {
+                if val.is_nil() {
+                    return Err(self.err(
+                        val.span,
+                        "a write micro-operation must write a value, found nil",
+                    ));
+                }
+                Observed::Value(self.value(val)?)
+            }
+            (MicroKind::Read, None) => Observed::Unknown,
+            (MicroKind::Read, Some(_)) if knossos => {
+                self.observed(Some(val), self.config.sem.nil_read)?
+            }
+            (MicroKind::Read, Some(nil)) => self.observed(Some(val), nil)?,
+        };
+        Ok(MicroOp { kind, key, value })
+    }
+
+    /// The kind of a micro-operation.
+    fn micro_kind(&self, f: &Edn<'_>) -> Result<MicroKind, ParseError> {
+        match f.as_keyword() {
+            // Elle writes `:r` / `:w`; Knossos's multi-register
+            // histories write `:read` / `:write`.
+            Some("r" | "read") => Ok(MicroKind::Read),
+            Some("w" | "write") => Ok(MicroKind::Write),
+            Some("append") => Err(self
+                .err(
+                    f.span,
+                    "transactions with :append micro-operations (Elle list-append) are not supported yet",
+                )
+                .with_note(
+                    "note: they need a transactional checker (Elle); concord checks :txn histories of :r and :w micro-operations on the multi-register model",
+                )),
+            _ => Err(self.err(
+                f.span,
+                format!(
+                    "unknown micro-operation {}; expected :r, :w, :read or :write",
+                    excerpt(self.text(f.span))
+                ),
+            )),
+        }
+    }
+
+    /// An `:ok`, `:fail` or `:info`: completes its process's outstanding
+    /// operation.
     fn complete(
         &mut self,
         process: ProcessId,
@@ -810,47 +863,11 @@ impl<'a> Mapper<'a> {
                 .map_err(|e| self.pairing_error(&ev, process, None, e))?;
         }
         let invoked = self.builder.op(pending.op).call.clone();
-        let mut call = None;
-        let outcome = match ev.kind {
+        let (outcome, call) = match ev.kind {
             EventType::Invoke => unreachable!("invokes are handled by invoke()"),
-            EventType::Info => Outcome::Info,
-            EventType::Fail => match (self.config.sem.fail, &invoked) {
-                (FailSemantics::DidNotHappen, _) => Outcome::Fail,
-                (
-                    FailSemantics::DefiniteAnswer,
-                    Call::Cas { .. } | Call::Acquire | Call::Release,
-                ) => Outcome::Ok(Ret::Bool(false)),
-                (FailSemantics::DefiniteAnswer, Call::Read) => {
-                    Outcome::Ok(Ret::Value(Observed::Unknown))
-                }
-                (FailSemantics::DefiniteAnswer, _) => Outcome::Fail,
-            },
-            EventType::Ok => match &invoked {
-                Call::Read => {
-                    Outcome::Ok(Ret::Value(self.observed(value, self.config.sem.nil_read)?))
-                }
-                // An empty queue answers nil: that is an observation.
-                Call::Dequeue => Outcome::Ok(Ret::Value(self.observed(value, NilRead::Absent)?)),
-                Call::Cas { .. } => {
-                    self.check_same_value(&ev, process, pending, value, &invoked)?;
-                    Outcome::Ok(Ret::Bool(true))
-                }
-                Call::Acquire | Call::Release => Outcome::Ok(Ret::Ack),
-                Call::Txn(_) => {
-                    let nil = self.config.sem_nil_for_txn();
-                    let v = self.required_value(&ev, value)?;
-                    let after = Call::Txn(self.micro_ops(v, Some(nil))?);
-                    pending
-                        .check_call(&invoked, &after)
-                        .map_err(|e| self.pairing_error(&ev, process, Some(v), e))?;
-                    call = Some(after);
-                    Outcome::Ok(Ret::Ack)
-                }
-                Call::Write(_) | Call::Append(_) | Call::Add(_) | Call::Enqueue(_) => {
-                    self.check_same_value(&ev, process, pending, value, &invoked)?;
-                    Outcome::Ok(Ret::Ack)
-                }
-            },
+            EventType::Info => (Outcome::Info, None),
+            EventType::Fail => (self.fail_outcome(&invoked), None),
+            EventType::Ok => self.ok_outcome(&ev, process, pending, value, &invoked)?,
         };
         self.builder
             .complete(Completion {
@@ -862,6 +879,57 @@ impl<'a> Mapper<'a> {
             })
             .map_err(|e| self.err(ev.span, e.kind.to_string()))?;
         Ok(())
+    }
+
+    /// The outcome of a `:fail` completion of `invoked`, by the `:fail`
+    /// semantics.
+    fn fail_outcome(&self, invoked: &Call) -> Outcome {
+        match (self.config.sem.fail, invoked) {
+            (FailSemantics::DidNotHappen, _) => Outcome::Fail,
+            (FailSemantics::DefiniteAnswer, Call::Cas { .. } | Call::Acquire | Call::Release) => {
+                Outcome::Ok(Ret::Bool(false))
+            }
+            (FailSemantics::DefiniteAnswer, Call::Read) => {
+                Outcome::Ok(Ret::Value(Observed::Unknown))
+            }
+            (FailSemantics::DefiniteAnswer, _) => Outcome::Fail,
+        }
+    }
+
+    /// The outcome of an `:ok` completion of `invoked` with `value`, and
+    /// for a transaction the call with its reads' results.
+    fn ok_outcome(
+        &mut self,
+        ev: &Event<'a>,
+        process: ProcessId,
+        pending: Pending,
+        value: Option<&Edn<'a>>,
+        invoked: &Call,
+    ) -> Result<(Outcome, Option<Call>), ParseError> {
+        let outcome = match invoked {
+            Call::Read => Outcome::Ok(Ret::Value(self.observed(value, self.config.sem.nil_read)?)),
+            // An empty queue answers nil: that is an observation.
+            Call::Dequeue => Outcome::Ok(Ret::Value(self.observed(value, NilRead::Absent)?)),
+            Call::Cas { .. } => {
+                self.check_same_value(ev, process, pending, value, invoked)?;
+                Outcome::Ok(Ret::Bool(true))
+            }
+            Call::Acquire | Call::Release => Outcome::Ok(Ret::Ack),
+            Call::Txn(_) => {
+                let nil = self.config.sem_nil_for_txn();
+                let v = self.required_value(ev, value)?;
+                let after = Call::Txn(self.micro_ops(v, Some(nil))?);
+                pending
+                    .check_call(invoked, &after)
+                    .map_err(|e| self.pairing_error(ev, process, Some(v), e))?;
+                return Ok((Outcome::Ok(Ret::Ack), Some(after)));
+            }
+            Call::Write(_) | Call::Append(_) | Call::Add(_) | Call::Enqueue(_) => {
+                self.check_same_value(ev, process, pending, value, invoked)?;
+                Outcome::Ok(Ret::Ack)
+            }
+        };
+        Ok((outcome, None))
     }
 
     /// An `:ok` completion of a write-like call repeats the invoke's value;
@@ -967,26 +1035,37 @@ impl<'a> Mapper<'a> {
                 ),
             ),
             PairingError::ArgumentsMismatch { outstanding } => {
-                let span = value.map_or(ev.span, |v| v.span);
-                if outstanding.kind == OpKind::Txn {
-                    self.err(
-                        span,
-                        format!(
-                            "the completed transaction's micro-operations differ from its invoke's (line {}) in kind, key or written value",
-                            outstanding.line
-                        ),
-                    )
-                } else {
-                    self.err(
-                        span,
-                        format!(
-                            "the :ok completion of :{} carries value {}, which differs from its invoke's",
-                            excerpt(ev.f),
-                            excerpt(self.text(span))
-                        ),
-                    )
-                }
+                self.arguments_mismatch(ev, value, outstanding)
             }
+        }
+    }
+
+    /// A completion whose arguments (`value`, else the record) differ from
+    /// those of the `outstanding` invoke.
+    fn arguments_mismatch(
+        &self,
+        ev: &Event<'_>,
+        value: Option<&Edn<'_>>,
+        outstanding: Pending,
+    ) -> ParseError {
+        let span = value.map_or(ev.span, |v| v.span);
+        if outstanding.kind == OpKind::Txn {
+            self.err(
+                span,
+                format!(
+                    "the completed transaction's micro-operations differ from its invoke's (line {}) in kind, key or written value",
+                    outstanding.line
+                ),
+            )
+        } else {
+            self.err(
+                span,
+                format!(
+                    "the :ok completion of :{} carries value {}, which differs from its invoke's",
+                    excerpt(ev.f),
+                    excerpt(self.text(span))
+                ),
+            )
         }
     }
 

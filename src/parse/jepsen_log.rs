@@ -122,92 +122,10 @@ fn event<'a>(
     text: &'a str,
     line: u32,
 ) -> Result<Event<'a>, ParseError> {
-    let span_of = |from: usize, len: usize| Span {
-        start: start + from,
-        end: start + from + len,
-    };
-    let prefix_len = match match_prefix(text) {
-        Ok(len) => len,
-        // Point at the first character that departs from the prefix.
-        Err(same) => {
-            let found = text[same..].chars().next().map_or(1, char::len_utf8);
-            return Err(ParseError::at(
-            source,
-            span_of(same, found),
-            format!(
-                "expected a Jepsen operation line `{PREFIX}PROCESS TYPE F VALUE`, found {:?}",
-                excerpt(&text[same..])
-            ),
-        )
-        .with_note("help: only jepsen.util operation lines are read; keep them with `grep 'jepsen.util - ' FILE`"));
-        }
-    };
-    // Fields are read from the input up to the end of this line, so a value
-    // that does not close on its line is an error here, not a read of the
-    // following lines; offsets stay those of the whole input. PROCESS, TYPE
-    // and F are single tokens separated by whitespace (TABs in the etcd
-    // logs, runs of spaces in others); VALUE is the rest of the line.
-    let upto_line_end = &source[..start + text.len()];
-    let is_ws = |c: char| c == ' ' || c == '\t';
-    let mut offset = prefix_len;
-    let mut values: Vec<Edn<'a>> = Vec::with_capacity(4);
-    const NAMES: [&str; 4] = ["a process", "a type", "an :f", "a value"];
-    for (n, name) in NAMES.into_iter().enumerate() {
-        // Each token ends at whitespace or at the end of the line.
-        let rest = &text[offset..];
-        offset += rest.len() - rest.trim_start_matches(is_ws).len();
-        let rest = &text[offset..];
-        if rest.is_empty() {
-            return Err(ParseError::at(
-                source,
-                span_of(text.len(), 0),
-                format!("expected {name} (fields are PROCESS TYPE F VALUE), found end of line"),
-            ));
-        }
-        let field = if n < 3 {
-            rest.find(is_ws).map_or(rest, |i| &rest[..i])
-        } else {
-            rest.trim_end_matches(is_ws)
-        };
-        values.push(field_value(upto_line_end, start + offset, field, name)?);
-        offset += field.len();
-    }
-    let value = values.pop().expect("four fields");
-    let f = values.pop().expect("four fields");
-    let kind = values.pop().expect("four fields");
-    let process = values.pop().expect("four fields");
-    let process_ref = match process.kind {
-        EdnKind::Int(i) => ProcessRef::Int(i),
-        EdnKind::Keyword(_) => {
-            ProcessRef::Named(Cow::Borrowed(&source[process.span.start..process.span.end]))
-        }
-        _ => {
-            return Err(ParseError::at(
-                source,
-                process.span,
-                format!(
-                    "expected an integer or :nemesis as the process, found {}",
-                    process.kind_name()
-                ),
-            ));
-        }
-    };
-    let event_type = match kind.as_keyword() {
-        Some("invoke") => EventType::Invoke,
-        Some("ok") => EventType::Ok,
-        Some("fail") => EventType::Fail,
-        Some("info") => EventType::Info,
-        _ => {
-            return Err(ParseError::at(
-                source,
-                kind.span,
-                format!(
-                    "expected :invoke, :ok, :fail or :info, found {}",
-                    &source[kind.span.start..kind.span.end]
-                ),
-            ));
-        }
-    };
+    let prefix_len = line_prefix(source, start, text)?;
+    let [process, kind, f, value] = fields(source, start, text, prefix_len)?;
+    let process_ref = field_process(source, &process)?;
+    let event_type = field_type(source, &kind)?;
     let Some(f_name) = f.as_keyword() else {
         return Err(ParseError::at(
             source,
@@ -229,9 +147,112 @@ fn event<'a>(
         time: None,
         index: None,
         extra: Vec::new(),
-        span: span_of(0, text.len()),
+        span: span_at(start, 0, text.len()),
         line,
     })
+}
+
+/// The span of `len` bytes at offset `from` of the line that starts at
+/// byte `start`.
+fn span_at(start: usize, from: usize, len: usize) -> Span {
+    Span {
+        start: start + from,
+        end: start + from + len,
+    }
+}
+
+/// The length of the operation-line prefix of `text` (the line at byte
+/// `start`); an error at the first character that departs from it.
+fn line_prefix(source: &str, start: usize, text: &str) -> Result<usize, ParseError> {
+    match_prefix(text).map_err(|same| {
+        let found = text[same..].chars().next().map_or(1, char::len_utf8);
+        ParseError::at(
+            source,
+            span_at(start, same, found),
+            format!(
+                "expected a Jepsen operation line `{PREFIX}PROCESS TYPE F VALUE`, found {:?}",
+                excerpt(&text[same..])
+            ),
+        )
+        .with_note("help: only jepsen.util operation lines are read; keep them with `grep 'jepsen.util - ' FILE`")
+    })
+}
+
+/// The four fields `PROCESS TYPE F VALUE` after the prefix, each one EDN
+/// value.
+fn fields<'a>(
+    source: &'a str,
+    start: usize,
+    text: &'a str,
+    prefix_len: usize,
+) -> Result<[Edn<'a>; 4], ParseError> {
+    // Fields are read from the input up to the end of this line, so a value
+    // that does not close on its line is an error here, not a read of the
+    // following lines; offsets stay those of the whole input. PROCESS, TYPE
+    // and F are single tokens separated by whitespace (TABs in the etcd
+    // logs, runs of spaces in others); VALUE is the rest of the line.
+    let upto_line_end = &source[..start + text.len()];
+    let is_ws = |c: char| c == ' ' || c == '\t';
+    let mut offset = prefix_len;
+    let mut values: Vec<Edn<'a>> = Vec::with_capacity(4);
+    const NAMES: [&str; 4] = ["a process", "a type", "an :f", "a value"];
+    for (n, name) in NAMES.into_iter().enumerate() {
+        // Each token ends at whitespace or at the end of the line.
+        let rest = &text[offset..];
+        offset += rest.len() - rest.trim_start_matches(is_ws).len();
+        let rest = &text[offset..];
+        if rest.is_empty() {
+            return Err(ParseError::at(
+                source,
+                span_at(start, text.len(), 0),
+                format!("expected {name} (fields are PROCESS TYPE F VALUE), found end of line"),
+            ));
+        }
+        let field = if n < 3 {
+            rest.find(is_ws).map_or(rest, |i| &rest[..i])
+        } else {
+            rest.trim_end_matches(is_ws)
+        };
+        values.push(field_value(upto_line_end, start + offset, field, name)?);
+        offset += field.len();
+    }
+    Ok(values.try_into().expect("four fields"))
+}
+
+/// The PROCESS field: an integer, or a keyword such as `:nemesis`.
+fn field_process<'a>(source: &'a str, process: &Edn<'a>) -> Result<ProcessRef<'a>, ParseError> {
+    match process.kind {
+        EdnKind::Int(i) => Ok(ProcessRef::Int(i)),
+        EdnKind::Keyword(_) => Ok(ProcessRef::Named(Cow::Borrowed(
+            &source[process.span.start..process.span.end],
+        ))),
+        _ => Err(ParseError::at(
+            source,
+            process.span,
+            format!(
+                "expected an integer or :nemesis as the process, found {}",
+                process.kind_name()
+            ),
+        )),
+    }
+}
+
+/// The TYPE field.
+fn field_type(source: &str, kind: &Edn<'_>) -> Result<EventType, ParseError> {
+    match kind.as_keyword() {
+        Some("invoke") => Ok(EventType::Invoke),
+        Some("ok") => Ok(EventType::Ok),
+        Some("fail") => Ok(EventType::Fail),
+        Some("info") => Ok(EventType::Info),
+        _ => Err(ParseError::at(
+            source,
+            kind.span,
+            format!(
+                "expected :invoke, :ok, :fail or :info, found {}",
+                &source[kind.span.start..kind.span.end]
+            ),
+        )),
+    }
 }
 
 /// Reads a field that must be exactly one EDN value.

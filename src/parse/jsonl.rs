@@ -54,7 +54,7 @@ use super::{Format, ParseError, ParseOptions, Span, excerpt};
 use crate::history::{
     Annotation, AnnotationKind, BuildErrorKind, Call, Completion, History, HistoryBuilder,
     Invocation, KeyId, MicroKind, MicroOp, Model, Observed, OpKind, OpSpec, Outcome, PairingError,
-    ProcessId, Ret, TimeUnit, Value, ValueId,
+    Pending, ProcessId, Ret, TimeUnit, Value, ValueId,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
@@ -255,6 +255,8 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The header line: the schema version first, then every field in
+    /// turn.
     fn header(&mut self, line: &Line<'_>, h: Obj<'_>) -> Result<(), ParseError> {
         let h = h.into_map();
         match h.get("concord").and_then(Json::as_u64) {
@@ -271,103 +273,145 @@ impl<'a> Reader<'a> {
             }
         }
         for (name, v) in &h {
-            match name.as_str() {
-                "concord" => {}
-                "form" => {
-                    self.form = Some(match v.as_str() {
-                        Some("operations") => Form::Operations,
-                        Some("events") => Form::Events,
-                        _ => {
-                            return Err(self.err(
-                                line,
-                                Some("form"),
-                                "expected \"operations\" or \"events\" as form",
-                            ));
-                        }
-                    });
-                    self.form_line = line.no;
-                }
-                "model" => {
-                    let m = v.as_str().ok_or_else(|| {
-                        self.err(line, Some("model"), "expected a string as model")
-                    })?;
-                    let model = Model::from_name(m).ok_or_else(|| {
-                        self.err(
-                            line,
-                            Some("model"),
-                            format!(
-                                "unknown data model {} (the models are {})",
-                                super::excerpt(m),
-                                Model::names().join(", ")
-                            ),
-                        )
-                    })?;
-                    self.b.metadata.model = Some(model);
-                }
-                "initial" => {
-                    self.b.metadata.initial = match v {
-                        Json::Null => None,
-                        v => Some(self.value(line, "initial", v)?),
-                    };
-                }
-                "initial_by_key" => {
-                    let Some(map) = v.as_object() else {
-                        return Err(self.err(line, Some(name), "expected an object of key: value"));
-                    };
-                    for (k, v) in map {
-                        let key = self.b.key(k);
-                        let value = self.value(line, name, v)?;
-                        self.b.metadata.initial_by_key.push((key, value));
-                    }
-                }
-                "unit" => {
-                    self.b.metadata.time_unit =
-                        v.as_str().and_then(TimeUnit::from_name).ok_or_else(|| {
-                            self.err(
-                                line,
-                                Some("unit"),
-                                "expected one of \"ticks\", \"ns\", \"us\", \"ms\", \"s\" as unit",
-                            )
-                        })?;
-                }
-                "quiescent" => {
-                    let t = v.as_u64().ok_or_else(|| {
-                        self.err(
-                            line,
-                            Some("quiescent"),
-                            "expected a non-negative integer time",
-                        )
-                    })?;
-                    self.b.metadata.quiescent_at = Some(t);
-                }
-                "real_time" => {
-                    let rt = v.as_bool().ok_or_else(|| {
-                        self.err(line, Some("real_time"), "expected true or false")
-                    })?;
-                    self.b.set_real_time(rt);
-                }
-                "meta" => {
-                    let Some(map) = v.as_object() else {
-                        return Err(self.err(line, Some("meta"), "expected an object of strings"));
-                    };
-                    for (k, v) in map {
-                        let text = match v {
-                            Json::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        self.b.metadata.extra.push((k.clone(), text));
-                    }
-                }
-                other => self
-                    .b
-                    .metadata
-                    .extra
-                    .push((format!("header {other}"), v.to_string())),
-            }
+            self.header_field(line, name, v)?;
         }
         Ok(())
     }
 
+    /// One header field; a field without a meaning is kept in
+    /// `metadata.extra`.
+    fn header_field(&mut self, line: &Line<'_>, name: &str, v: &Json) -> Result<(), ParseError> {
+        match name {
+            "concord" => Ok(()),
+            "form" => self.header_form(line, v),
+            "model" => self.header_model(line, v),
+            "initial" => self.header_initial(line, v),
+            "initial_by_key" => self.header_initial_by_key(line, v),
+            "unit" => self.header_unit(line, v),
+            "quiescent" => self.header_quiescent(line, v),
+            "real_time" => self.header_real_time(line, v),
+            "meta" => self.header_meta(line, v),
+            other => {
+                self.b
+                    .metadata
+                    .extra
+                    .push((format!("header {other}"), v.to_string()));
+                Ok(())
+            }
+        }
+    }
+
+    /// `form`: `operations` or `events`, checked against the lines.
+    fn header_form(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        self.form = Some(match v.as_str() {
+            Some("operations") => Form::Operations,
+            Some("events") => Form::Events,
+            _ => {
+                return Err(self.err(
+                    line,
+                    Some("form"),
+                    "expected \"operations\" or \"events\" as form",
+                ));
+            }
+        });
+        self.form_line = line.no;
+        Ok(())
+    }
+
+    /// `model`: the name of a data model.
+    fn header_model(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        let m = v
+            .as_str()
+            .ok_or_else(|| self.err(line, Some("model"), "expected a string as model"))?;
+        let model = Model::from_name(m).ok_or_else(|| {
+            self.err(
+                line,
+                Some("model"),
+                format!(
+                    "unknown data model {} (the models are {})",
+                    super::excerpt(m),
+                    Model::names().join(", ")
+                ),
+            )
+        })?;
+        self.b.metadata.model = Some(model);
+        Ok(())
+    }
+
+    /// `initial`: the initial value of every key (`null` = absent).
+    fn header_initial(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        self.b.metadata.initial = match v {
+            Json::Null => None,
+            v => Some(self.value(line, "initial", v)?),
+        };
+        Ok(())
+    }
+
+    /// `initial_by_key`: an object of key: initial value.
+    fn header_initial_by_key(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        let name = "initial_by_key";
+        let Some(map) = v.as_object() else {
+            return Err(self.err(line, Some(name), "expected an object of key: value"));
+        };
+        for (k, v) in map {
+            let key = self.b.key(k);
+            let value = self.value(line, name, v)?;
+            self.b.metadata.initial_by_key.push((key, value));
+        }
+        Ok(())
+    }
+
+    /// `unit`: the unit of the times.
+    fn header_unit(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        self.b.metadata.time_unit = v.as_str().and_then(TimeUnit::from_name).ok_or_else(|| {
+            self.err(
+                line,
+                Some("unit"),
+                "expected one of \"ticks\", \"ns\", \"us\", \"ms\", \"s\" as unit",
+            )
+        })?;
+        Ok(())
+    }
+
+    /// `quiescent`: the time from which the system was quiescent.
+    fn header_quiescent(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        let t = v.as_u64().ok_or_else(|| {
+            self.err(
+                line,
+                Some("quiescent"),
+                "expected a non-negative integer time",
+            )
+        })?;
+        self.b.metadata.quiescent_at = Some(t);
+        Ok(())
+    }
+
+    /// `real_time`: false when the times are positions without real-time
+    /// meaning.
+    fn header_real_time(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        let rt = v
+            .as_bool()
+            .ok_or_else(|| self.err(line, Some("real_time"), "expected true or false"))?;
+        self.b.set_real_time(rt);
+        Ok(())
+    }
+
+    /// `meta`: an object of strings (other values are kept as JSON text).
+    fn header_meta(&mut self, line: &Line<'_>, v: &Json) -> Result<(), ParseError> {
+        let Some(map) = v.as_object() else {
+            return Err(self.err(line, Some("meta"), "expected an object of strings"));
+        };
+        for (k, v) in map {
+            let text = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            self.b.metadata.extra.push((k.clone(), text));
+        }
+        Ok(())
+    }
+
+    /// A line after the header: an annotation, an operation or an event.
     fn line(&mut self, line: &Line<'_>, obj: Obj<'_>) -> Result<(), ParseError> {
         if obj.contains_key("concord") {
             return Err(self.err(
@@ -383,29 +427,49 @@ impl<'a> Reader<'a> {
                 .push((format!("line {} {name}", line.no), v.to_string()));
         }
         if let Some(text) = obj.get("annotation") {
-            let text = text.as_str().ok_or_else(|| {
-                self.err(line, Some("annotation"), "expected a string as annotation")
-            })?;
-            let time = match obj.get("time") {
-                None | Some(Json::Null) => None,
-                Some(t) => Some(t.as_u64().ok_or_else(|| {
-                    self.err(line, Some("time"), "expected a non-negative integer time")
-                })?),
-            };
-            self.b.annotations.push(Annotation {
-                time,
-                ops_before: self.ops,
-                text: text.to_string(),
-                kind: AnnotationKind::of_text(text),
-                line: line.no,
-            });
-            return Ok(());
+            return self.annotation(line, &obj, text);
         }
         let form = if obj.contains_key("invoke") || obj.contains_key("return") {
             Form::Operations
         } else {
             Form::Events
         };
+        self.check_form(line, form)?;
+        match form {
+            Form::Operations => self.operation(line, &obj),
+            Form::Events => self.event(line, &obj),
+        }
+    }
+
+    /// `{"annotation": TEXT, "time": T}`, in either form.
+    fn annotation(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Obj<'_>,
+        text: &Json,
+    ) -> Result<(), ParseError> {
+        let text = text
+            .as_str()
+            .ok_or_else(|| self.err(line, Some("annotation"), "expected a string as annotation"))?;
+        let time = match obj.get("time") {
+            None | Some(Json::Null) => None,
+            Some(t) => Some(t.as_u64().ok_or_else(|| {
+                self.err(line, Some("time"), "expected a non-negative integer time")
+            })?),
+        };
+        self.b.annotations.push(Annotation {
+            time,
+            ops_before: self.ops,
+            text: text.to_string(),
+            kind: AnnotationKind::of_text(text),
+            line: line.no,
+        });
+        Ok(())
+    }
+
+    /// The first operation or event line decides the form (unless the
+    /// header did); a line of the other form is an error.
+    fn check_form(&mut self, line: &Line<'_>, form: Form) -> Result<(), ParseError> {
         match self.form {
             None => {
                 self.form = Some(form);
@@ -430,10 +494,7 @@ impl<'a> Reader<'a> {
             }
             Some(_) => {}
         }
-        match form {
-            Form::Operations => self.operation(line, &obj),
-            Form::Events => self.event(line, &obj),
-        }
+        Ok(())
     }
 
     fn process(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<ProcessId, ParseError> {
@@ -631,46 +692,7 @@ impl<'a> Reader<'a> {
                     Outcome::Info
                 })
             }
-            "ok" => Ok(Outcome::Ok(match f {
-                OpKind::Read | OpKind::Dequeue => match (result, obj.get("value")) {
-                    (Some(Json::String(s)), None) if s == "unknown" => {
-                        Ret::Value(Observed::Unknown)
-                    }
-                    (None, Some(Json::Null)) => Ret::Value(Observed::Absent),
-                    (None, Some(v)) => Ret::Value(Observed::Value(self.value(line, "value", v)?)),
-                    (None, None) => {
-                        return Err(self.err(
-                            line,
-                            None,
-                            format!("a completed {f} needs \"value\" (null = absent) or \"result\":\"unknown\""),
-                        ));
-                    }
-                    _ => {
-                        return Err(self.err(
-                            line,
-                            Some("result"),
-                            format!("a {f} has either \"value\" or \"result\":\"unknown\""),
-                        ));
-                    }
-                },
-                OpKind::Cas | OpKind::Acquire | OpKind::Release => match result {
-                    None => Ret::Ack,
-                    Some(Json::Bool(b)) => Ret::Bool(*b),
-                    Some(_) => {
-                        return Err(self.err(
-                            line,
-                            Some("result"),
-                            "expected true or false as result",
-                        ));
-                    }
-                },
-                _ => {
-                    if result.is_some() {
-                        return Err(self.err(line, Some("result"), format!("a {f} has no result")));
-                    }
-                    Ret::Ack
-                }
-            })),
+            "ok" => Ok(Outcome::Ok(self.ok_ret(line, obj, f)?)),
             other => Err(self.err(
                 line,
                 Some("type"),
@@ -678,6 +700,47 @@ impl<'a> Reader<'a> {
                     "expected \"ok\", \"fail\" or \"info\" as type, found {:?}",
                     excerpt(other)
                 ),
+            )),
+        }
+    }
+
+    /// What an `ok` completion of `f` returned.
+    fn ok_ret(&mut self, line: &Line<'_>, obj: &Obj<'_>, f: OpKind) -> Result<Ret, ParseError> {
+        let result = obj.get("result");
+        match f {
+            OpKind::Read | OpKind::Dequeue => self.read_ret(line, obj, f),
+            OpKind::Cas | OpKind::Acquire | OpKind::Release => match result {
+                None => Ok(Ret::Ack),
+                Some(Json::Bool(b)) => Ok(Ret::Bool(*b)),
+                Some(_) => Err(self.err(line, Some("result"), "expected true or false as result")),
+            },
+            _ => {
+                if result.is_some() {
+                    return Err(self.err(line, Some("result"), format!("a {f} has no result")));
+                }
+                Ok(Ret::Ack)
+            }
+        }
+    }
+
+    /// What an `ok` read or dequeue returned: `value` (`null` = absent)
+    /// or `"result":"unknown"`.
+    fn read_ret(&mut self, line: &Line<'_>, obj: &Obj<'_>, f: OpKind) -> Result<Ret, ParseError> {
+        match (obj.get("result"), obj.get("value")) {
+            (Some(Json::String(s)), None) if s == "unknown" => Ok(Ret::Value(Observed::Unknown)),
+            (None, Some(Json::Null)) => Ok(Ret::Value(Observed::Absent)),
+            (None, Some(v)) => Ok(Ret::Value(Observed::Value(self.value(line, "value", v)?))),
+            (None, None) => Err(self.err(
+                line,
+                None,
+                format!(
+                    "a completed {f} needs \"value\" (null = absent) or \"result\":\"unknown\""
+                ),
+            )),
+            _ => Err(self.err(
+                line,
+                Some("result"),
+                format!("a {f} has either \"value\" or \"result\":\"unknown\""),
             )),
         }
     }
@@ -742,6 +805,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// An event line: an invoke or a completion, at its time.
     fn event(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<(), ParseError> {
         let ty = match obj.get("type") {
             Some(Json::String(s)) => s.clone(),
@@ -756,6 +820,16 @@ impl<'a> Reader<'a> {
         };
         let process = self.process(line, obj)?;
         let f = self.kind(line, obj)?;
+        let time = self.event_time(line, obj)?;
+        if ty == "invoke" {
+            return self.invoke_event(line, obj, process, f, time);
+        }
+        self.complete_event(line, obj, process, f, &ty, time)
+    }
+
+    /// The time of an event: its `time` (on every event or on none, never
+    /// before the previous event's), else its position.
+    fn event_time(&mut self, line: &Line<'_>, obj: &Obj<'_>) -> Result<u64, ParseError> {
         let given = self.time(line, obj, "time")?;
         let explicit = *self.explicit_times.get_or_insert(given.is_some());
         let time = match (explicit, given) {
@@ -783,35 +857,56 @@ impl<'a> Reader<'a> {
         };
         self.last_time = time;
         self.position += 1;
-        if ty == "invoke" {
-            let key = self.key(line, obj)?;
-            if matches!(f, OpKind::Read | OpKind::Dequeue)
-                && (obj.contains_key("value") || obj.contains_key("result"))
-            {
-                return Err(self.err(
-                    line,
-                    Some("value"),
-                    format!("a {f}'s invoke has no result; put it on the completion"),
-                ));
-            }
-            let call = self.call(line, obj, f, false)?;
-            self.b
-                .invoke(Invocation {
-                    process,
-                    key,
-                    call,
-                    time,
-                    line: line.no,
-                })
-                .map_err(|e| match e.kind {
-                    BuildErrorKind::Pairing { error, .. } => {
-                        self.pairing_error(line, process, error)
-                    }
-                    other => self.err(line, None, other.to_string()),
-                })?;
-            self.ops += 1;
-            return Ok(());
+        Ok(time)
+    }
+
+    /// An invoke event: the call, without results.
+    fn invoke_event(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Obj<'_>,
+        process: ProcessId,
+        f: OpKind,
+        time: u64,
+    ) -> Result<(), ParseError> {
+        let key = self.key(line, obj)?;
+        if matches!(f, OpKind::Read | OpKind::Dequeue)
+            && (obj.contains_key("value") || obj.contains_key("result"))
+        {
+            return Err(self.err(
+                line,
+                Some("value"),
+                format!("a {f}'s invoke has no result; put it on the completion"),
+            ));
         }
+        let call = self.call(line, obj, f, false)?;
+        self.b
+            .invoke(Invocation {
+                process,
+                key,
+                call,
+                time,
+                line: line.no,
+            })
+            .map_err(|e| match e.kind {
+                BuildErrorKind::Pairing { error, .. } => self.pairing_error(line, process, error),
+                other => self.err(line, None, other.to_string()),
+            })?;
+        self.ops += 1;
+        Ok(())
+    }
+
+    /// A completion event of type `ty` (`ok`, `fail` or `info`): it pairs
+    /// with its process's outstanding invoke.
+    fn complete_event(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Obj<'_>,
+        process: ProcessId,
+        f: OpKind,
+        ty: &str,
+        time: u64,
+    ) -> Result<(), ParseError> {
         let pairing = |r: &Self, e| r.pairing_error(line, process, e);
         let pending = self
             .b
@@ -823,28 +918,8 @@ impl<'a> Reader<'a> {
             let key = self.key(line, obj)?;
             pending.check_key(key).map_err(|e| pairing(self, e))?;
         }
-        // Arguments repeated on a completion must be the invoke's; a
-        // transaction's completion carries its reads' results and replaces
-        // the invoked micro-operations.
-        let repeated = match f {
-            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue => {
-                obj.contains_key("value")
-            }
-            OpKind::Cas => obj.contains_key("expected") || obj.contains_key("new"),
-            _ => false,
-        };
-        let call = match f {
-            OpKind::Txn if obj.contains_key("ops") => Some(self.call(line, obj, f, true)?),
-            _ if repeated => {
-                let again = self.call(line, obj, f, true)?;
-                pending
-                    .check_call(&self.b.op(pending.op).call, &again)
-                    .map_err(|e| pairing(self, e))?;
-                None
-            }
-            _ => None,
-        };
-        let outcome = self.outcome(line, obj, f, &ty)?;
+        let call = self.completion_call(line, obj, process, f, pending)?;
+        let outcome = self.outcome(line, obj, f, ty)?;
         self.b
             .complete(Completion {
                 process,
@@ -855,6 +930,38 @@ impl<'a> Reader<'a> {
             })
             .map_err(|e| self.err(line, None, e.kind.to_string()))?;
         Ok(())
+    }
+
+    /// The call a completion replaces its invoke's with, if any.
+    /// Arguments repeated on a completion must be the invoke's; a
+    /// transaction's completion carries its reads' results and replaces
+    /// the invoked micro-operations.
+    fn completion_call(
+        &mut self,
+        line: &Line<'_>,
+        obj: &Obj<'_>,
+        process: ProcessId,
+        f: OpKind,
+        pending: Pending,
+    ) -> Result<Option<Call>, ParseError> {
+        let repeated = match f {
+            OpKind::Write | OpKind::Append | OpKind::Add | OpKind::Enqueue => {
+                obj.contains_key("value")
+            }
+            OpKind::Cas => obj.contains_key("expected") || obj.contains_key("new"),
+            _ => false,
+        };
+        Ok(match f {
+            OpKind::Txn if obj.contains_key("ops") => Some(self.call(line, obj, f, true)?),
+            _ if repeated => {
+                let again = self.call(line, obj, f, true)?;
+                pending
+                    .check_call(&self.b.op(pending.op).call, &again)
+                    .map_err(|e| self.pairing_error(line, process, e))?;
+                None
+            }
+            _ => None,
+        })
     }
 }
 

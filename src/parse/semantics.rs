@@ -336,139 +336,208 @@ pub fn semantics_hints(
 /// The sentences; with `facts`, only those that affect the history.
 fn sentences(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> Vec<String> {
     let mut out = Vec::new();
-    let by_flag = |set: bool| if set { " (set by flag)" } else { "" };
-    // Without facts every choice is stated.
-    let has = |f: fn(&Facts) -> bool| facts.is_none_or(f);
-    let fail = options.fail_semantics.unwrap_or(default_fail(format));
-    let nil = options.nil_read.unwrap_or(default_nil_read(format));
     let jepsen_like = matches!(
         format,
         Format::JepsenEdn | Format::JepsenLog | Format::PorcupineKv
     );
     if jepsen_like {
-        let flag = by_flag(options.fail_semantics.is_some());
-        let fail_matters = match fail {
-            FailSemantics::DidNotHappen => has(|f| f.failed),
-            FailSemantics::DefiniteAnswer => has(|f| f.failed || f.false_answer || f.unknown_read),
-        };
-        if fail_matters || options.fail_semantics.is_some() {
-            out.push(match fail {
-                FailSemantics::DidNotHappen => {
-                    format!("a :fail operation did not take effect{flag}")
-                }
-                FailSemantics::DefiniteAnswer => format!(
-                    "a :fail cas (or acquire, release) is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
-                ),
-            });
-        }
-        if has(|f| f.unknown_outcome) {
-            out.push(
-                "an :info completion, or no completion, means the outcome is unknown: the operation may take effect at any point after its invoke, or never"
-                    .to_string(),
-            );
-        }
-        let flag = by_flag(options.nil_read.is_some());
-        let nil_matters = match nil {
-            NilRead::Unknown => has(|f| f.unknown_read),
-            NilRead::Absent => has(|f| f.absent_read),
-        };
-        if nil_matters || options.nil_read.is_some() {
-            out.push(match nil {
-                NilRead::Unknown => format!("nil reads are unconstrained{flag}"),
-                NilRead::Absent => format!("a nil read means the key had no value{flag}"),
-            });
-        }
-        if format == Format::JepsenEdn && has(|f| f.txn) {
-            out.push(match options.nil_read {
-                None => "nil reads inside :txn micro-operations mean the key had no value in [:r k nil] (Elle's convention) and are unconstrained in [:read k nil] (Knossos's multi-register); --nil-read sets both".to_string(),
-                Some(nil) => format!("nil reads inside :txn micro-operations are read as {} (set by flag)", nil.name()),
-            });
-        }
-        out.push(match facts {
-            Some(f) if f.timestamps => {
-                "times are the records' :time, in ns (line order agrees with them)".to_string()
-            }
-            Some(Facts {
-                time_note: Some(why),
-                ..
-            }) => format!("line order is real-time order; times are event positions ({why})"),
-            _ => "line order is real-time order; times are event positions".to_string(),
-        });
-        if format != Format::PorcupineKv {
-            if has(|f| f.annotations) {
-                out.push("nemesis events are annotations, not operations".to_string());
-            }
-            match options.independent_keys {
-                None if has(|f| f.independent_detected) => out.push(if facts.is_some() {
-                    "independent keys: detected, every operation's :value is a [key value] tuple (--independent-keys false reads them as values)".to_string()
-                } else {
-                    "independent keys: [key value] tuples are detected when every operation carries one".to_string()
-                }),
-                None => {}
-                Some(true) => out.push("independent keys: every :value is a [key value] tuple (set by flag)".to_string()),
-                Some(false) => out.push("independent keys: off; :value is used as is (set by flag)".to_string()),
-            }
-        }
-        if format == Format::PorcupineKv {
-            out.push("get returns the key's string, put sets it, append concatenates".to_string());
-        }
+        jepsen_sentences(format, options, facts, &mut out);
     } else {
-        let (absent, unknown) = match format {
-            Format::Jsonl => ("\"value\": null", "\"result\": \"unknown\""),
-            _ => ("nil", "?"),
-        };
-        if has(|f| f.failed || f.unknown_outcome || f.absent_read || f.unknown_read) {
-            out.push(format!(
-                "outcomes and read results are explicit in the {format} input: fail = did not take effect, info or no return = unknown outcome, {absent} = absent, {unknown} = not recorded"
-            ));
+        explicit_sentences(format, facts, &mut out);
+    }
+    out.extend(initial_sentence(format, options, facts));
+    out
+}
+
+/// Whether a choice that matters when `f` holds of the history is stated:
+/// always without facts (then every choice is stated), else when `f`
+/// holds.
+fn has(facts: Option<&Facts>, f: fn(&Facts) -> bool) -> bool {
+    facts.is_none_or(f)
+}
+
+/// The mark of a choice the user made with a flag.
+fn by_flag(set: bool) -> &'static str {
+    if set { " (set by flag)" } else { "" }
+}
+
+/// The choices of the Jepsen-like formats (Jepsen EDN and text logs,
+/// Porcupine's kv logs): `:fail`, `:info`, `nil` reads, times, nemesis
+/// events and independent keys.
+fn jepsen_sentences(
+    format: Format,
+    options: &ParseOptions,
+    facts: Option<&Facts>,
+    out: &mut Vec<String>,
+) {
+    out.extend(fail_sentence(format, options, facts));
+    if has(facts, |f| f.unknown_outcome) {
+        out.push(
+            "an :info completion, or no completion, means the outcome is unknown: the operation may take effect at any point after its invoke, or never"
+                .to_string(),
+        );
+    }
+    out.extend(nil_sentence(format, options, facts));
+    if format == Format::JepsenEdn && has(facts, |f| f.txn) {
+        out.push(match options.nil_read {
+            None => "nil reads inside :txn micro-operations mean the key had no value in [:r k nil] (Elle's convention) and are unconstrained in [:read k nil] (Knossos's multi-register); --nil-read sets both".to_string(),
+            Some(nil) => format!("nil reads inside :txn micro-operations are read as {} (set by flag)", nil.name()),
+        });
+    }
+    out.push(match facts {
+        Some(f) if f.timestamps => {
+            "times are the records' :time, in ns (line order agrees with them)".to_string()
         }
-        if let Some(f) = facts
-            && f.real_time
-            && !f.timestamps
-        {
-            out.push("line order is real-time order; times are event positions".to_string());
+        Some(Facts {
+            time_note: Some(why),
+            ..
+        }) => format!("line order is real-time order; times are event positions ({why})"),
+        _ => "line order is real-time order; times are event positions".to_string(),
+    });
+    if format != Format::PorcupineKv {
+        if has(facts, |f| f.annotations) {
+            out.push("nemesis events are annotations, not operations".to_string());
+        }
+        out.extend(independent_sentence(options, facts));
+    }
+    if format == Format::PorcupineKv {
+        out.push("get returns the key's string, put sets it, append concatenates".to_string());
+    }
+}
+
+/// What a `:fail` means, when something failed (or it was set by flag).
+fn fail_sentence(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> Option<String> {
+    let fail = options.fail_semantics.unwrap_or(default_fail(format));
+    let flag = by_flag(options.fail_semantics.is_some());
+    let fail_matters = match fail {
+        FailSemantics::DidNotHappen => has(facts, |f| f.failed),
+        FailSemantics::DefiniteAnswer => {
+            has(facts, |f| f.failed || f.false_answer || f.unknown_read)
+        }
+    };
+    if !fail_matters && options.fail_semantics.is_none() {
+        return None;
+    }
+    Some(match fail {
+        FailSemantics::DidNotHappen => format!("a :fail operation did not take effect{flag}"),
+        FailSemantics::DefiniteAnswer => format!(
+            "a :fail cas (or acquire, release) is a definite false answer and a :fail read completed with an unknown value; other :fail operations did not take effect{flag}"
+        ),
+    })
+}
+
+/// What a `nil` read means, when one was read (or it was set by flag).
+fn nil_sentence(format: Format, options: &ParseOptions, facts: Option<&Facts>) -> Option<String> {
+    let nil = options.nil_read.unwrap_or(default_nil_read(format));
+    let flag = by_flag(options.nil_read.is_some());
+    let nil_matters = match nil {
+        NilRead::Unknown => has(facts, |f| f.unknown_read),
+        NilRead::Absent => has(facts, |f| f.absent_read),
+    };
+    if !nil_matters && options.nil_read.is_none() {
+        return None;
+    }
+    Some(match nil {
+        NilRead::Unknown => format!("nil reads are unconstrained{flag}"),
+        NilRead::Absent => format!("a nil read means the key had no value{flag}"),
+    })
+}
+
+/// How independent `[key value]` tuples are read.
+fn independent_sentence(options: &ParseOptions, facts: Option<&Facts>) -> Option<String> {
+    match options.independent_keys {
+        None if has(facts, |f| f.independent_detected) => Some(if facts.is_some() {
+            "independent keys: detected, every operation's :value is a [key value] tuple (--independent-keys false reads them as values)".to_string()
+        } else {
+            "independent keys: [key value] tuples are detected when every operation carries one"
+                .to_string()
+        }),
+        None => None,
+        Some(true) => {
+            Some("independent keys: every :value is a [key value] tuple (set by flag)".to_string())
+        }
+        Some(false) => {
+            Some("independent keys: off; :value is used as is (set by flag)".to_string())
         }
     }
-    let initial_matters = has(|f| f.initial_matters);
+}
+
+/// The choices of the formats with explicit outcomes and results (JSON
+/// Lines, the concord language).
+fn explicit_sentences(format: Format, facts: Option<&Facts>, out: &mut Vec<String>) {
+    let (absent, unknown) = match format {
+        Format::Jsonl => ("\"value\": null", "\"result\": \"unknown\""),
+        _ => ("nil", "?"),
+    };
+    if has(facts, |f| {
+        f.failed || f.unknown_outcome || f.absent_read || f.unknown_read
+    }) {
+        out.push(format!(
+            "outcomes and read results are explicit in the {format} input: fail = did not take effect, info or no return = unknown outcome, {absent} = absent, {unknown} = not recorded"
+        ));
+    }
+    if let Some(f) = facts
+        && f.real_time
+        && !f.timestamps
+    {
+        out.push("line order is real-time order; times are event positions".to_string());
+    }
+}
+
+/// The initial value: set by `--initial`, the format's, or (when some
+/// observation depends on it) the input's.
+fn initial_sentence(
+    format: Format,
+    options: &ParseOptions,
+    facts: Option<&Facts>,
+) -> Option<String> {
+    let initial_matters = has(facts, |f| f.initial_matters);
     match &options.initial {
-        Some(text) => out.push(format!(
+        Some(text) => Some(format!(
             "initial value: {} (set by --initial)",
             excerpt(text.trim())
         )),
         // Porcupine's model starts every key at "": always stated.
         None if format == Format::PorcupineKv => {
-            out.push("initial value: \"\" for every key".to_string())
+            Some("initial value: \"\" for every key".to_string())
         }
-        None if !initial_matters => {}
-        None => out.push(match format {
-            Format::JepsenEdn => match facts {
-                None => {
-                    "initial value: absent (Knossos's register tests assume 0: pass --initial 0)"
-                        .to_string()
-                }
-                Some(Facts {
-                    unwritten_zero: n @ 1..,
-                    ..
-                }) => format!(
-                    "initial value: absent ({n} read{} of 0 that no write wrote: Knossos's register tests assume 0, pass --initial 0)",
-                    if *n == 1 { "" } else { "s" }
-                ),
-                Some(_) => "initial value: absent".to_string(),
-            },
+        None if !initial_matters => None,
+        None => Some(match format {
+            Format::JepsenEdn => edn_initial_sentence(facts),
             Format::JepsenLog | Format::PorcupineKv => "initial value: absent".to_string(),
-            Format::Jsonl | Format::Hist | Format::HistEvents => match facts
-                .and_then(|f| f.initial.as_deref())
-            {
-                None if facts.is_some() => "initial value: absent".to_string(),
-                None => "initial value: from the header, else absent".to_string(),
-                Some("per key") => {
-                    "initial values: per key, from the header; absent for other keys".to_string()
-                }
-                Some(v) => format!("initial value: {} (from the header)", excerpt(v)),
-            },
+            Format::Jsonl | Format::Hist | Format::HistEvents => header_initial_sentence(facts),
         }),
     }
-    out
+}
+
+/// The initial value of a Jepsen EDN history: absent, with a hint at
+/// Knossos's convention.
+fn edn_initial_sentence(facts: Option<&Facts>) -> String {
+    match facts {
+        None => "initial value: absent (Knossos's register tests assume 0: pass --initial 0)"
+            .to_string(),
+        Some(Facts {
+            unwritten_zero: n @ 1..,
+            ..
+        }) => format!(
+            "initial value: absent ({n} read{} of 0 that no write wrote: Knossos's register tests assume 0, pass --initial 0)",
+            if *n == 1 { "" } else { "s" }
+        ),
+        Some(_) => "initial value: absent".to_string(),
+    }
+}
+
+/// The initial value of a history with a header (JSON Lines, the concord
+/// language).
+fn header_initial_sentence(facts: Option<&Facts>) -> String {
+    match facts.and_then(|f| f.initial.as_deref()) {
+        None if facts.is_some() => "initial value: absent".to_string(),
+        None => "initial value: from the header, else absent".to_string(),
+        Some("per key") => {
+            "initial values: per key, from the header; absent for other keys".to_string()
+        }
+        Some(v) => format!("initial value: {} (from the header)", excerpt(v)),
+    }
 }
 
 #[cfg(test)]
