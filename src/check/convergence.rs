@@ -69,7 +69,7 @@ pub fn quiescence_from_annotations(history: &History, settle: Time) -> Option<Ti
         .map(|t| t.saturating_add(settle))
 }
 
-/// Like [`check`], with shared preparation and causal clocks (`None` when
+/// The convergence check, with shared preparation and causal clocks (`None` when
 /// co is cyclic: session order is used instead).
 fn check_prepared(
     history: &History,

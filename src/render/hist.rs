@@ -191,7 +191,7 @@ fn write_op_line(history: &History, id: OpId, out: &mut String) {
     out.push('\n');
 }
 
-/// KIND [KEY] ARGS, and a read's result when it completed. With
+/// `KIND [KEY] ARGS`, and a read's result when it completed. With
 /// `with_reads` false, a transaction's reads are written without results.
 fn write_call(history: &History, id: OpId, with_reads: bool, out: &mut String) {
     let op = history.op(id);
