@@ -21,7 +21,6 @@ use crate::history::History;
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Instant;
 
 /// Every check, one per guarantee. The searches are run in this order.
 pub static REGISTRY: &[&dyn Check] = &[
@@ -56,9 +55,7 @@ pub fn entry(g: Guarantee) -> &'static dyn Check {
 /// dropped), or in the order of [`Guarantee::ALL`].
 pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
     let config = &CheckConfig {
-        deadline: config
-            .deadline
-            .or_else(|| config.timeout.map(|t| Instant::now() + t)),
+        deadline: config.run_deadline(),
         memory_in_use_bytes: Arc::new(AtomicU64::new(0)),
         ..config.clone()
     };
@@ -204,12 +201,7 @@ pub fn check_polynomial(
 
 /// `not-checked` when the history lacks what the check needs.
 fn not_applicable(history: &History, g: Guarantee, needs: Needs) -> Option<GuaranteeResult> {
-    (needs.real_time && !history.has_real_time()).then(|| {
-        GuaranteeResult::not_checked(
-            g,
-            "the history has no timestamps, so there is no real-time order",
-        )
-    })
+    (needs.real_time && !history.has_real_time()).then(|| GuaranteeResult::no_real_time(g))
 }
 
 #[cfg(test)]

@@ -136,6 +136,15 @@ impl GuaranteeResult {
         }
     }
 
+    /// `not-checked` because the history has no timestamps (the checks
+    /// that need real-time order).
+    pub fn no_real_time(guarantee: Guarantee) -> GuaranteeResult {
+        GuaranteeResult::not_checked(
+            guarantee,
+            "the history has no timestamps, so there is no real-time order",
+        )
+    }
+
     pub fn unknown(guarantee: Guarantee, reason: impl Into<String>) -> GuaranteeResult {
         GuaranteeResult {
             verdict: Verdict::Unknown,

@@ -89,10 +89,7 @@ pub fn check_after_lin(
     config: &CheckConfig,
     lin: Option<&GuaranteeResult>,
 ) -> GuaranteeResult {
-    let model = match resolve_model(history, config) {
-        Ok(m) => m,
-        Err(e) => return GuaranteeResult::not_checked(Guarantee::Sequential, e),
-    };
+    let model = resolve_model(history, config);
     if let Some(out) = config.too_late(Guarantee::Sequential) {
         return out;
     }
@@ -113,14 +110,22 @@ pub fn check_after_lin(
                 &owned
             }
         };
-        if lin.verdict == Verdict::Holds {
-            let mut r = GuaranteeResult::holds(Guarantee::Sequential);
-            r.reason = Some("implied by linearizability".into());
-            r.witness = lin.witness.clone();
+        if let Some(r) = implied_by(lin) {
             return r;
         }
     }
     with_model!(model, |m| check_with(&m, history, config))
+}
+
+/// `holds`, with the linearization as the witness (it respects session
+/// order too), when `lin` says the history is linearizable.
+fn implied_by(lin: &GuaranteeResult) -> Option<GuaranteeResult> {
+    (lin.verdict == Verdict::Holds).then(|| {
+        let mut r = GuaranteeResult::holds(Guarantee::Sequential);
+        r.reason = Some("implied by linearizability".into());
+        r.witness = lin.witness.clone();
+        r
+    })
 }
 
 /// Checks sequential consistency of `history` against a data model of the
@@ -145,10 +150,7 @@ pub fn check_model<M: DataModel>(
                 ..config.clone()
             },
         );
-        if lin.verdict == Verdict::Holds {
-            let mut r = GuaranteeResult::holds(Guarantee::Sequential);
-            r.reason = Some("implied by linearizability".into());
-            r.witness = lin.witness;
+        if let Some(r) = implied_by(&lin) {
             return r;
         }
     }

@@ -17,7 +17,7 @@ fn hist(text: &str) -> History {
 /// witnesses by replay.
 fn case(name: &str, text: &str, lin: Verdict, sc: Verdict) {
     let h = hist(text);
-    let model = linearizable::resolve_model(&h, &CheckConfig::default()).expect("model");
+    let model = linearizable::resolve_model(&h, &CheckConfig::default());
     for witness in [false, true] {
         let config = CheckConfig {
             witness,
@@ -410,8 +410,7 @@ fn budgets_end_in_unknown() {
 
 #[test]
 fn model_inference() {
-    let infer =
-        |text: &str| linearizable::resolve_model(&hist(text), &CheckConfig::default()).unwrap();
+    let infer = |text: &str| linearizable::resolve_model(&hist(text), &CheckConfig::default());
     assert_eq!(infer("p1 cas x 1 2 @ 0..1"), Model::CasRegister);
     assert_eq!(infer("p1 append x \"a\" @ 0..1"), Model::Kv);
     assert_eq!(infer("p1 txn [w x 1] @ 0..1"), Model::MultiRegister);

@@ -99,15 +99,15 @@ pub(crate) use with_model;
 /// multi-register, cas ⇒ cas-register, append ⇒ kv, enqueue/dequeue ⇒
 /// queue, acquire/release ⇒ mutex, add with list reads ⇒ set, add ⇒
 /// counter, otherwise register).
-pub fn resolve_model(history: &History, config: &CheckConfig) -> Result<Model, String> {
+pub fn resolve_model(history: &History, config: &CheckConfig) -> Model {
     if let Some(m) = config.model {
-        return Ok(m);
+        return m;
     }
     if let Some(m) = history.metadata.model {
-        return Ok(m);
+        return m;
     }
     let has = |f: &dyn Fn(&Operation) -> bool| history.ops().iter().any(f);
-    Ok(if has(&|o| matches!(o.call, Call::Txn(_))) {
+    if has(&|o| matches!(o.call, Call::Txn(_))) {
         Model::MultiRegister
     } else if has(&|o| matches!(o.call, Call::Cas { .. })) {
         Model::CasRegister
@@ -128,7 +128,7 @@ pub fn resolve_model(history: &History, config: &CheckConfig) -> Result<Model, S
         }
     } else {
         Model::Register
-    })
+    }
 }
 
 /// One search instance: the operations of one partition (or of the whole
@@ -426,31 +426,36 @@ impl Check for Linearizable {
 /// states_max, clock_skew, witness) with its own algorithms only (no
 /// refutation through weaker guarantees). See the module docs.
 pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
-    let g = Guarantee::Linearizable;
-    if !history.has_real_time() {
-        return GuaranteeResult::not_checked(
-            g,
-            "the history has no timestamps, so there is no real-time order",
-        );
-    }
-    let model = match resolve_model(history, config) {
-        Ok(m) => m,
-        Err(e) => return GuaranteeResult::not_checked(g, e),
+    let model = resolve_model(history, config);
+    let history = match searchable(history, config) {
+        Ok(h) => h,
+        Err(result) => return result,
     };
-    if let Some(out) = config.too_late(g) {
-        return out;
-    }
-    let widened;
-    let history = if config.clock_skew > 0 {
-        widened = history.widened(config.clock_skew);
-        &widened
-    } else {
-        history
-    };
-    if let Some(result) = register::check_fast(history, model, config) {
+    if let Some(result) = register::check_fast(&history, model, config) {
         return result;
     }
-    with_model!(model, |m| check_general(&m, history, config))
+    with_model!(model, |m| check_general(&m, &history, config))
+}
+
+/// What every linearizability check does before deciding: no real-time
+/// order is `not-checked`, a passed deadline `unknown`, and clock skew
+/// widens every interval.
+fn searchable<'h>(
+    history: &'h History,
+    config: &CheckConfig,
+) -> Result<std::borrow::Cow<'h, History>, GuaranteeResult> {
+    let g = Guarantee::Linearizable;
+    if !history.has_real_time() {
+        return Err(GuaranteeResult::no_real_time(g));
+    }
+    if let Some(out) = config.too_late(g) {
+        return Err(out);
+    }
+    Ok(if config.clock_skew > 0 {
+        std::borrow::Cow::Owned(history.widened(config.clock_skew))
+    } else {
+        std::borrow::Cow::Borrowed(history)
+    })
 }
 
 /// Checks linearizability of `history` against a data model of the
@@ -500,20 +505,10 @@ pub fn check_model<M: DataModel>(
     model: &M,
     config: &CheckConfig,
 ) -> GuaranteeResult {
-    let g = Guarantee::Linearizable;
-    if !history.has_real_time() {
-        return GuaranteeResult::not_checked(
-            g,
-            "the history has no timestamps, so there is no real-time order",
-        );
+    match searchable(history, config) {
+        Ok(history) => check_general(model, &history, config),
+        Err(result) => result,
     }
-    if let Some(out) = config.too_late(g) {
-        return out;
-    }
-    if config.clock_skew > 0 {
-        return check_general(model, &history.widened(config.clock_skew), config);
-    }
-    check_general(model, history, config)
 }
 
 /// The general search over every partition, in parallel.
