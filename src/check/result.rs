@@ -40,8 +40,10 @@ pub struct CheckConfig {
     pub clock_skew: Time,
     /// Produce a witness order for guarantees that hold, when supported.
     pub witness: bool,
-    /// Stop reporting (not detecting) after this many violations per
-    /// guarantee; `None` reports all.
+    /// Report at most this many violations per guarantee; the per-key
+    /// searches (linearizability, sequential consistency's quick
+    /// refutation) also stop once this many keys are refuted. `None` (or
+    /// 0) reports and decides all.
     pub violations_max: Option<usize>,
 }
 
@@ -91,8 +93,9 @@ pub struct Violation {
 pub struct Staleness {
     /// Linearizable with reads at most one version old.
     pub one_atomic: bool,
-    /// Reads at most two versions old.
-    pub two_atomic: bool,
+    /// Reads at most two versions old; `None` when the search that decides
+    /// it ran past its step bound.
+    pub two_atomic: Option<bool>,
     /// The smallest Δ (time units) for which the history is Δ-atomic.
     pub delta: Time,
 }
@@ -163,7 +166,7 @@ impl GuaranteeResult {
         assert!(!violations.is_empty(), "a violation needs evidence");
         let count = violations.len();
         violations.sort_by_key(|v| (v.ops.len(), v.ops.first().copied()));
-        if let Some(max) = max {
+        if let Some(max) = max.filter(|&m| m > 0) {
             violations.truncate(max);
         }
         debug_assert!(

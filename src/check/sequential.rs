@@ -18,7 +18,8 @@
 //! [`crate::check::linearizable`] with session order instead of real time,
 //! over the product of the per-key states). A key that is not sequentially
 //! consistent alone refutes the whole history, so per-key searches run
-//! first, in parallel, as quick refutations; and a history with timestamps
+//! first, cheapest first in rounds (`linearizable::schedule`), as quick
+//! refutations; and a history with timestamps
 //! that is linearizable is sequentially consistent, so that cheaper check
 //! runs before either.
 //!
@@ -29,8 +30,9 @@
 
 use crate::check::linearizable::search::{self, Budget, SearchEnd, Sessions};
 use crate::check::linearizable::spec::DataModel;
+use crate::check::linearizable::schedule::schedule;
 use crate::check::linearizable::{
-    Instance, Product, instances, refutation, resolve_model, with_model,
+    Instance, PartEnd, Product, instances, refutation, resolve_model, with_model,
 };
 use crate::check::pattern::Pattern;
 use crate::check::result::{CheckConfig, GuaranteeResult, Violation};
@@ -38,8 +40,7 @@ use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::Model;
 use crate::history::{History, KeyId, OpId};
-use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// Sequential consistency: refuted cheaply by a violated weaker guarantee,
 /// else implied by linearizability, else the search with session order.
@@ -190,41 +191,33 @@ fn check_with<M: DataModel>(model: &M, history: &History, config: &CheckConfig) 
         Err(e) => return GuaranteeResult::not_checked(g, e),
     };
     let stop = AtomicBool::new(false);
-    let memory = config
-        .memory_max_bytes
-        .map(|m| (m, &*config.memory_in_use_bytes));
+    let budget = Budget::of_run(config, &stop);
     // Quick refutation: a partition that is not sequentially consistent on
     // its own refutes the whole history. It is only a shortcut, so it gets
     // half of the time budget and a bounded memo, leaving the rest to the
     // decisive search.
     let quick = Budget {
-        deadline: config.run_deadline().map(|d| {
+        deadline: budget.deadline.map(|d| {
             let now = std::time::Instant::now();
             now + d.saturating_duration_since(now) / 2
         }),
         states_max: Some(config.states_max.unwrap_or(u64::MAX).min(QUICK_STATES_MAX)),
-        stop: &stop,
-        memory,
+        ..budget
     };
-    if per_key.len() > 1 {
-        if let Some(v) = refute_one_key(model, history, &per_key, &quick) {
-            let mut r = GuaranteeResult::violated(g, vec![v], config.violations_max);
-            r.reason = Some("a single key is not sequentially consistent on its own".into());
-            return r;
-        }
-        stop.store(false, Ordering::Relaxed);
+    if per_key.len() > 1
+        && let Some(v) = refute_one_key(model, history, &per_key, &quick)
+    {
+        let mut r = GuaranteeResult::violated(g, vec![v], config.violations_max);
+        r.reason = Some("a single key is not sequentially consistent on its own".into());
+        return r;
     }
-    let budget = Budget {
-        deadline: config.run_deadline(),
-        states_max: config.states_max,
-        stop: &stop,
-        memory,
-    };
     search_all_keys(model, history, config, &budget)
 }
 
-/// The first key (in partition order, among those searched before one was
-/// refuted) that is not sequentially consistent on its own, under `quick`.
+/// A key that is not sequentially consistent on its own, under `quick`:
+/// the keys are searched cheapest first in rounds (`schedule`), and of the
+/// refuted ones the first in partition order is reported, so the answer
+/// does not depend on the thread count.
 fn refute_one_key<M: DataModel>(
     model: &M,
     history: &History,
@@ -232,36 +225,32 @@ fn refute_one_key<M: DataModel>(
     quick: &Budget<'_>,
 ) -> Option<Violation> {
     let keyed = model.name() != "multi-register";
-    let refuted: Vec<Violation> = per_key
-        .par_iter()
-        .filter_map(|inst| {
-            if quick.stop.load(Ordering::Relaxed) {
-                return None;
-            }
-            match run(model, history, inst, quick) {
-                SearchEnd::Refuted {
-                    partial,
-                    blocked,
-                    state,
-                } => {
-                    quick.stop.store(true, Ordering::Relaxed);
-                    let key = keyed.then_some(KeyId(inst.partition));
-                    Some(refutation(
-                        model,
-                        history,
-                        &inst.items,
-                        key,
-                        Pattern::NotSequential,
-                        partial,
-                        blocked,
-                        &state,
-                    ))
-                }
-                _ => None,
-            }
-        })
-        .collect();
-    refuted.into_iter().next()
+    let ends = schedule(per_key, Some(1), quick, |inst, budget| {
+        match run(model, history, inst, budget) {
+            SearchEnd::Refuted {
+                partial,
+                blocked,
+                state,
+            } => PartEnd::Refuted(refutation(
+                model,
+                history,
+                &inst.items,
+                keyed.then_some(KeyId(inst.partition)),
+                Pattern::NotSequential,
+                partial,
+                blocked,
+                &state,
+            )),
+            SearchEnd::Found(_) => PartEnd::Found(Vec::new()),
+            SearchEnd::OutOfBudget(r) => PartEnd::OutOfBudget(r),
+            SearchEnd::Stopped => PartEnd::Stopped,
+            SearchEnd::Paused => PartEnd::Paused,
+        }
+    });
+    ends.into_iter().find_map(|e| match e {
+        PartEnd::Refuted(v) => Some(v),
+        _ => None,
+    })
 }
 
 /// The decisive search over every key together (the product of the
@@ -311,6 +300,8 @@ fn search_all_keys<M: DataModel>(
             r
         }
         SearchEnd::OutOfBudget(reason) => GuaranteeResult::unknown(g, reason),
-        SearchEnd::Stopped => GuaranteeResult::unknown(g, "the search was stopped"),
+        SearchEnd::Stopped | SearchEnd::Paused => {
+            GuaranteeResult::unknown(g, "the search was stopped")
+        }
     }
 }

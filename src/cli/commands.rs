@@ -84,10 +84,11 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
         memory_in_use_bytes: Default::default(),
         clock_skew: 0,
         witness: args.witness,
-        violations_max: args.max_violations.or(match args.output {
-            OutputKind::Human => Some(3),
-            OutputKind::Json => None,
-        }),
+        violations_max: match (args.max_violations, args.output) {
+            (Some(0), _) | (None, OutputKind::Json) => None,
+            (Some(n), _) => Some(n),
+            (None, OutputKind::Human) => Some(3),
+        },
     })
 }
 

@@ -124,8 +124,10 @@ struct CheckArgs {
     /// Show a witness order for guarantees that hold (when supported).
     #[arg(long)]
     witness: bool,
-    /// Report at most N violations per guarantee (detection is unaffected;
-    /// default: 3 in human output, all in JSON).
+    /// Report at most N violations per guarantee; the per-key searches of
+    /// linearizability and sequential consistency stop once N keys are
+    /// refuted (0: report and decide all; default: 3 in human output, all
+    /// in JSON).
     #[arg(long, value_name = "N")]
     max_violations: Option<usize>,
     /// Output: human (default) or json (a versioned message stream).

@@ -136,7 +136,10 @@ pub fn results(
             let _ = writeln!(
                 out,
                 "      staleness: 1-atomic {}, 2-atomic {}, smallest Δ for Δ-atomicity {}",
-                st.one_atomic, st.two_atomic, st.delta
+                st.one_atomic,
+                st.two_atomic
+                    .map_or("not decided".to_string(), |t| t.to_string()),
+                st.delta
             );
         }
         for v in &r.violations {

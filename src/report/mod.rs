@@ -26,7 +26,8 @@
 //!   (list of `{pattern, key, explanation, ops: [{id, line, process, text}],
 //!   edges: [{from, to, label, rule}], partial_order: [op ids]}`),
 //!   `witness` (op ids or null), `staleness` (`{one_atomic, two_atomic,
-//!   delta}` or null), `semantics_notes` (sentences: a semantic choice the
+//!   delta}` or null; `two_atomic` is null when its bounded search did not
+//!   decide), `semantics_notes` (sentences: a semantic choice the
 //!   verdict may hinge on, e.g. the initial value of a Knossos register,
 //!   because the evidence includes an operation whose reading depends on
 //!   it; usually empty).

@@ -642,7 +642,7 @@ fn run(kind_of: Gen, cases: u64, seed: u64) {
             assert_eq!(s.one_atomic, expect_lin, "{}", ctx());
             assert_eq!(
                 s.two_atomic,
-                oracle_stale(&h, 2, 0),
+                Some(oracle_stale(&h, 2, 0)),
                 "2-atomic\n{}\n{s:?}",
                 ctx()
             );

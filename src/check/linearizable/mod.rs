@@ -37,6 +37,7 @@
 //! which [`validate_witness`] replays independently of the search.
 
 pub mod register;
+pub(crate) mod schedule;
 pub(crate) mod search;
 pub mod spec;
 
@@ -47,7 +48,6 @@ use crate::check::shared::{Check, Needs, Shared};
 use crate::guarantee::{Guarantee, Verdict};
 use crate::history::Model;
 use crate::history::{Call, History, KeyId, OpId, Operation, Time, Value};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use search::{Budget, Item, RealTime, SearchEnd};
 use spec::DataModel;
@@ -300,7 +300,10 @@ pub(crate) enum PartEnd {
     Found(Vec<OpId>),
     Refuted(Violation),
     OutOfBudget(String),
+    /// Not decided: the schedule stopped after enough refutations.
     Stopped,
+    /// The round's step limit was reached (`schedule`).
+    Paused,
 }
 
 /// Builds the violation evidence of a refuted search.
@@ -387,6 +390,7 @@ pub(crate) fn search_instance<M: DataModel>(
         )),
         SearchEnd::OutOfBudget(reason) => PartEnd::OutOfBudget(reason),
         SearchEnd::Stopped => PartEnd::Stopped,
+        SearchEnd::Paused => PartEnd::Paused,
     }
 }
 
@@ -518,32 +522,23 @@ pub(crate) fn check_general<M: DataModel>(
     config: &CheckConfig,
 ) -> GuaranteeResult {
     let g = Guarantee::Linearizable;
-    let mut insts = match instances(model, history, true) {
+    let insts = match instances(model, history, true) {
         Ok(i) => i,
         Err(e) => return GuaranteeResult::not_checked(g, e),
     };
-    // Largest partitions first, so the parallel tail is short.
-    insts.sort_by_key(|i| std::cmp::Reverse(i.items.len()));
-    // Every partition is searched, even after another was refuted: which
-    // partitions a refutation would stop depends on scheduling, and the
-    // evidence (every violated key, counted) must not depend on the thread
-    // count. The shared deadline bounds the whole.
+    // Cheap partitions first, in rounds with growing step limits, until
+    // as many partitions are refuted as the report shows (every one for
+    // JSON or `--max-violations 0`); see `schedule`.
     let stop = AtomicBool::new(false);
-    let budget = Budget {
-        deadline: config.run_deadline(),
-        states_max: config.states_max,
-        stop: &stop,
-        memory: config
-            .memory_max_bytes
-            .map(|m| (m, &*config.memory_in_use_bytes)),
-    };
-    let ends: Vec<PartEnd> = insts
-        .par_iter()
-        .map(|inst| search_instance(model, history, inst, &budget))
-        .collect();
+    let budget = Budget::of_run(config, &stop);
+    let want = config.violations_max.filter(|&m| m > 0);
+    let ends = schedule::schedule(&insts, want, &budget, |inst, b| {
+        search_instance(model, history, inst, b)
+    });
     let mut violations = Vec::new();
     let mut unknown = Vec::new();
     let mut orders: Vec<(u32, Vec<OpId>)> = Vec::new();
+    let mut stopped = 0usize;
     for (inst, end) in insts.iter().zip(ends) {
         match end {
             PartEnd::Found(order) => orders.push((inst.partition, order)),
@@ -551,12 +546,18 @@ pub(crate) fn check_general<M: DataModel>(
             PartEnd::OutOfBudget(r) => {
                 unknown.push(describe_partition(history, model, inst.partition, &r))
             }
-            PartEnd::Stopped => {}
+            PartEnd::Stopped | PartEnd::Paused => stopped += 1,
         }
     }
     if !violations.is_empty() {
         let mut r = GuaranteeResult::violated(g, violations, config.violations_max);
         let mut reason = "decided by the general search (WGL with memoization)".to_string();
+        if stopped > 0 {
+            reason.push_str(&format!(
+                "; {stopped} other partition(s) not searched to the end once {} were refuted (`--max-violations 0` or JSON output decides every one)",
+                r.violation_count
+            ));
+        }
         if !unknown.is_empty() {
             reason.push_str(&format!(
                 "; {} other partition(s) undecided: {}",

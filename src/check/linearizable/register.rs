@@ -50,13 +50,23 @@
 //!   1-atomic = linearizable. For k = 2 concord does **not** implement the
 //!   polynomial algorithm of Golab, Hurwitz & Li (2013); it decides
 //!   2-atomicity exactly with the general WGL search over a "two versions"
-//!   register specification (state: the two latest values), under the
-//!   check's budget. When that budget runs out no staleness is reported and
-//!   the reason says so.
+//!   register specification (state: the two latest values), bounded by
+//!   `TWO_ATOMIC_STEPS_MAX` steps and the run's deadline. When that bound
+//!   is reached, Δ is still reported, `two_atomic` is `None` ("not
+//!   decided") and the reason says so.
+//!
+//! # Evidence
+//! The zone test decides; the evidence for a conflict between two zones
+//! comes from the general search over only those two clusters (their
+//! writes and reads, which conflict on their own), bounded by
+//! `EVIDENCE_STEPS_MAX` steps, so the partial linearization is short and
+//! cheap to find. The zone argument itself is the evidence when that
+//! search does not refute within its bound, beyond the first
+//! `SEARCHED_EVIDENCE_MAX` failing keys, and for thin-air and future reads.
 
 use super::search::{self, Budget, RealTime, SearchEnd};
 use super::spec::{DataModel, RegisterOp};
-use super::{PartEnd, instances, search_instance, with_model};
+use super::{Instance, PartEnd, instances, search_instance, with_model};
 use crate::check::pattern::Pattern;
 use crate::check::sentence::Sentence;
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Staleness, Violation};
@@ -66,7 +76,6 @@ use crate::history::{
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 /// Time in signed form, so the initial value's virtual write can sit at
 /// −∞ and pending writes at +∞.
@@ -85,6 +94,8 @@ struct Cluster {
     /// Earliest read return and latest read invoke (with the op), if any.
     r_min_ret: Option<(T, OpId)>,
     r_max_inv: Option<(T, OpId)>,
+    /// The reads of the value.
+    reads: Vec<OpId>,
 }
 
 impl Cluster {
@@ -116,7 +127,6 @@ struct KeyClusters {
     key: KeyId,
     clusters: Vec<Cluster>,
     fault: Option<KeyFault>,
-    ops: usize,
 }
 
 /// Whether the fast path applies to this history and model.
@@ -189,6 +199,7 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
         w_ret: T::MIN,
         r_min_ret: None,
         r_max_inv: None,
+        reads: Vec::new(),
     }];
     let mut of_value: FxHashMap<Option<ValueId>, usize> = FxHashMap::default();
     of_value.insert(history.initial(key), 0);
@@ -217,6 +228,7 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
                 w_ret,
                 r_min_ret: None,
                 r_max_inv: None,
+                reads: Vec::new(),
             });
         }
     }
@@ -245,12 +257,12 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
         if cl.r_max_inv.is_none_or(|(i, _)| inv > i) {
             cl.r_max_inv = Some((inv, id));
         }
+        cl.reads.push(id);
     }
     KeyClusters {
         key,
         clusters,
         fault,
-        ops: ops.len(),
     }
 }
 
@@ -326,24 +338,14 @@ pub fn check_fast(
         r.reason = Some("decided by the zone method for registers with unique values (Gibbons & Korach; Golab, Li & Shah)".into());
         r.staleness = Some(Staleness {
             one_atomic: true,
-            two_atomic: true,
+            two_atomic: Some(true),
             delta: 0,
         });
         return Some(r);
     }
-    // The search's evidence costs a pass over the history per key, so only
-    // the first few failing keys get it; the others keep the zone argument.
-    let violations: Vec<Violation> = failing
-        .iter()
-        .enumerate()
-        .map(|(i, kc)| {
-            if i < SEARCHED_EVIDENCE_MAX && !config.out_of_time() {
-                evidence(history, model, config, kc)
-            } else {
-                zone_violation(history, kc)
-            }
-        })
-        .collect();
+    // The first few failing keys get the search's partial linearization;
+    // the others keep the zone argument.
+    let violations = with_model!(model, |m| evidence(&m, history, config, &failing));
     let mut r = GuaranteeResult::violated(g, violations, config.violations_max);
     let (staleness, note) = if config.out_of_time() {
         (
@@ -363,42 +365,79 @@ pub fn check_fast(
 /// How many failing keys get the search's evidence (longest prefix).
 const SEARCHED_EVIDENCE_MAX: usize = 8;
 
-/// Evidence for a failing key: the general search's partial linearization
-/// when it refutes the key within a small budget, else the zone argument.
-fn evidence(history: &History, model: Model, config: &CheckConfig, kc: &KeyClusters) -> Violation {
-    if kc.ops <= 200_000 {
-        let limit = Duration::from_millis(500);
-        let cfg = CheckConfig {
-            timeout: Some(config.timeout.map_or(limit, |t| t.min(limit))),
-            ..config.clone()
-        };
-        let found = with_model!(model, |m| search_key(&m, history, &cfg, kc.key));
-        if let Some(v) = found {
-            return v;
-        }
-    }
-    zone_violation(history, kc)
-}
+/// Step bound of each evidence search.
+const EVIDENCE_STEPS_MAX: u64 = 1 << 20;
 
-fn search_key<M: DataModel>(
+/// Evidence for each failing key. For two conflicting zones of one of the
+/// first [`SEARCHED_EVIDENCE_MAX`] keys: the general search's partial
+/// linearization of just the two clusters (their writes and reads), which
+/// are not linearizable on their own (the zone theorem applies to them
+/// alone). Bounded by [`EVIDENCE_STEPS_MAX`] steps; the zone argument is
+/// the evidence when that search does not refute in time, for the other
+/// keys, and for reads of values never (or not yet) written.
+fn evidence<M: DataModel>(
     m: &M,
     history: &History,
     config: &CheckConfig,
-    key: KeyId,
-) -> Option<Violation> {
-    let insts = instances(m, history, true).ok()?;
-    let inst = insts.iter().find(|i| i.partition == key.0)?;
+    failing: &[&KeyClusters],
+) -> Vec<Violation> {
+    let insts = match instances(m, history, true) {
+        Ok(insts) => insts,
+        Err(_) => return failing.iter().map(|kc| zone_violation(history, kc)).collect(),
+    };
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: config.run_deadline(),
-        states_max: config.states_max,
-        stop: &stop,
-        memory: config
-            .memory_max_bytes
-            .map(|m| (m, &*config.memory_in_use_bytes)),
+        steps_max: Some(EVIDENCE_STEPS_MAX),
+        ..Budget::of_run(config, &stop)
     };
-    match search_instance(m, history, inst, &budget) {
-        PartEnd::Refuted(v) => Some(v),
+    failing
+        .iter()
+        .enumerate()
+        .map(|(i, kc)| {
+            let searched = match kc.fault {
+                Some(KeyFault::Zones(a, b)) if i < SEARCHED_EVIDENCE_MAX => insts
+                    .iter()
+                    .find(|inst| inst.partition == kc.key.0)
+                    .and_then(|inst| search_core(m, history, inst, kc, [a, b], &budget)),
+                _ => None,
+            };
+            searched.unwrap_or_else(|| zone_violation(history, kc))
+        })
+        .collect()
+}
+
+/// The search's refutation of clusters `pair` of `kc`, alone.
+fn search_core<M: DataModel>(
+    m: &M,
+    history: &History,
+    inst: &Instance<M::Op>,
+    kc: &KeyClusters,
+    pair: [usize; 2],
+    budget: &Budget<'_>,
+) -> Option<Violation> {
+    let mut keep: rustc_hash::FxHashSet<OpId> = rustc_hash::FxHashSet::default();
+    for c in pair {
+        keep.extend(kc.clusters[c].write);
+        keep.extend(kc.clusters[c].reads.iter().copied());
+    }
+    let core = Instance {
+        partition: inst.partition,
+        items: inst
+            .items
+            .iter()
+            .filter(|item| keep.contains(&item.id))
+            .cloned()
+            .collect(),
+        processes: inst.processes,
+    };
+    match search_instance(m, history, &core, budget) {
+        PartEnd::Refuted(mut v) => {
+            v.explanation = std::mem::take(&mut v.explanation).text(
+                " (searching only the writes and reads of the two conflicting values, \
+                 which are not linearizable even on their own)",
+            );
+            Some(v)
+        }
         _ => None,
     }
 }
@@ -535,18 +574,18 @@ fn staleness(
         );
     }
     let keys: Vec<KeyId> = failing.iter().map(|k| k.key).collect();
+    let staleness = |two_atomic| {
+        Some(Staleness {
+            one_atomic: false,
+            two_atomic,
+            delta: delta as u64,
+        })
+    };
     match two_atomic(history, config, &keys) {
-        Ok(two) => (
-            Some(Staleness {
-                one_atomic: false,
-                two_atomic: two,
-                delta: delta as u64,
-            }),
-            String::new(),
-        ),
+        Ok(two) => (staleness(Some(two)), String::new()),
         Err(reason) => (
-            None,
-            format!("; no staleness: deciding 2-atomicity ran out of budget ({reason})"),
+            staleness(None),
+            format!("; 2-atomicity not decided ({reason})"),
         ),
     }
 }
@@ -603,16 +642,18 @@ impl DataModel for TwoVersions {
     }
 }
 
+/// Step bound of the 2-atomicity search, over all failing keys.
+const TWO_ATOMIC_STEPS_MAX: u64 = 1 << 21;
+
+/// Whether every key of `keys` is 2-atomic, by the search over the
+/// two-versions register, within [`TWO_ATOMIC_STEPS_MAX`] steps per key
+/// and the run's budget.
 fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result<bool, String> {
     let insts = instances(&TwoVersions, history, true)?;
     let stop = AtomicBool::new(false);
     let budget = Budget {
-        deadline: config.run_deadline(),
-        states_max: config.states_max,
-        stop: &stop,
-        memory: config
-            .memory_max_bytes
-            .map(|m| (m, &*config.memory_in_use_bytes)),
+        steps_max: Some(TWO_ATOMIC_STEPS_MAX),
+        ..Budget::of_run(config, &stop)
     };
     let mut all = true;
     for inst in insts.iter().filter(|i| keys.contains(&KeyId(i.partition))) {
@@ -631,6 +672,12 @@ fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result
             }
             SearchEnd::OutOfBudget(r) => return Err(r),
             SearchEnd::Stopped => return Err("stopped".into()),
+            SearchEnd::Paused => {
+                return Err(format!(
+                    "the search over key {} ran past {TWO_ATOMIC_STEPS_MAX} steps",
+                    history.key_name(KeyId(inst.partition))
+                ));
+            }
         }
     }
     Ok(all)

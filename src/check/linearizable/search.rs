@@ -45,6 +45,7 @@
 //! together after the first violation.
 
 use super::spec::DataModel;
+use crate::check::result::CheckConfig;
 use crate::history::{OpId, Time};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
@@ -68,14 +69,36 @@ pub(crate) struct Item<O> {
 }
 
 /// Limits of one search.
+#[derive(Clone, Copy)]
 pub(crate) struct Budget<'a> {
     pub deadline: Option<Instant>,
     pub states_max: Option<u64>,
+    /// A round's step limit (`schedule`): past it the search pauses, so
+    /// that cheap partitions are decided before expensive ones. Counted in
+    /// steps, not time, so where a search pauses does not depend on the
+    /// machine.
+    pub steps_max: Option<u64>,
     /// Set by another search that found a violation: stop now.
     pub stop: &'a AtomicBool,
     /// The run's memory budget in bytes and the gauge every search of the
     /// run adds its memo to (`CheckConfig::memory_max_bytes`).
     pub memory: Option<(u64, &'a AtomicU64)>,
+}
+
+impl<'a> Budget<'a> {
+    /// The run's budget under `config`: its deadline, memo bound and
+    /// memory gauge, with no step limit.
+    pub fn of_run(config: &'a CheckConfig, stop: &'a AtomicBool) -> Budget<'a> {
+        Budget {
+            deadline: config.run_deadline(),
+            states_max: config.states_max,
+            steps_max: None,
+            stop,
+            memory: config
+                .memory_max_bytes
+                .map(|m| (m, &*config.memory_in_use_bytes)),
+        }
+    }
 }
 
 /// How a search ended.
@@ -96,6 +119,8 @@ pub(crate) enum SearchEnd<S> {
     OutOfBudget(String),
     /// Another search asked everyone to stop.
     Stopped,
+    /// The round's step limit (`Budget::steps_max`) was reached.
+    Paused,
 }
 
 /// The order that constrains which operations may come next.
@@ -646,6 +671,9 @@ fn search_within<M: DataModel, F: Frontier>(
     loop {
         steps += 1;
         if steps.is_multiple_of(1024) {
+            if budget.steps_max.is_some_and(|max| steps > max) {
+                return SearchEnd::Paused;
+            }
             if budget.stop.load(Ordering::Relaxed) {
                 return SearchEnd::Stopped;
             }
