@@ -1,7 +1,11 @@
 //! The registry of checks and the driver that runs them.
 //!
 //! [`REGISTRY`] lists one [`Check`] per guarantee. [`check`] runs the
-//! requested ones in phases by what they need: the polynomial checks that
+//! requested ones in phases by what they need. First, when linearizability
+//! is asked and the zone method applies (registers with unique values), it
+//! decides linearizability in O(n log n); when it holds, every asked
+//! guarantee it implies holds too and is not checked again. Then the
+//! polynomial checks that
 //! need only the relations run in parallel with the causal scan, those that
 //! need the scan run next, side by side; the exponential searches run last,
 //! one at a time in registry order (linearizability before sequential
@@ -16,7 +20,7 @@ use crate::check::shared::{Check, Needs, Shared};
 use crate::check::{
     causal, causal_convergence, convergence, linearizable, pram, sequential, session, weak_causal,
 };
-use crate::guarantee::Guarantee;
+use crate::guarantee::{Guarantee, Verdict};
 use crate::history::History;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -77,17 +81,19 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
             .map(|g| GuaranteeResult::not_checked(g, "no operations: nothing was checked"))
             .collect();
     }
+    let mut results = zone_first(history, &wanted, config);
+    let decided: Vec<Guarantee> = results.iter().map(|r| r.guarantee).collect();
     let polynomial: Vec<Guarantee> = wanted
         .iter()
         .copied()
-        .filter(|&g| !entry(g).needs().search)
+        .filter(|&g| !entry(g).needs().search && !decided.contains(&g))
         .collect();
-    let mut results = check_polynomial(history, &polynomial, config);
+    results.extend(check_polynomial(history, &polynomial, config));
     let run_polynomial = |gs: &[Guarantee]| check_polynomial(history, gs, config);
-    for search in REGISTRY
-        .iter()
-        .filter(|c| c.needs().search && wanted.contains(&c.guarantee()))
-    {
+    for search in REGISTRY.iter().filter(|c| {
+        let g = c.guarantee();
+        c.needs().search && wanted.contains(&g) && !decided.contains(&g)
+    }) {
         let result =
             not_applicable(history, search.guarantee(), search.needs()).unwrap_or_else(|| {
                 let shared = Shared::new(history, config, None, None)
@@ -111,6 +117,39 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
             results.swap_remove(at)
         })
         .collect()
+}
+
+/// Phase 0: when linearizability is asked and the zone method decides it
+/// (registers with unique values, O(n log n)), its result; when it holds,
+/// also every asked guarantee it implies (the lattice: each of them holds
+/// by definition), which then is not checked again. Empty otherwise.
+fn zone_first(
+    history: &History,
+    wanted: &[Guarantee],
+    config: &CheckConfig,
+) -> Vec<GuaranteeResult> {
+    let lin = Guarantee::Linearizable;
+    if !wanted.contains(&lin) || !history.has_real_time() {
+        return Vec::new();
+    }
+    let Some(result) = linearizable::check_zone(history, config) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if result.verdict == Verdict::Holds {
+        let implied = lin.implied_closure();
+        for &g in wanted.iter().filter(|g| implied.contains(g)) {
+            let mut r = GuaranteeResult::holds(g);
+            r.reason = Some(
+                "implied by linearizability, which the zone method decided \
+                 (registers with unique values)"
+                    .into(),
+            );
+            out.push(r);
+        }
+    }
+    out.push(result);
+    out
 }
 
 /// Checks one guarantee on its own ([`check`] with one guarantee).

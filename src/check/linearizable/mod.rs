@@ -441,6 +441,15 @@ pub fn check(history: &History, config: &CheckConfig) -> GuaranteeResult {
     with_model!(model, |m| check_general(&m, &history, config))
 }
 
+/// Linearizability decided by the zone method alone (`None` when it does
+/// not apply, or when the run is already out of time): O(n log n), so the
+/// driver runs it before everything else.
+pub(crate) fn check_zone(history: &History, config: &CheckConfig) -> Option<GuaranteeResult> {
+    let model = resolve_model(history, config);
+    let history = searchable(history, config).ok()?;
+    register::check_fast(&history, model, config)
+}
+
 /// What every linearizability check does before deciding: no real-time
 /// order is `not-checked`, a passed deadline `unknown`, and clock skew
 /// widens every interval.
