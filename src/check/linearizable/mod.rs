@@ -149,7 +149,19 @@ pub(crate) fn instances<M: DataModel>(
     history: &History,
     per_partition: bool,
 ) -> Result<Vec<Instance<M::Op>>, String> {
-    let mut order: Vec<&Operation> = history.ops().iter().filter(|o| !o.is_fail()).collect();
+    instances_of(model, history, history.ops(), per_partition)
+}
+
+/// [`instances`] of the operations `ops` of `history` only (for a search
+/// over a part of the history: the evidence of the zone method, the
+/// 2-atomicity of some keys).
+pub(crate) fn instances_of<'h, M: DataModel>(
+    model: &M,
+    history: &'h History,
+    ops: impl IntoIterator<Item = &'h Operation>,
+    per_partition: bool,
+) -> Result<Vec<Instance<M::Op>>, String> {
+    let mut order: Vec<&Operation> = ops.into_iter().filter(|o| !o.is_fail()).collect();
     order.sort_by_key(|o| (o.process, o.invoke, o.id));
     let mut slot_of: FxHashMap<u32, usize> = FxHashMap::default();
     let mut out: Vec<Instance<M::Op>> = Vec::new();

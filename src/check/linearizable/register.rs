@@ -51,7 +51,8 @@
 //!   polynomial algorithm of Golab, Hurwitz & Li (2013); it decides
 //!   2-atomicity exactly with the general WGL search over a "two versions"
 //!   register specification (state: the two latest values), bounded by
-//!   `TWO_ATOMIC_STEPS_MAX` steps and the run's deadline. When that bound
+//!   `TWO_ATOMIC_STEPS_MAX` steps, keys of at most `TWO_ATOMIC_OPS_MAX`
+//!   operations, and the run's deadline. When that bound
 //!   is reached, Δ is still reported, `two_atomic` is `None` ("not
 //!   decided") and the reason says so.
 //!
@@ -66,7 +67,7 @@
 
 use super::search::{self, Budget, RealTime, SearchEnd};
 use super::spec::{DataModel, RegisterOp};
-use super::{Instance, PartEnd, instances, search_instance, with_model};
+use super::{PartEnd, instances_of, search_instance, with_model};
 use crate::check::pattern::Pattern;
 use crate::check::sentence::Sentence;
 use crate::check::{CheckConfig, Guarantee, GuaranteeResult, Model, Staleness, Violation};
@@ -94,8 +95,6 @@ struct Cluster {
     /// Earliest read return and latest read invoke (with the op), if any.
     r_min_ret: Option<(T, OpId)>,
     r_max_inv: Option<(T, OpId)>,
-    /// The reads of the value.
-    reads: Vec<OpId>,
 }
 
 impl Cluster {
@@ -199,21 +198,22 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
         w_ret: T::MIN,
         r_min_ret: None,
         r_max_inv: None,
-        reads: Vec::new(),
     }];
-    let mut of_value: FxHashMap<Option<ValueId>, usize> = FxHashMap::default();
+    let mut of_value: FxHashMap<Option<ValueId>, usize> =
+        FxHashMap::with_capacity_and_hasher(ops.len() / 2 + 1, Default::default());
     of_value.insert(history.initial(key), 0);
-    let mut read_by_value: FxHashMap<ValueId, ()> = FxHashMap::default();
+    let mut read_by_value: rustc_hash::FxHashSet<ValueId> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(ops.len() / 2 + 1, Default::default());
     for &id in ops {
         let op = history.op(id);
         if let Some(Observed::Value(v)) = op.observed() {
-            read_by_value.insert(v, ());
+            read_by_value.insert(v);
         }
     }
     for &id in ops {
         let op = history.op(id);
         if let Call::Write(v) = op.call {
-            if op.is_fail() || (op.is_unknown() && !read_by_value.contains_key(&v)) {
+            if op.is_fail() || (op.is_unknown() && !read_by_value.contains(&v)) {
                 continue;
             }
             let w_ret = if op.is_ok() {
@@ -228,7 +228,6 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
                 w_ret,
                 r_min_ret: None,
                 r_max_inv: None,
-                reads: Vec::new(),
             });
         }
     }
@@ -257,7 +256,6 @@ fn build_clusters(history: &History, key: KeyId, ops: &[OpId]) -> KeyClusters {
         if cl.r_max_inv.is_none_or(|(i, _)| inv > i) {
             cl.r_max_inv = Some((inv, id));
         }
-        cl.reads.push(id);
     }
     KeyClusters {
         key,
@@ -381,10 +379,6 @@ fn evidence<M: DataModel>(
     config: &CheckConfig,
     failing: &[&KeyClusters],
 ) -> Vec<Violation> {
-    let insts = match instances(m, history, true) {
-        Ok(insts) => insts,
-        Err(_) => return failing.iter().map(|kc| zone_violation(history, kc)).collect(),
-    };
     let stop = AtomicBool::new(false);
     let budget = Budget {
         steps_max: Some(EVIDENCE_STEPS_MAX),
@@ -395,10 +389,9 @@ fn evidence<M: DataModel>(
         .enumerate()
         .map(|(i, kc)| {
             let searched = match kc.fault {
-                Some(KeyFault::Zones(a, b)) if i < SEARCHED_EVIDENCE_MAX => insts
-                    .iter()
-                    .find(|inst| inst.partition == kc.key.0)
-                    .and_then(|inst| search_core(m, history, inst, kc, [a, b], &budget)),
+                Some(KeyFault::Zones(a, b)) if i < SEARCHED_EVIDENCE_MAX => {
+                    search_core(m, history, kc, [a, b], &budget)
+                }
                 _ => None,
             };
             searched.unwrap_or_else(|| zone_violation(history, kc))
@@ -410,26 +403,30 @@ fn evidence<M: DataModel>(
 fn search_core<M: DataModel>(
     m: &M,
     history: &History,
-    inst: &Instance<M::Op>,
     kc: &KeyClusters,
     pair: [usize; 2],
     budget: &Budget<'_>,
 ) -> Option<Violation> {
-    let mut keep: rustc_hash::FxHashSet<OpId> = rustc_hash::FxHashSet::default();
-    for c in pair {
-        keep.extend(kc.clusters[c].write);
-        keep.extend(kc.clusters[c].reads.iter().copied());
-    }
-    let core = Instance {
-        partition: inst.partition,
-        items: inst
-            .items
-            .iter()
-            .filter(|item| keep.contains(&item.id))
-            .cloned()
-            .collect(),
-        processes: inst.processes,
+    // The value each cluster stands for, as `build_clusters` keys them.
+    let value_of = |c: usize| match kc.clusters[c].write {
+        Some(w) => match history.op(w).call {
+            Call::Write(v) => Some(v),
+            _ => unreachable!("a cluster's write is a write"),
+        },
+        None => history.initial(kc.key),
     };
+    let values = [value_of(pair[0]), value_of(pair[1])];
+    let writes = [kc.clusters[pair[0]].write, kc.clusters[pair[1]].write];
+    let ops = history.ops().iter().filter(|op| {
+        op.key == kc.key
+            && (writes.contains(&Some(op.id))
+                || match op.observed() {
+                    Some(Observed::Value(v)) => values.contains(&Some(v)),
+                    Some(Observed::Absent) => values.contains(&None),
+                    _ => false,
+                })
+    });
+    let core = instances_of(m, history, ops, true).ok()?.pop()?;
     match search_instance(m, history, &core, budget) {
         PartEnd::Refuted(mut v) => {
             v.explanation = std::mem::take(&mut v.explanation).text(
@@ -642,6 +639,10 @@ impl DataModel for TwoVersions {
     }
 }
 
+/// Most operations on one key for which 2-atomicity is searched (beyond
+/// it, even building the search costs more than the rest of the check).
+const TWO_ATOMIC_OPS_MAX: usize = 1 << 16;
+
 /// Step bound of the 2-atomicity search, over all failing keys.
 const TWO_ATOMIC_STEPS_MAX: u64 = 1 << 21;
 
@@ -649,7 +650,23 @@ const TWO_ATOMIC_STEPS_MAX: u64 = 1 << 21;
 /// two-versions register, within [`TWO_ATOMIC_STEPS_MAX`] steps per key
 /// and the run's budget.
 fn two_atomic(history: &History, config: &CheckConfig, keys: &[KeyId]) -> Result<bool, String> {
-    let insts = instances(&TwoVersions, history, true)?;
+    let mut size = vec![0usize; history.key_count()];
+    for o in history.ops() {
+        size[o.key.index()] += 1;
+    }
+    if let Some(big) = keys.iter().find(|k| size[k.index()] > TWO_ATOMIC_OPS_MAX) {
+        return Err(format!(
+            "key {} has {} operations; the bounded search is tried on keys of at most {TWO_ATOMIC_OPS_MAX}",
+            history.key_name(*big),
+            size[big.index()]
+        ));
+    }
+    let mut wanted = vec![false; history.key_count()];
+    for k in keys {
+        wanted[k.index()] = true;
+    }
+    let ops = history.ops().iter().filter(|o| wanted[o.key.index()]);
+    let insts = instances_of(&TwoVersions, history, ops, true)?;
     let stop = AtomicBool::new(false);
     let budget = Budget {
         steps_max: Some(TWO_ATOMIC_STEPS_MAX),
