@@ -52,6 +52,12 @@ pub struct GenConfig {
     /// Fraction of reads that return a stale value when one is available,
     /// making the history non-linearizable.
     pub stale_read_fraction: f64,
+    /// The first `hard_keys` keys (a Porcupine-style kv mix) take values
+    /// from 0..5 that repeat, get no stale reads, and their operations last
+    /// up to ten times longer (more overlap): their histories stay
+    /// linearizable but are hard to search, while the other keys keep
+    /// unique values and any stale reads, so they are refuted at once.
+    pub hard_keys: usize,
     /// Longest operation, in ticks (at least 1).
     pub duration_max_ticks: Time,
     /// Longest idle gap between a process's operations, in ticks.
@@ -70,6 +76,7 @@ impl Default for GenConfig {
             unique_values: true,
             pending_fraction: 0.0,
             stale_read_fraction: 0.0,
+            hard_keys: 0,
             duration_max_ticks: 10,
             gap_max_ticks: 10,
         }
@@ -169,17 +176,27 @@ pub fn generate_register_with_stats(cfg: &GenConfig) -> (History, GenStats) {
         };
         let pending = rng.chance(cfg.pending_fraction);
         let lin_at = invoke + rng.below(duration + 1);
-        let (ret, lin) = if pending {
-            stats.pending += 1;
-            // A call that never returned may or may not have taken effect.
-            (None, rng.chance(0.5).then_some(lin_at))
-        } else {
-            (Some(invoke + duration), Some(lin_at))
-        };
+        // A call that never returned may or may not have taken effect.
+        let pending_effect = pending.then(|| rng.chance(0.5));
         let key = if cfg.keys == 0 {
             0
         } else {
             rng.below(cfg.keys as u64) as u32
+        };
+        // Hard keys' operations last ten times longer (no extra draws, so
+        // the other keys' histories are the same bytes as without them).
+        let stretch = if (key as usize) < cfg.hard_keys {
+            10
+        } else {
+            1
+        };
+        let (duration, lin_at) = (duration * stretch, invoke + (lin_at - invoke) * stretch);
+        let (ret, lin) = match pending_effect {
+            Some(effect) => {
+                stats.pending += 1;
+                (None, effect.then_some(lin_at))
+            }
+            None => (Some(invoke + duration), Some(lin_at)),
         };
         plan.push(Planned {
             process: slot as u32,
@@ -216,8 +233,9 @@ fn simulate(cfg: &GenConfig, rng: &mut SplitMix64, plan: &mut [Planned], stats: 
     // not always ordered by id.
     let tiebreak: Vec<u64> = (0..plan.len()).map(|_| rng.next_u64()).collect();
     order.sort_unstable_by_key(|&i| (plan[i].lin.unwrap_or(plan[i].invoke), tiebreak[i]));
+    let unique = |k: usize| cfg.unique_values && k >= cfg.hard_keys;
     let mut fresh = |k: usize, rng: &mut SplitMix64| {
-        if cfg.unique_values {
+        if unique(k) {
             counter[k] += 1;
             counter[k]
         } else {
@@ -233,7 +251,7 @@ fn simulate(cfg: &GenConfig, rng: &mut SplitMix64, plan: &mut [Planned], stats: 
                     continue;
                 }
                 let mut v = current[k];
-                if cfg.unique_values
+                if unique(k)
                     && rng.chance(cfg.stale_read_fraction)
                     && let Some(stale) = stale_value(&applied[k], plan[i].invoke)
                 {

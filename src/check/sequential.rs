@@ -28,9 +28,9 @@
 //! operations that precede them in their session, or never (they do not
 //! hold back the rest of their session); unknown reads are dropped.
 
+use crate::check::linearizable::schedule::schedule;
 use crate::check::linearizable::search::{self, Budget, SearchEnd, Sessions};
 use crate::check::linearizable::spec::DataModel;
-use crate::check::linearizable::schedule::schedule;
 use crate::check::linearizable::{
     Instance, PartEnd, Product, instances, refutation, resolve_model, with_model,
 };

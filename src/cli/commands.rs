@@ -494,6 +494,7 @@ pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
         unique_values: !args.repeat_values,
         pending_fraction: args.pending_fraction,
         stale_read_fraction: args.stale_reads,
+        hard_keys: args.hard_keys,
         ..concord::generate::GenConfig::default()
     };
     let history = concord::generate::generate_register(&cfg);

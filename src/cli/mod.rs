@@ -219,6 +219,11 @@ struct GenerateArgs {
     /// the history non-linearizable).
     #[arg(long, default_value_t = 0.0)]
     stale_reads: f64,
+    /// The first N keys take repeated values (0..5), no stale reads and
+    /// ten times longer operations: linearizable but hard to search (a
+    /// Porcupine-style kv mix with --stale-reads on the other keys).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    hard_keys: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Hist)]
     to: OutputFormat,

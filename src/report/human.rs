@@ -15,7 +15,7 @@
 //! ```
 
 use super::{Stats, lattice_contradictions, strongest};
-use crate::check::{GuaranteeResult, Verdict, Violation};
+use crate::check::{Guarantee, GuaranteeResult, Verdict, Violation};
 use crate::history::History;
 use crate::parse::SemanticsHint;
 use std::fmt::Write as _;
@@ -131,6 +131,14 @@ pub fn results(
                 let _ = writeln!(out, "      {note} {}", hint.text);
                 noted.push(&hint.text);
             }
+        }
+        // The searches say how each partition ended (refuted, undecided,
+        // not searched once enough were refuted), under the notes.
+        if r.verdict == Verdict::Violated
+            && matches!(r.guarantee, Guarantee::Linearizable | Guarantee::Sequential)
+            && let Some(reason) = &r.reason
+        {
+            let _ = writeln!(out, "      {reason}");
         }
         if let Some(st) = &r.staleness {
             let _ = writeln!(
