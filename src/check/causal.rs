@@ -25,7 +25,7 @@
 use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::shared::{Check, Needs, Shared};
-use crate::check::views::{ViewBase, view_engine};
+use crate::check::views::{ViewBase, ViewLimits, view_engine};
 use crate::guarantee::Guarantee;
 
 /// Causal memory: the causal scan's violations, else one legal view per
@@ -54,7 +54,12 @@ impl Check for CausalMemory {
             &facts.write_lists,
             ViewBase::Causal,
             facts.clocks.as_ref(),
-            config.run_deadline(),
+            ViewLimits {
+                deadline: config.run_deadline(),
+                memory: config
+                    .memory_max_bytes
+                    .map(|m| (m, &*config.memory_in_use_bytes)),
+            },
         ) {
             Ok(found) => finish(g, prepared, history, found, config),
             Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),

@@ -17,7 +17,7 @@ use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::scan::write_lists;
 use crate::check::shared::{Check, Needs, Shared};
-use crate::check::views::{ViewBase, view_engine};
+use crate::check::views::{ViewBase, ViewLimits, view_engine};
 use crate::guarantee::Guarantee;
 
 /// PRAM: one legal view per session over the session orders
@@ -46,7 +46,12 @@ impl Check for Pram {
             &wl,
             ViewBase::SessionOrder,
             None,
-            config.run_deadline(),
+            ViewLimits {
+                deadline: config.run_deadline(),
+                memory: config
+                    .memory_max_bytes
+                    .map(|m| (m, &*config.memory_in_use_bytes)),
+            },
         ) {
             Ok(found) => finish(g, prepared, history, found, config),
             Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),

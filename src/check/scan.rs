@@ -62,6 +62,24 @@ impl WriteLists {
     pub fn list_count(&self) -> usize {
         self.list_session.len()
     }
+
+    /// The ids of the lists of key `key` (writing sessions ascending).
+    #[inline]
+    pub fn lists_of_key(&self, key: usize) -> std::ops::Range<usize> {
+        self.key_start[key] as usize..self.key_start[key + 1] as usize
+    }
+
+    /// The writing session of list `list`.
+    #[inline]
+    pub fn session_of_list(&self, list: usize) -> u32 {
+        self.list_session[list]
+    }
+
+    /// `(session position, list)` of each write of session `j`, in
+    /// session order.
+    pub fn writes_of_session(&self, j: usize) -> &[(u32, u32)] {
+        &self.session_writes[self.session_start[j] as usize..self.session_start[j + 1] as usize]
+    }
 }
 
 /// Builds the write lists of a classified history in O(n + w log k).

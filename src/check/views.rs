@@ -5,26 +5,40 @@
 //!
 //! # Algorithm
 //!
-//! For each observing session `s`, the constraint graph is: every session's
-//! order, plus rf edges into the reads of `s` (for causal memory: every rf
-//! edge, so that views respect (so ∪ rf)⁺). It is saturated with the one
-//! forced rule of a legal view: when a read `r` of `x` reads from `w`, every
-//! other write of `x` that must precede `r` must also precede `w` (it cannot
-//! sit between `w` and `r`). A read of the initial value with a write of its
-//! key that must precede it, or a cycle, is a violation ("WriteHBInitRead",
-//! "CyclicHB": Bouajjani et al.'s happens-before patterns for causal memory,
-//! here with each model's own base order). Because every session is a chain,
-//! reachability is a vector clock per operation; each round recomputes the
-//! clocks in topological order and adds, per read and writing session, the
-//! edge from the last write of `x` that must precede the read (a pointer
-//! that only moves forward, as in `check::scan`).
+//! For each observing session `s`, the constraint graph `G_s` is a *base*
+//! order (every session's order for PRAM; causal order co = (so ∪ rf)⁺ for
+//! causal memory) plus extra edges: for PRAM the rf edges into the reads of
+//! `s` (causal order already holds every rf edge), and the edges forced by
+//! the one rule of a legal view: when a read `r` of `x` reads from `w`,
+//! every other write of `x` that must precede `r` must also precede `w` (it
+//! cannot sit between `w` and `r`). A read of the initial value with a
+//! write of its key that must precede it, or a cycle, is a violation
+//! ("WriteHBInitRead", "CyclicHB": Bouajjani et al.'s happens-before
+//! patterns for causal memory, here with each model's own base order).
+//! Saturation runs in rounds: each round computes reachability under the
+//! edges found so far and scans the reads of `s` for new forced edges,
+//! until none is new (at most [`ROUNDS_MAX`] rounds, beyond which that view
+//! is undecided and the verdict *unknown* unless another view is violated).
 //!
-//! Cost: O(k · R · (n + e) · k) time for k sessions, n operations, e edges
-//! and R saturation rounds per session (R is small in practice; it is
-//! capped by [`ROUNDS_MAX`], beyond which that view is undecided and the
-//! verdict *unknown* unless another view is violated), against O(n⁴) for
-//! Wei et al. (TPDS 2016); O(w·k) memory (the clock rows of the w writes)
-//! per view in progress. The views are independent and computed in
+//! The views are never materialised over the whole history. Every extra
+//! edge ends at a *target*: a write some read of `s` reads from, or (PRAM)
+//! a read of `s`, or the detached write that follows its parent. The past
+//! of any operation `v` in `G_s` is its base past joined with the pasts of
+//! the latest target of each session inside it, so vector clocks are kept
+//! for the targets only (about two per read of `s`), computed in one
+//! topological pass over the targets per round (a target's predecessors
+//! are the latest target of each session in its base past and in the base
+//! past of each of its extra sources, the latest source per session; a
+//! predecessor already inside the clock built so far is skipped, as its
+//! past is too). A cycle among the targets is a cycle of `G_s`; its
+//! evidence comes from the full constraint graph, computed only then.
+//! Each read of `s` then costs one join per target entering its past, one
+//! binary search per list (key, writing session) of its key, and one
+//! clock entry per candidate forced edge: O(k · (|s| + t)) per view and
+//! round for t targets, O(n·k) over all views, against O(k·n·k) per round
+//! for materialised views (and O(n⁴) for Wei et al., TPDS 2016). Memory is
+//! two k-entry rows per target of the views in progress, charged to the
+//! run's memory budget. The views are independent and computed in
 //! parallel (rayon), one per thread at a time, and reported in session
 //! order; at most the first violation of each view is reported, as later
 //! ones could be artifacts of it. Values written twice are handled as in
@@ -34,13 +48,14 @@
 use crate::check::evidence::cyclic;
 use crate::check::pattern::Pattern;
 use crate::check::result::Violation;
-use crate::check::scan::{ScanState, WriteLists, scan_last_writes};
+use crate::check::scan::WriteLists;
 use crate::check::sentence::{Part, Sentence};
-use crate::history::{History, OpId};
+use crate::history::{History, OpId, ProcessId};
 use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::relations::{ReadFrom, Registers};
-use crate::order::vclock::{Clocks, Preds, clocks, rf_pairs};
+use crate::order::vclock::{Clocks, Preds, SessionClock, clocks, rf_pairs};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Most saturation rounds per session before the engine gives up with an
 /// honest *unknown*.
@@ -55,8 +70,16 @@ pub enum ViewBase {
     Causal,
 }
 
+/// The run's limits: its deadline, and its memory budget in bytes with
+/// the gauge every check of the run charges.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct ViewLimits<'a> {
+    pub deadline: Option<std::time::Instant>,
+    pub memory: Option<(u64, &'a AtomicU64)>,
+}
+
 /// Runs the per-session view engine. `co` may pass the causal clocks
-/// (round 0 of [`ViewBase::Causal`]) to save one computation per session.
+/// (the base of [`ViewBase::Causal`]) to save computing them again.
 /// `Err` carries the reason for an *unknown* verdict.
 pub fn view_engine(
     history: &History,
@@ -64,22 +87,41 @@ pub fn view_engine(
     wl: &WriteLists,
     base: ViewBase,
     co: Option<&Clocks>,
-    deadline: Option<std::time::Instant>,
+    limits: ViewLimits<'_>,
 ) -> Result<Vec<Violation>, String> {
+    let all_rf = rf_pairs(history, reg, |_| true);
+    let owned;
+    let co = match (base, co) {
+        (ViewBase::SessionOrder, _) => None,
+        (ViewBase::Causal, Some(c)) => Some(c),
+        (ViewBase::Causal, None) => {
+            match clocks(history, reg, Preds::from_pairs(history.len(), &all_rf)) {
+                Ok(c) => {
+                    owned = c;
+                    Some(&owned)
+                }
+                Err(left) => {
+                    return Ok(cyclic(history, reg, &all_rf, &[], &left, Pattern::CyclicHB)
+                        .into_iter()
+                        .collect());
+                }
+            }
+        }
+    };
     let engine = Engine {
         history,
         reg,
         wl,
         base,
         co,
-        deadline,
-        all_rf: rf_pairs(history, reg, |_| true),
+        limits,
+        all_rf,
     };
     // Sessions in parallel, results in session order. A violation in any
     // view refutes the model even when another view was left undecided.
     let views: Vec<Result<Option<Violation>, String>> = (0..reg.sessions.len())
         .into_par_iter()
-        .map_init(|| ScanState::new(wl), |state, s| engine.view_of(s, state))
+        .map(|s| engine.view_of(s))
         .collect();
     let mut out = Vec::new();
     let mut undecided = None;
@@ -103,8 +145,9 @@ struct Engine<'a> {
     reg: &'a Registers,
     wl: &'a WriteLists,
     base: ViewBase,
+    /// The causal clocks, for [`ViewBase::Causal`].
     co: Option<&'a Clocks>,
-    deadline: Option<std::time::Instant>,
+    limits: ViewLimits<'a>,
     all_rf: Vec<(OpId, OpId)>,
 }
 
@@ -116,51 +159,125 @@ enum Round {
     Added(usize),
 }
 
+/// The view of one session in progress: its targets (see the module docs)
+/// with their extra sources and, after [`View::compute`], their clocks.
+struct View {
+    k: usize,
+    /// Targets of session `u`: `t_start[u]..t_start[u + 1]`, positions
+    /// ascending.
+    t_start: Vec<u32>,
+    t_pos: Vec<u32>,
+    t_op: Vec<OpId>,
+    /// Sessions with targets, ascending.
+    with_targets: Vec<u32>,
+    /// Per target and session: 1 + the latest position of an extra source
+    /// (an operation with an edge to the target) in that session, 0 for
+    /// none.
+    src: Vec<u32>,
+    /// Clock rows of the targets (entry `u`: 1 + the latest position of
+    /// session `u` in the target's past).
+    row: Vec<u32>,
+    /// Per target: its clock is its causal clock (it owes nothing to the
+    /// extra edges), so joining it adds nothing to a clock that holds the
+    /// causal past. Causal order only.
+    plain: Vec<bool>,
+    /// Predecessor lists of the targets, rebuilt each round.
+    pred_start: Vec<u32>,
+    preds: Vec<u32>,
+}
+
+impl View {
+    /// Bytes a view with `targets` targets over `k` sessions holds.
+    fn bytes(targets: usize, k: usize) -> u64 {
+        (targets as u64) * (k as u64) * 8 + (targets as u64) * 24
+    }
+
+    #[inline]
+    fn row(&self, t: usize) -> &[u32] {
+        &self.row[t * self.k..(t + 1) * self.k]
+    }
+
+    /// The latest target of session `u` at a position below `limit`.
+    #[inline]
+    fn last_target(&self, u: usize, limit: u32) -> Option<usize> {
+        let (lo, hi) = (self.t_start[u] as usize, self.t_start[u + 1] as usize);
+        let c = self.t_pos[lo..hi].partition_point(|&p| p < limit);
+        (c > 0).then(|| lo + c - 1)
+    }
+
+    /// The target index of `op`, which must be a target.
+    #[inline]
+    fn target(&self, reg: &Registers, op: OpId) -> usize {
+        let u = reg.session_of[op.index()] as usize;
+        let p = reg.pos[op.index()];
+        let (lo, hi) = (self.t_start[u] as usize, self.t_start[u + 1] as usize);
+        let i = lo + self.t_pos[lo..hi].partition_point(|&q| q < p);
+        debug_assert!(i < hi && self.t_op[i] == op, "{op:?} is a target");
+        i
+    }
+
+    /// Records the extra edge `from → to`, `to` a target.
+    #[inline]
+    fn add_source(&mut self, reg: &Registers, to: OpId, from: OpId) {
+        let t = self.target(reg, to);
+        let e = &mut self.src[t * self.k + reg.session_of[from.index()] as usize];
+        *e = (*e).max(reg.pos[from.index()] + 1);
+    }
+}
+
 impl Engine<'_> {
     /// The view of session `s`: its violation, if any (the first found),
     /// or why it could not be decided.
-    fn view_of(&self, s: usize, state: &mut ScanState) -> Result<Option<Violation>, String> {
+    fn view_of(&self, s: usize) -> Result<Option<Violation>, String> {
         let (history, reg) = (self.history, self.reg);
         let session = &reg.sessions[s];
         if session.iter().all(|&o| reg.is_write(o)) {
             return Ok(None);
         }
-        let base_rf: Vec<(OpId, OpId)> = match self.base {
-            ViewBase::Causal => self.all_rf.clone(),
-            ViewBase::SessionOrder => self
-                .all_rf
-                .iter()
-                .copied()
-                .filter(|(r, _)| history.op(*r).process.index() == s)
-                .collect(),
-        };
+        let mut view = self.targets_of(s);
+        let bytes = View::bytes(view.t_op.len(), view.k);
+        if let Some((max, gauge)) = self.limits.memory {
+            let now = gauge.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            if now > max {
+                gauge.fetch_sub(bytes, Ordering::Relaxed);
+                return Err(format!(
+                    "the view of session {} needs {} MB, over the memory budget (--max-memory)",
+                    history.process_name(ProcessId(s as u32)),
+                    bytes.div_ceil(1 << 20)
+                ));
+            }
+        }
+        let outcome = self.saturate(s, &mut view);
+        if let Some((_, gauge)) = self.limits.memory {
+            gauge.fetch_sub(bytes, Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    /// The rounds of session `s`'s view.
+    fn saturate(&self, s: usize, view: &mut View) -> Result<Option<Violation>, String> {
+        let history = self.history;
         let mut forced: Vec<(OpId, OpId)> = Vec::new();
+        let mut applied = 0;
         for round in 0..ROUNDS_MAX {
             if self
+                .limits
                 .deadline
                 .is_some_and(|d| std::time::Instant::now() >= d)
             {
                 return Err(format!(
                     "the time budget ran out while deciding the view of session {} (round {round})",
-                    history.process_name(crate::history::ProcessId(s as u32))
+                    history.process_name(ProcessId(s as u32))
                 ));
             }
-            let owned;
-            let clk: &Clocks = match (round, self.base, self.co) {
-                (0, ViewBase::Causal, Some(c)) => c,
-                _ => {
-                    let mut pairs = base_rf.clone();
-                    pairs.extend_from_slice(&forced);
-                    match clocks(history, reg, Preds::from_pairs(history.len(), &pairs)) {
-                        Ok(c) => {
-                            owned = c;
-                            &owned
-                        }
-                        Err(left) => return Ok(self.cycle(&base_rf, &forced, &left)),
-                    }
-                }
-            };
-            match self.round(s, clk, state, &mut forced) {
+            for &(to, from) in &forced[applied..] {
+                view.add_source(self.reg, to, from);
+            }
+            applied = forced.len();
+            if !self.compute(view) {
+                return self.cycle_of(s, &forced);
+            }
+            match self.round(s, view, &mut forced) {
                 Round::Bad(v) => return Ok(Some(v)),
                 Round::Added(0) => return Ok(None),
                 Round::Added(_) => {}
@@ -168,80 +285,432 @@ impl Engine<'_> {
         }
         Err(format!(
             "the view of session {} needed more than {ROUNDS_MAX} saturation rounds",
-            history.process_name(crate::history::ProcessId(s as u32))
+            history.process_name(ProcessId(s as u32))
         ))
     }
 
-    /// One saturation round of session `s`'s view under `clk`: a bad read,
-    /// or the forced pairs it adds.
-    fn round(
-        &self,
-        s: usize,
-        clk: &Clocks,
-        state: &mut ScanState,
-        forced: &mut Vec<(OpId, OpId)>,
-    ) -> Round {
-        let (history, reg, base) = (self.history, self.reg, self.base);
-        state.reset(self.wl);
-        let mut bad: Option<Violation> = None;
-        let mut added = 0usize;
-        scan_last_writes(reg, self.wl, clk, &reg.sessions[s], state, |r, _, last| {
-            if bad.is_some() {
-                return;
-            }
-            match reg.read_from(r) {
-                Some(ReadFrom::Initial) => {
-                    let lw = last.op(reg);
-                    bad = Some(violation(
-                        history,
-                        s,
-                        base,
-                        Pattern::WriteHBInitRead,
-                        lw,
-                        None,
-                        r,
-                    ));
+    /// The targets of session `s`'s view with their first extra edges.
+    fn targets_of(&self, s: usize) -> View {
+        let reg = self.reg;
+        let k = reg.sessions.len();
+        let mut ops: Vec<OpId> = Vec::new();
+        for &r in &reg.sessions[s] {
+            if let Some(ReadFrom::Write(w)) = reg.read_from(r) {
+                ops.push(w);
+                if self.base == ViewBase::SessionOrder {
+                    ops.push(r);
                 }
-                // Last writes in the source's past were left out.
-                Some(ReadFrom::Write(w)) => {
-                    let lw = last.op(reg);
-                    if last.after_or_eq(clk, reg, w) {
-                        bad = Some(violation(
+            }
+        }
+        ops.sort_by_key(|o| (reg.session_of[o.index()], reg.pos[o.index()]));
+        ops.dedup();
+        let mut t_start = vec![0u32; k + 1];
+        for o in &ops {
+            t_start[reg.session_of[o.index()] as usize + 1] += 1;
+        }
+        for u in 0..k {
+            t_start[u + 1] += t_start[u];
+        }
+        let with_targets = (0..k as u32)
+            .filter(|&u| t_start[u as usize] < t_start[u as usize + 1])
+            .collect();
+        let mut view = View {
+            k,
+            t_start,
+            t_pos: ops.iter().map(|o| reg.pos[o.index()]).collect(),
+            src: vec![0; ops.len() * k],
+            row: vec![0; ops.len() * k],
+            t_op: ops,
+            with_targets,
+            plain: Vec::new(),
+            pred_start: Vec::new(),
+            preds: Vec::new(),
+        };
+        if self.base == ViewBase::SessionOrder {
+            for &r in &reg.sessions[s] {
+                if let Some(ReadFrom::Write(w)) = reg.read_from(r) {
+                    view.add_source(reg, r, w);
+                }
+            }
+        }
+        view
+    }
+
+    /// The base past of `op` (a write, or any operation under session
+    /// order), as `(session, 1 + position)` entries: one per session for
+    /// causal order; for session order the operation itself and, for a
+    /// detached write, its parent.
+    fn base_entries(&self, op: OpId, mut f: impl FnMut(usize, u32)) {
+        let reg = self.reg;
+        let (u, p) = (reg.session_of[op.index()] as usize, reg.pos[op.index()]);
+        match self.co {
+            Some(co) => {
+                for (j, &e) in co.of(op).iter().enumerate() {
+                    if e > 0 {
+                        f(j, e);
+                    }
+                }
+            }
+            None => {
+                f(u, p + 1);
+                if p == 0
+                    && let Some(parent) = reg.parent[u]
+                {
+                    f(
+                        reg.session_of[parent.index()] as usize,
+                        reg.pos[parent.index()] + 1,
+                    );
+                }
+            }
+        }
+    }
+
+    /// For each session with targets, the latest target inside the base
+    /// past of `op` (strictly before `op` itself when `strict`).
+    fn base_preds(&self, view: &View, op: OpId, strict: bool, mut f: impl FnMut(usize)) {
+        let reg = self.reg;
+        let own = reg.session_of[op.index()] as usize;
+        match self.co {
+            Some(co) => {
+                let c = co.of(op);
+                for &u in &view.with_targets {
+                    let u = u as usize;
+                    let limit = if strict && u == own {
+                        reg.pos[op.index()]
+                    } else {
+                        c[u]
+                    };
+                    if let Some(y) = view.last_target(u, limit) {
+                        f(y);
+                    }
+                }
+            }
+            None => self.base_entries(op, |u, e| {
+                let limit = if strict && u == own { e - 1 } else { e };
+                if let Some(y) = view.last_target(u, limit) {
+                    f(y);
+                }
+            }),
+        }
+    }
+
+    /// Computes the clocks of the targets in one topological pass; false
+    /// on a cycle.
+    fn compute(&self, view: &mut View) -> bool {
+        let reg = self.reg;
+        let (k, m) = (view.k, view.t_op.len());
+        if let Some(co) = self.co
+            && view.src.iter().all(|&e| e == 0)
+        {
+            // No extra edge yet: every clock is the causal clock.
+            for t in 0..m {
+                view.row[t * k..(t + 1) * k].copy_from_slice(co.of(view.t_op[t]));
+            }
+            view.plain.clear();
+            view.plain.resize(m, true);
+            return true;
+        }
+        // Predecessors: the latest target of each session in the base past
+        // of the target and of each of its sources.
+        let mut pred_start = std::mem::take(&mut view.pred_start);
+        let mut preds = std::mem::take(&mut view.preds);
+        pred_start.clear();
+        preds.clear();
+        pred_start.push(0);
+        // Per session: how many of its targets lie in the base past of the
+        // current target. The targets of one session come in session
+        // order, so their base pasts only grow and these only move forward.
+        let mut seen = vec![0u32; k];
+        let mut stamp = vec![0u32; m];
+        let mut session = usize::MAX;
+        for t in 0..m {
+            let from = preds.len();
+            let op = view.t_op[t];
+            let own = reg.session_of[op.index()] as usize;
+            match self.co {
+                Some(co) => {
+                    if own != session {
+                        session = own;
+                        seen.fill(0);
+                    }
+                    let c = co.of(op);
+                    for &u in &view.with_targets {
+                        let u = u as usize;
+                        let limit = if u == own { reg.pos[op.index()] } else { c[u] };
+                        let (lo, hi) = (view.t_start[u] as usize, view.t_start[u + 1] as usize);
+                        let mut i = lo + seen[u] as usize;
+                        while i < hi && view.t_pos[i] < limit {
+                            i += 1;
+                        }
+                        seen[u] = (i - lo) as u32;
+                        if i > lo {
+                            preds.push(i as u32 - 1);
+                        }
+                    }
+                }
+                None => self.base_preds(view, op, true, |y| preds.push(y as u32)),
+            }
+            for u in 0..k {
+                let e = view.src[t * k + u];
+                if e > 0 {
+                    let a = reg.sessions[u][e as usize - 1];
+                    self.base_preds(view, a, false, |y| preds.push(y as u32));
+                }
+            }
+            // Each predecessor once.
+            let mut w = from;
+            for i in from..preds.len() {
+                let y = preds[i] as usize;
+                if stamp[y] != t as u32 + 1 {
+                    stamp[y] = t as u32 + 1;
+                    preds[w] = preds[i];
+                    w += 1;
+                }
+            }
+            preds.truncate(w);
+            pred_start.push(preds.len() as u32);
+        }
+        view.pred_start = pred_start;
+        view.preds = preds;
+        // Depth-first, clocks in post-order.
+        let mut color = vec![0u8; m];
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut cur = vec![0u32; k];
+        view.plain.clear();
+        view.plain.resize(m, false);
+        for root in 0..m {
+            if color[root] != 0 {
+                continue;
+            }
+            color[root] = 1;
+            stack.push((root as u32, 0));
+            while let Some(top) = stack.last_mut() {
+                let t = top.0 as usize;
+                let (lo, hi) = (view.pred_start[t] as usize, view.pred_start[t + 1] as usize);
+                let i = lo + top.1 as usize;
+                if i < hi {
+                    top.1 += 1;
+                    let y = view.preds[i] as usize;
+                    match color[y] {
+                        0 => {
+                            color[y] = 1;
+                            stack.push((y as u32, 0));
+                        }
+                        1 => return false,
+                        _ => {}
+                    }
+                    continue;
+                }
+                stack.pop();
+                color[t] = 2;
+                self.clock_of_target(view, t, &mut cur);
+                view.row[t * k..(t + 1) * k].copy_from_slice(&cur);
+                if let Some(co) = self.co {
+                    view.plain[t] = cur == co.of(view.t_op[t]);
+                }
+            }
+        }
+        true
+    }
+
+    /// The clock of target `t`, its predecessors' clocks being known.
+    fn clock_of_target(&self, view: &View, t: usize, cur: &mut [u32]) {
+        let (reg, k) = (self.reg, view.k);
+        cur.fill(0);
+        let (lo, hi) = (view.pred_start[t] as usize, view.pred_start[t + 1] as usize);
+        for &y in &view.preds[lo..hi] {
+            let y = y as usize;
+            let yo = view.t_op[y];
+            // A predecessor already in the past holds nothing new: the
+            // clock joined so far is an exact past that contains it.
+            if view.plain[y] || cur[reg.session_of[yo.index()] as usize] > reg.pos[yo.index()] {
+                continue;
+            }
+            join(cur, view.row(y));
+        }
+        // The base pasts last: they are not closed under the extra edges,
+        // so they must not make a predecessor look included.
+        self.base_join(view.t_op[t], cur);
+        for u in 0..k {
+            let e = view.src[t * k + u];
+            if e > 0 {
+                self.base_join(reg.sessions[u][e as usize - 1], cur);
+            }
+        }
+    }
+
+    /// `cur` := `cur` ⊔ the base past of `op`.
+    fn base_join(&self, op: OpId, cur: &mut [u32]) {
+        match self.co {
+            Some(co) => join(cur, co.of(op)),
+            None => self.base_entries(op, |u, e| cur[u] = cur[u].max(e)),
+        }
+    }
+
+    /// Entry `j` of the clock of `op` (a write) in the view.
+    fn entry(&self, view: &View, op: OpId, j: usize) -> u32 {
+        let mut e = match self.co {
+            Some(co) => co.of(op)[j],
+            None => {
+                let mut e = 0;
+                self.base_entries(op, |u, x| {
+                    if u == j {
+                        e = e.max(x);
+                    }
+                });
+                e
+            }
+        };
+        self.base_preds(view, op, false, |y| e = e.max(view.row(y)[j]));
+        e
+    }
+
+    /// One saturation round of session `s`'s view: a bad read, or the
+    /// forced pairs it adds.
+    fn round(&self, s: usize, view: &View, forced: &mut Vec<(OpId, OpId)>) -> Round {
+        let (history, reg, wl, k) = (self.history, self.reg, self.wl, view.k);
+        // The clock of the current operation of `s`, and per session the
+        // number of its targets joined into it.
+        let mut cur = vec![0u32; k];
+        let mut seen = vec![0u32; k];
+        let mut walk = SessionClock::default();
+        // Per list: 1 + the position of its last write in the past of the
+        // current read (0: none); per session, its next write not yet in
+        // that past. The past only grows along `s`, so each session's
+        // writes are replayed into their lists once (as in `check::scan`).
+        let mut last_of_list = vec![0u32; wl.list_count()];
+        let mut cursor = vec![0u32; k];
+        let next_of = |j: usize, c: u32| {
+            wl.writes_of_session(j)
+                .get(c as usize)
+                .map_or(u32::MAX, |&(p, _)| p)
+        };
+        let mut next_pos: Vec<u32> = (0..k).map(|j| next_of(j, 0)).collect();
+        let mut added = 0usize;
+        for &r in &reg.sessions[s] {
+            match self.co {
+                Some(co) => join(&mut cur, walk.advance(co, reg, r)),
+                None => self.base_entries(r, |u, e| cur[u] = cur[u].max(e)),
+            }
+            for &u in &view.with_targets {
+                let u = u as usize;
+                let (lo, hi) = (view.t_start[u] as usize, view.t_start[u + 1] as usize);
+                let mut i = lo + seen[u] as usize;
+                let before = i;
+                while i < hi && view.t_pos[i] < cur[u] {
+                    i += 1;
+                }
+                if i > before {
+                    seen[u] = (i - lo) as u32;
+                    // A plain target's clock is inside the causal clock
+                    // already joined.
+                    if !view.plain[i - 1] {
+                        join(&mut cur, view.row(i - 1));
+                    }
+                }
+            }
+            let Some(src) = reg.read_from(r) else {
+                continue;
+            };
+            for j in 0..k {
+                if cur[j] <= next_pos[j] {
+                    continue;
+                }
+                let writes = wl.writes_of_session(j);
+                let mut c = cursor[j] as usize;
+                while let Some(&(p, list)) = writes.get(c) {
+                    if p >= cur[j] {
+                        break;
+                    }
+                    last_of_list[list as usize] = p + 1;
+                    c += 1;
+                }
+                cursor[j] = c as u32;
+                next_pos[j] = next_of(j, cursor[j]);
+            }
+            let floor = match src {
+                ReadFrom::Write(w) => Some((w, view.row(view.target(reg, w)))),
+                ReadFrom::Initial => None,
+            };
+            let key = reg.key_of[r.index()] as usize;
+            for list in wl.lists_of_key(key) {
+                let Some(last) = last_of_list[list].checked_sub(1) else {
+                    continue;
+                };
+                let u = wl.session_of_list(list) as usize;
+                let lw = reg.sessions[u][last as usize];
+                match floor {
+                    None => {
+                        return Round::Bad(violation(
                             history,
                             s,
-                            base,
-                            Pattern::CyclicHB,
+                            self.base,
+                            Pattern::WriteHBInitRead,
                             lw,
-                            Some(w),
+                            None,
                             r,
                         ));
-                    } else {
+                    }
+                    // Last writes in the source's past are left out.
+                    Some((_, floor)) if floor[u] > last => {}
+                    Some((w, _)) => {
+                        let ws = reg.session_of[w.index()] as usize;
+                        if self.entry(view, lw, ws) > reg.pos[w.index()] {
+                            return Round::Bad(violation(
+                                history,
+                                s,
+                                self.base,
+                                Pattern::CyclicHB,
+                                lw,
+                                Some(w),
+                                r,
+                            ));
+                        }
                         forced.push((w, lw));
                         added += 1;
                     }
                 }
-                _ => {}
             }
-        });
-        match bad {
-            Some(v) => Round::Bad(v),
-            None => Round::Added(added),
         }
+        Round::Added(added)
     }
 
-    /// The cycle among `left` when the view's constraints cannot be
-    /// ordered.
-    fn cycle(
-        &self,
-        base_rf: &[(OpId, OpId)],
-        forced: &[(OpId, OpId)],
-        left: &[OpId],
-    ) -> Option<Violation> {
-        let f: Vec<(OpId, OpId, Rule)> = forced
-            .iter()
-            .map(|(t, src)| (*t, *src, Rule::LegalView))
-            .collect();
-        cyclic(self.history, self.reg, base_rf, &f, left, Pattern::CyclicHB)
+    /// The cycle of session `s`'s constraint graph under `forced`, from
+    /// the full graph (computed only when the targets found one).
+    fn cycle_of(&self, s: usize, forced: &[(OpId, OpId)]) -> Result<Option<Violation>, String> {
+        let (history, reg) = (self.history, self.reg);
+        let base_rf: Vec<(OpId, OpId)> = match self.base {
+            ViewBase::Causal => self.all_rf.clone(),
+            ViewBase::SessionOrder => self
+                .all_rf
+                .iter()
+                .copied()
+                .filter(|(r, _)| reg.session_of[r.index()] as usize == s)
+                .collect(),
+        };
+        let mut pairs = base_rf.clone();
+        pairs.extend_from_slice(forced);
+        match clocks(history, reg, Preds::from_pairs(history.len(), &pairs)) {
+            Err(left) => {
+                let f: Vec<(OpId, OpId, Rule)> = forced
+                    .iter()
+                    .map(|(t, src)| (*t, *src, Rule::LegalView))
+                    .collect();
+                Ok(cyclic(history, reg, &base_rf, &f, &left, Pattern::CyclicHB))
+            }
+            Ok(_) => Err(format!(
+                "internal inconsistency: the view of session {} has a cycle among its targets but not in full",
+                history.process_name(ProcessId(s as u32))
+            )),
+        }
+    }
+}
+
+/// `cur` := `cur` ⊔ `other`.
+#[inline]
+fn join(cur: &mut [u32], other: &[u32]) {
+    for (x, y) in cur.iter_mut().zip(other) {
+        *x = (*x).max(*y);
     }
 }
 
