@@ -119,17 +119,24 @@ pub fn check(history: &History, config: &CheckConfig) -> Vec<GuaranteeResult> {
         .collect()
 }
 
-/// Phase 0: when linearizability is asked and the zone method decides it
-/// (registers with unique values, O(n log n)), its result; when it holds,
-/// also every asked guarantee it implies (the lattice: each of them holds
-/// by definition), which then is not checked again. Empty otherwise.
+/// Phase 0: when linearizability is asked, or PRAM, causal memory or
+/// sequential consistency is (their own checks are the costly ones), and
+/// the zone method decides linearizability (registers with unique values,
+/// O(n log n)): its result when it was asked, and when it holds, every
+/// asked guarantee it implies (the lattice: each of them holds by
+/// definition), which then is not checked again. Empty otherwise.
 fn zone_first(
     history: &History,
     wanted: &[Guarantee],
     config: &CheckConfig,
 ) -> Vec<GuaranteeResult> {
     let lin = Guarantee::Linearizable;
-    if !wanted.contains(&lin) || !history.has_real_time() {
+    let asked = wanted.contains(&lin);
+    // Not asked, linearizability is still worth deciding first when it
+    // would settle a guarantee whose own check is costly (the per-session
+    // views, the sequential search).
+    let costly = [Guarantee::Pram, Guarantee::Causal, Guarantee::Sequential];
+    if !(asked || wanted.iter().any(|g| costly.contains(g))) || !history.has_real_time() {
         return Vec::new();
     }
     let Some(result) = linearizable::check_zone(history, config) else {
@@ -140,15 +147,21 @@ fn zone_first(
         let implied = lin.implied_closure();
         for &g in wanted.iter().filter(|g| implied.contains(g)) {
             let mut r = GuaranteeResult::holds(g);
-            r.reason = Some(
+            r.reason = Some(if asked {
                 "implied by linearizability, which the zone method decided \
                  (registers with unique values)"
-                    .into(),
-            );
+                    .into()
+            } else {
+                "implied by linearizability (not asked), which the zone method \
+                 decided first (registers with unique values)"
+                    .into()
+            });
             out.push(r);
         }
     }
-    out.push(result);
+    if asked {
+        out.push(result);
+    }
     out
 }
 

@@ -151,6 +151,15 @@ struct Engine<'a> {
     all_rf: Vec<(OpId, OpId)>,
 }
 
+/// No target: see [`View::src_pred`].
+const NO_TARGET: u32 = u32::MAX;
+/// Look the predecessor up: see [`View::src_pred`].
+const LOOK_UP: u32 = u32::MAX - 1;
+
+/// A forced edge to apply: target index, source session, 1 + source
+/// position, and the source's latest target (see [`View::src_pred`]).
+type Pending = (u32, u32, u32, u32);
+
 /// One saturation round's outcome.
 enum Round {
     /// The view is violated.
@@ -174,6 +183,11 @@ struct View {
     /// (an operation with an edge to the target) in that session, 0 for
     /// none.
     src: Vec<u32>,
+    /// Per target and session, for session order: the latest target of
+    /// that session at or before the latest source ([`NO_TARGET`] for
+    /// none, [`LOOK_UP`] when it must be looked up: detached writes, whose
+    /// base past holds their parent).
+    src_pred: Vec<u32>,
     /// Clock rows of the targets (entry `u`: 1 + the latest position of
     /// session `u` in the target's past).
     row: Vec<u32>,
@@ -181,9 +195,19 @@ struct View {
     /// extra edges), so joining it adds nothing to a clock that holds the
     /// causal past. Causal order only.
     plain: Vec<bool>,
-    /// Predecessor lists of the targets, rebuilt each round.
+    /// Predecessor lists of the targets; those of targets with new
+    /// sources are rebuilt each round.
     pred_start: Vec<u32>,
     preds: Vec<u32>,
+    /// Per target: it has sources added since the last computation.
+    dirty: Vec<bool>,
+    /// The clocks, predecessor lists and order below are those of the
+    /// last computation (false before the first).
+    valid: bool,
+    /// The targets in the topological order of the last full pass, and
+    /// each target's index in it.
+    order: Vec<u32>,
+    ord: Vec<u32>,
 }
 
 impl View {
@@ -217,11 +241,28 @@ impl View {
     }
 
     /// Records the extra edge `from → to`, `to` a target.
-    #[inline]
     fn add_source(&mut self, reg: &Registers, to: OpId, from: OpId) {
         let t = self.target(reg, to);
-        let e = &mut self.src[t * self.k + reg.session_of[from.index()] as usize];
-        *e = (*e).max(reg.pos[from.index()] + 1);
+        let u = reg.session_of[from.index()] as usize;
+        let p = reg.pos[from.index()];
+        let pred = if reg.parent[u].is_some() {
+            LOOK_UP
+        } else {
+            self.last_target(u, p + 1).map_or(NO_TARGET, |y| y as u32)
+        };
+        self.add_source_at(t, u, p + 1, pred);
+    }
+
+    /// Records an extra edge to target `t` from the operation at 1-based
+    /// position `p1` of session `u`, whose latest target is `pred`.
+    #[inline]
+    fn add_source_at(&mut self, t: usize, u: usize, p1: u32, pred: u32) {
+        let i = t * self.k + u;
+        if p1 > self.src[i] {
+            self.src[i] = p1;
+            self.src_pred[i] = pred;
+            self.dirty[t] = true;
+        }
     }
 }
 
@@ -258,7 +299,7 @@ impl Engine<'_> {
     fn saturate(&self, s: usize, view: &mut View) -> Result<Option<Violation>, String> {
         let history = self.history;
         let mut forced: Vec<(OpId, OpId)> = Vec::new();
-        let mut applied = 0;
+        let mut pending: Vec<Pending> = Vec::new();
         for round in 0..ROUNDS_MAX {
             if self
                 .limits
@@ -270,14 +311,14 @@ impl Engine<'_> {
                     history.process_name(ProcessId(s as u32))
                 ));
             }
-            for &(to, from) in &forced[applied..] {
-                view.add_source(self.reg, to, from);
+            for &(t, u, p1, pred) in &pending {
+                view.add_source_at(t as usize, u as usize, p1, pred);
             }
-            applied = forced.len();
+            pending.clear();
             if !self.compute(view) {
                 return self.cycle_of(s, &forced);
             }
-            match self.round(s, view, &mut forced) {
+            match self.round(s, view, &mut forced, &mut pending) {
                 Round::Bad(v) => return Ok(Some(v)),
                 Round::Added(0) => return Ok(None),
                 Round::Added(_) => {}
@@ -314,17 +355,23 @@ impl Engine<'_> {
         let with_targets = (0..k as u32)
             .filter(|&u| t_start[u as usize] < t_start[u as usize + 1])
             .collect();
+        let m = ops.len();
         let mut view = View {
             k,
             t_start,
             t_pos: ops.iter().map(|o| reg.pos[o.index()]).collect(),
             src: vec![0; ops.len() * k],
+            src_pred: vec![NO_TARGET; ops.len() * k],
             row: vec![0; ops.len() * k],
             t_op: ops,
             with_targets,
             plain: Vec::new(),
             pred_start: Vec::new(),
             preds: Vec::new(),
+            dirty: vec![false; m],
+            valid: false,
+            order: Vec::new(),
+            ord: Vec::new(),
         };
         if self.base == ViewBase::SessionOrder {
             for &r in &reg.sessions[s] {
@@ -408,27 +455,37 @@ impl Engine<'_> {
             }
             view.plain.clear();
             view.plain.resize(m, true);
+            view.dirty.fill(false);
             return true;
         }
         // Predecessors: the latest target of each session in the base past
-        // of the target and of each of its sources.
-        let mut pred_start = std::mem::take(&mut view.pred_start);
-        let mut preds = std::mem::take(&mut view.preds);
-        pred_start.clear();
-        preds.clear();
+        // of the target and of each of its sources. After the first pass
+        // only the targets with new sources get new lists.
+        let full = !view.valid;
+        let old_start = std::mem::take(&mut view.pred_start);
+        let old_preds = std::mem::take(&mut view.preds);
+        let mut pred_start = Vec::with_capacity(m + 1);
+        let mut preds = Vec::with_capacity(old_preds.len() + m);
         pred_start.push(0);
         // Per session: how many of its targets lie in the base past of the
-        // current target. The targets of one session come in session
-        // order, so their base pasts only grow and these only move forward.
+        // current target (first pass, causal order). The targets of one
+        // session come in session order, so their base pasts only grow and
+        // these only move forward.
         let mut seen = vec![0u32; k];
         let mut stamp = vec![0u32; m];
         let mut session = usize::MAX;
         for t in 0..m {
+            if !full && !view.dirty[t] {
+                let (lo, hi) = (old_start[t] as usize, old_start[t + 1] as usize);
+                preds.extend_from_slice(&old_preds[lo..hi]);
+                pred_start.push(preds.len() as u32);
+                continue;
+            }
             let from = preds.len();
             let op = view.t_op[t];
             let own = reg.session_of[op.index()] as usize;
             match self.co {
-                Some(co) => {
+                Some(co) if full => {
                     if own != session {
                         session = own;
                         seen.fill(0);
@@ -438,23 +495,38 @@ impl Engine<'_> {
                         let u = u as usize;
                         let limit = if u == own { reg.pos[op.index()] } else { c[u] };
                         let (lo, hi) = (view.t_start[u] as usize, view.t_start[u + 1] as usize);
-                        let mut i = lo + seen[u] as usize;
+                        let before = lo + seen[u] as usize;
+                        let mut i = before;
                         while i < hi && view.t_pos[i] < limit {
                             i += 1;
                         }
                         seen[u] = (i - lo) as u32;
-                        if i > lo {
+                        // A latest target that has not moved since the
+                        // previous target of this session is in that
+                        // target's past already (it is a predecessor).
+                        if i > before {
                             preds.push(i as u32 - 1);
                         }
                     }
                 }
-                None => self.base_preds(view, op, true, |y| preds.push(y as u32)),
+                _ => self.base_preds(view, op, true, |y| preds.push(y as u32)),
             }
             for u in 0..k {
                 let e = view.src[t * k + u];
-                if e > 0 {
-                    let a = reg.sessions[u][e as usize - 1];
-                    self.base_preds(view, a, false, |y| preds.push(y as u32));
+                if e == 0 {
+                    continue;
+                }
+                match view.src_pred[t * k + u] {
+                    NO_TARGET => {}
+                    LOOK_UP => {
+                        let a = reg.sessions[u][e as usize - 1];
+                        self.base_preds(view, a, false, |y| preds.push(y as u32));
+                    }
+                    y if self.co.is_none() => preds.push(y),
+                    _ => {
+                        let a = reg.sessions[u][e as usize - 1];
+                        self.base_preds(view, a, false, |y| preds.push(y as u32));
+                    }
                 }
             }
             // Each predecessor once.
@@ -472,12 +544,45 @@ impl Engine<'_> {
         }
         view.pred_start = pred_start;
         view.preds = preds;
+        let mut cur = vec![0u32; k];
+        // The last order still holds when every new predecessor comes
+        // before its target in it: recompute only the clocks that can
+        // change, in that order.
+        let incremental = !full
+            && (0..m).filter(|&t| view.dirty[t]).all(|t| {
+                let (lo, hi) = (view.pred_start[t] as usize, view.pred_start[t + 1] as usize);
+                view.preds[lo..hi]
+                    .iter()
+                    .all(|&y| view.ord[y as usize] < view.ord[t])
+            });
+        if incremental {
+            let mut changed = vec![false; m];
+            for i in 0..m {
+                let t = view.order[i] as usize;
+                let (lo, hi) = (view.pred_start[t] as usize, view.pred_start[t + 1] as usize);
+                if !view.dirty[t] && !view.preds[lo..hi].iter().any(|&y| changed[y as usize]) {
+                    continue;
+                }
+                self.clock_of_target(view, t, &mut cur);
+                if cur[..] != *view.row(t) {
+                    changed[t] = true;
+                    view.row[t * k..(t + 1) * k].copy_from_slice(&cur);
+                    if let Some(co) = self.co {
+                        view.plain[t] = cur == co.of(view.t_op[t]);
+                    }
+                }
+            }
+            view.dirty.fill(false);
+            return true;
+        }
         // Depth-first, clocks in post-order.
         let mut color = vec![0u8; m];
         let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut cur = vec![0u32; k];
         view.plain.clear();
         view.plain.resize(m, false);
+        view.order.clear();
+        view.ord.clear();
+        view.ord.resize(m, 0);
         for root in 0..m {
             if color[root] != 0 {
                 continue;
@@ -508,8 +613,12 @@ impl Engine<'_> {
                 if let Some(co) = self.co {
                     view.plain[t] = cur == co.of(view.t_op[t]);
                 }
+                view.ord[t] = view.order.len() as u32;
+                view.order.push(t as u32);
             }
         }
+        view.dirty.fill(false);
+        view.valid = true;
         true
     }
 
@@ -567,7 +676,13 @@ impl Engine<'_> {
 
     /// One saturation round of session `s`'s view: a bad read, or the
     /// forced pairs it adds.
-    fn round(&self, s: usize, view: &View, forced: &mut Vec<(OpId, OpId)>) -> Round {
+    fn round(
+        &self,
+        s: usize,
+        view: &View,
+        forced: &mut Vec<(OpId, OpId)>,
+        pending: &mut Vec<Pending>,
+    ) -> Round {
         let (history, reg, wl, k) = (self.history, self.reg, self.wl, view.k);
         // The clock of the current operation of `s`, and per session the
         // number of its targets joined into it.
@@ -579,6 +694,12 @@ impl Engine<'_> {
         // that past. The past only grows along `s`, so each session's
         // writes are replayed into their lists once (as in `check::scan`).
         let mut last_of_list = vec![0u32; wl.list_count()];
+        // Per list: the latest target of its session at or before that
+        // write (session order only); per session, how many of its
+        // targets lie at or before its last replayed write.
+        let chains = self.co.is_none();
+        let mut last_target_of_list = vec![NO_TARGET; if chains { wl.list_count() } else { 0 }];
+        let mut tcur = vec![0u32; k];
         let mut cursor = vec![0u32; k];
         let next_of = |j: usize, c: u32| {
             wl.writes_of_session(j)
@@ -617,19 +738,32 @@ impl Engine<'_> {
                     continue;
                 }
                 let writes = wl.writes_of_session(j);
+                let (tlo, thi) = (view.t_start[j] as usize, view.t_start[j + 1] as usize);
                 let mut c = cursor[j] as usize;
                 while let Some(&(p, list)) = writes.get(c) {
                     if p >= cur[j] {
                         break;
                     }
                     last_of_list[list as usize] = p + 1;
+                    if chains {
+                        let mut ti = tlo + tcur[j] as usize;
+                        while ti < thi && view.t_pos[ti] <= p {
+                            ti += 1;
+                        }
+                        tcur[j] = (ti - tlo) as u32;
+                        last_target_of_list[list as usize] =
+                            if ti > tlo { ti as u32 - 1 } else { NO_TARGET };
+                    }
                     c += 1;
                 }
                 cursor[j] = c as u32;
                 next_pos[j] = next_of(j, cursor[j]);
             }
             let floor = match src {
-                ReadFrom::Write(w) => Some((w, view.row(view.target(reg, w)))),
+                ReadFrom::Write(w) => {
+                    let tw = view.target(reg, w);
+                    Some((w, tw, view.row(tw)))
+                }
                 ReadFrom::Initial => None,
             };
             let key = reg.key_of[r.index()] as usize;
@@ -652,10 +786,24 @@ impl Engine<'_> {
                         ));
                     }
                     // Last writes in the source's past are left out.
-                    Some((_, floor)) if floor[u] > last => {}
-                    Some((w, _)) => {
+                    Some((_, _, floor)) if floor[u] > last => {}
+                    Some((w, tw, _)) => {
                         let ws = reg.session_of[w.index()] as usize;
-                        if self.entry(view, lw, ws) > reg.pos[w.index()] {
+                        let detached = reg.parent[u].is_some();
+                        let lt = if chains && !detached {
+                            last_target_of_list[list]
+                        } else {
+                            LOOK_UP
+                        };
+                        // The clock entry of `lw` for `w`'s session: under
+                        // session order, its own position and its latest
+                        // target's clock.
+                        let e = match lt {
+                            LOOK_UP => self.entry(view, lw, ws),
+                            NO_TARGET => u32::from(ws == u) * (last + 1),
+                            y => view.row(y as usize)[ws].max(u32::from(ws == u) * (last + 1)),
+                        };
+                        if e > reg.pos[w.index()] {
                             return Round::Bad(violation(
                                 history,
                                 s,
@@ -667,6 +815,7 @@ impl Engine<'_> {
                             ));
                         }
                         forced.push((w, lw));
+                        pending.push((tw as u32, u as u32, last + 1, lt));
                         added += 1;
                     }
                 }
