@@ -458,6 +458,7 @@ pub fn write_history(
         OutputFormat::Hist => concord::render::hist::to_hist(history),
         OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
         OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
+        OutputFormat::JepsenEdn => concord::render::edn::to_jepsen_edn(history),
     };
     match path {
         Some(path) => {

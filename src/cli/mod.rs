@@ -34,7 +34,7 @@ struct Cli {
 enum Command {
     /// Check histories against consistency guarantees.
     Check(CheckArgs),
-    /// Convert a history between formats (to the concord language or JSON Lines).
+    /// Convert a history between formats (to the concord language, JSON Lines or Jepsen EDN).
     Convert(ConvertArgs),
     /// Print facts about histories: operations, processes, keys, pending, concurrency.
     Stats(StatsArgs),
@@ -160,6 +160,8 @@ enum OutputFormat {
     Jsonl,
     /// JSON Lines, one event (invoke or completion) per line.
     JsonlEvents,
+    /// Jepsen EDN: a vector of event maps (what Jepsen and Knossos read).
+    JepsenEdn,
 }
 
 #[derive(Args, Debug)]

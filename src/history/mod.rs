@@ -678,22 +678,32 @@ impl History {
         if !self.has_real_time {
             return 0;
         }
-        // Closed intervals: at equal times, starts sort before ends so that
+        // A sweep over the starts and the ends, each sorted (inputs list
+        // operations nearly in time order, so the sorts are mostly checks).
+        // Closed intervals: at equal times, starts come before ends so that
         // touching intervals count as overlapping.
-        let mut events: Vec<(Time, u8)> = Vec::with_capacity(self.ops.len() * 2);
-        for op in &self.ops {
-            events.push((op.invoke, 0));
-            events.push((op.ret.unwrap_or(Time::MAX), 1));
+        let mut starts: Vec<Time> = self.ops.iter().map(|op| op.invoke).collect();
+        let mut ends: Vec<Time> = self
+            .ops
+            .iter()
+            .map(|op| op.ret.unwrap_or(Time::MAX))
+            .collect();
+        if !starts.is_sorted() {
+            starts.sort_unstable();
         }
-        events.sort_unstable();
-        let (mut open, mut best) = (0usize, 0usize);
-        for (_, e) in events {
-            if e == 0 {
-                open += 1;
-                best = best.max(open);
-            } else {
+        if !ends.is_sorted() {
+            ends.sort_unstable();
+        }
+        let (mut open, mut best, mut next_end) = (0usize, 0usize, 0usize);
+        for start in starts {
+            // Every operation ends at or after its start, so fewer ends
+            // than starts come before `start`: `next_end` stays in bounds.
+            while ends[next_end] < start {
                 open -= 1;
+                next_end += 1;
             }
+            open += 1;
+            best = best.max(open);
         }
         best
     }

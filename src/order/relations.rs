@@ -34,6 +34,7 @@
 //!   sweep over O(n) time points instead of Θ(n²) explicit edges.
 
 use crate::history::{Call, History, KeyId, Observed, OpId, OpKind, Outcome, Time, ValueId};
+use rustc_hash::FxHashMap;
 
 /// Where a counted read got its value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -388,65 +389,80 @@ impl Chains {
 }
 
 /// The writes of each (key, value), effective (ok or info) and failed, in
-/// history order: a counting sort by value id (value ids are dense), then a
-/// sort of each value's writes by key, so that finding a read's writers is
-/// a binary search in a small group. O(n + V) for unique values, O(n log n)
-/// at worst, and no allocation per entry (a hash map of vectors was the
+/// history order: one hash of a machine word per write and per read (the
+/// pair packed in a `u64`), and two linear passes that place the writes of
+/// each pair side by side. O(n) whatever the values: a value shared by
+/// many keys (each key's writes counting 1, 2, 3, ...) costs no search,
+/// and there is no allocation per entry (a hash map of vectors was the
 /// slowest part of the preparation at 10M operations).
 struct Writers {
-    /// `start[v]..start[v + 1]` indexes `writes` for value `v`.
-    start: Vec<u32>,
-    /// (key, failed), grouped by value, each group sorted with `ids`.
-    keys: Vec<(KeyId, bool)>,
-    /// The writes, in the order of `keys`.
+    /// (key, value) packed → the pair's group in `groups`.
+    group_of: FxHashMap<u64, u32>,
+    /// Per group: where its writes start in `ids`, and how many are
+    /// effective (first) and failed (after them).
+    groups: Vec<(u32, u32, u32)>,
+    /// The writes, grouped, each group's effective then failed writes in
+    /// history order.
     ids: Vec<OpId>,
+}
+
+fn pack(key: KeyId, value: ValueId) -> u64 {
+    (u64::from(key.0) << 32) | u64::from(value.0)
 }
 
 impl Writers {
     fn new(history: &History) -> Writers {
-        let mut start = vec![0u32; history.value_count() + 1];
+        let mut group_of: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut groups: Vec<(u32, u32, u32)> = Vec::new();
+        // The group of each write, in history order.
+        let mut placed: Vec<(u32, bool, OpId)> = Vec::new();
         for op in history.ops() {
             if let Call::Write(v) = op.call {
-                start[v.index() + 1] += 1;
+                let next = groups.len() as u32;
+                let g = *group_of.entry(pack(op.key, v)).or_insert(next);
+                if g == next {
+                    groups.push((0, 0, 0));
+                }
+                let group = &mut groups[g as usize];
+                if op.is_fail() {
+                    group.2 += 1;
+                } else {
+                    group.1 += 1;
+                }
+                placed.push((g, op.is_fail(), op.id));
             }
         }
-        for v in 1..start.len() {
-            start[v] += start[v - 1];
+        let mut at = 0u32;
+        // Per group: the next slot of an effective and of a failed write.
+        let mut cursor: Vec<(u32, u32)> = Vec::with_capacity(groups.len());
+        for group in &mut groups {
+            group.0 = at;
+            cursor.push((at, at + group.1));
+            at += group.1 + group.2;
         }
-        let mut next = start.clone();
-        let mut writes = vec![(KeyId(0), false, OpId(0)); start[start.len() - 1] as usize];
-        for op in history.ops() {
-            if let Call::Write(v) = op.call {
-                let slot = &mut next[v.index()];
-                writes[*slot as usize] = (op.key, op.is_fail(), op.id);
-                *slot += 1;
-            }
+        let mut ids = vec![OpId(0); placed.len()];
+        for (g, failed, id) in placed {
+            let slot = &mut cursor[g as usize];
+            let i = if failed { &mut slot.1 } else { &mut slot.0 };
+            ids[*i as usize] = id;
+            *i += 1;
         }
-        for v in 0..start.len() - 1 {
-            let group = &mut writes[start[v] as usize..start[v + 1] as usize];
-            if group.len() > 1 {
-                group.sort_unstable();
-            }
+        Writers {
+            group_of,
+            groups,
+            ids,
         }
-        let (keys, ids) = writes.into_iter().map(|(k, f, w)| ((k, f), w)).unzip();
-        Writers { start, keys, ids }
     }
 
     /// The effective and the failed writes of `value` to `key`, each in
     /// history order.
     fn of(&self, key: KeyId, value: ValueId) -> (&[OpId], &[OpId]) {
-        let (from, to) = (
-            self.start[value.index()] as usize,
-            self.start[value.index() + 1] as usize,
-        );
-        let group = &self.keys[from..to];
-        let lo = group.partition_point(|w| w.0 < key);
-        let mid = lo + group[lo..].partition_point(|w| w.0 == key && !w.1);
-        let hi = mid + group[mid..].partition_point(|w| w.0 == key);
-        (
-            &self.ids[from + lo..from + mid],
-            &self.ids[from + mid..from + hi],
-        )
+        let Some(&g) = self.group_of.get(&pack(key, value)) else {
+            return (&[], &[]);
+        };
+        let (from, effective, failed) = self.groups[g as usize];
+        let (from, mid) = (from as usize, (from + effective) as usize);
+        (&self.ids[from..mid], &self.ids[mid..mid + failed as usize])
     }
 }
 

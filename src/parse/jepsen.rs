@@ -75,27 +75,54 @@ use std::borrow::Cow;
 /// Parses a Jepsen EDN history with the options' semantics.
 pub fn parse(source: &str, options: &ParseOptions) -> Result<History, ParseError> {
     let sem = semantics::resolve(Format::JepsenEdn, options)?;
-    let independent = match sem.independent_keys {
-        Some(b) => b,
-        None => detect_independent(source),
-    };
-    let config = MapConfig {
-        sem,
+    let config = |independent| MapConfig {
+        sem: sem.clone(),
         independent,
         require_key: false,
         format: Format::JepsenEdn,
     };
-    parse_edn_records(source, config)
+    if let Some(independent) = sem.independent_keys {
+        return parse_edn_records(source, config(independent));
+    }
+    // Detection needs every record, and so does the parse: rather than
+    // read the input twice, the parse takes the answer of the first record
+    // that votes and votes on every record as it goes. Only when that
+    // guess was wrong, or the parse failed (its error may come from the
+    // guess), is the input read again, with the answer of a full
+    // detection: the result is always that of parsing with it.
+    let guess = first_vote(source);
+    let mut votes = TupleVotes::default();
+    match map_records(source, config(guess), Some(&mut votes)) {
+        Ok(history) if votes.independent() == guess => Ok(history),
+        Ok(_) => parse_edn_records(source, config(votes.independent())),
+        Err(e) => match detect_independent(source) {
+            detected if detected == guess => Err(e),
+            detected => parse_edn_records(source, config(detected)),
+        },
+    }
 }
 
 /// Reads EDN records with `config`: shared by this module and
 /// [`super::porcupine_kv`].
 pub(crate) fn parse_edn_records(source: &str, config: MapConfig) -> Result<History, ParseError> {
+    map_records(source, config, None)
+}
+
+/// Maps every record to the history, counting each in `votes` (when
+/// given) as [`detect_independent`] does.
+fn map_records(
+    source: &str,
+    config: MapConfig,
+    mut votes: Option<&mut TupleVotes>,
+) -> Result<History, ParseError> {
     let mut mapper = Mapper::new(source, config);
     let mut lines = LineCursor::default();
     edn::read_records(source, |record| {
         let line = lines.line_of(source, record.span.start);
         let event = event_from_record(source, record, line)?;
+        if let Some(votes) = votes.as_deref_mut() {
+            votes.vote(&event);
+        }
         mapper.event(event)
     })?;
     mapper.finish()
@@ -111,6 +138,25 @@ fn detect_independent(source: &str) -> bool {
             return Err(stop());
         };
         if votes.vote(&ev) { Ok(()) } else { Err(stop()) }
+    });
+    votes.independent()
+}
+
+/// The answer of [`detect_independent`] on the records up to the first
+/// one that votes: the guess [`parse`] starts with.
+fn first_vote(source: &str) -> bool {
+    let mut votes = TupleVotes::default();
+    let _ = edn::read_records(source, |record| {
+        let Ok(ev) = event_from_record(source, record, 0) else {
+            votes.against = true;
+            return Err(stop());
+        };
+        votes.vote(&ev);
+        if votes.seen || votes.against {
+            Err(stop())
+        } else {
+            Ok(())
+        }
     });
     votes.independent()
 }
@@ -1197,6 +1243,41 @@ mod tests {
         let h = parse(src, &off).unwrap();
         assert!(!h.has_keys());
         assert_eq!(h.describe(h.ops()[1].id), "1 cas 7 [1 2] -> true");
+    }
+
+    #[test]
+    fn a_late_record_against_tuples_decides_like_a_full_detection() {
+        // The first records look like tuples, a later one does not: the
+        // parse must be the one with tuples off, errors included.
+        let src = "{:process 0, :type :invoke, :f :write, :value [7 1]}
+                   {:process 0, :type :ok, :f :write, :value [7 1]}
+                   {:process 1, :type :invoke, :f :write, :value 3}
+                   {:process 1, :type :ok, :f :write, :value 3}";
+        let off = ParseOptions {
+            independent_keys: Some(false),
+            ..ParseOptions::default()
+        };
+        let h = parse_default(src).unwrap();
+        assert!(!h.has_keys());
+        assert_eq!(
+            h.describe(h.ops()[0].id),
+            parse(src, &off).unwrap().describe(h.ops()[0].id)
+        );
+        // Wrong under the guess (tuples), fine without: no error.
+        let src = "{:process 0, :type :invoke, :f :write, :value [7 1]}
+                   {:process 0, :type :fail, :f :write, :value [8 1]}
+                   {:process 1, :type :invoke, :f :read, :value nil}
+                   {:process 1, :type :ok, :f :read, :value 3}";
+        let h = parse_default(src).unwrap();
+        assert_eq!(h.describe(h.ops()[0].id), "0 write [7 1] (fail)");
+        // An error under both readings is the one without tuples.
+        let src = "{:process 0, :type :invoke, :f :write, :value [7 1]}
+                   {:process 0, :type :invoke, :f :write, :value 2}";
+        let (a, b) = (
+            parse_default(src).unwrap_err(),
+            parse(src, &off).unwrap_err(),
+        );
+        assert_eq!((a.line, a.column, a.message), (b.line, b.column, b.message));
     }
 
     #[test]

@@ -225,12 +225,10 @@ impl Facts {
                 }),
             ..Facts::default()
         };
-        f.initial_matters = !unwritten_observations(history, |_| true).is_empty();
         let zero = history.find_value(&Value::Int(0));
-        f.unwritten_zero = match zero {
-            Some(z) => unwritten_observations(history, |o| o == Observed::Value(z)).len(),
-            None => 0,
-        };
+        let (any, zero_count) = unwritten_counts(history, zero);
+        f.initial_matters = any > 0;
+        f.unwritten_zero = zero_count;
         for op in history.ops() {
             f.failed |= op.is_fail();
             f.unknown_outcome |= op.is_unknown();
@@ -246,45 +244,97 @@ impl Facts {
     }
 }
 
+/// The values written to each key: `(key, value)` pairs packed in a `u64`
+/// (one hash of a machine word per operation).
+struct Written(FxHashSet<u64>);
+
+impl Written {
+    fn of(history: &History) -> Written {
+        let pack = |k: KeyId, v: ValueId| (u64::from(k.0) << 32) | u64::from(v.0);
+        let mut written = FxHashSet::default();
+        for op in history.ops() {
+            match &op.call {
+                Call::Write(v) | Call::Cas { new: v, .. } | Call::Append(v) | Call::Add(v) => {
+                    written.insert(pack(op.key, *v));
+                }
+                Call::Txn(micro) => {
+                    for m in micro {
+                        if let (MicroKind::Write, Observed::Value(v)) = (m.kind, m.value) {
+                            written.insert(pack(m.key, v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Written(written)
+    }
+
+    fn contains(&self, k: KeyId, v: ValueId) -> bool {
+        self.0.contains(&((u64::from(k.0) << 32) | u64::from(v.0)))
+    }
+
+    /// Whether observation `o` of `key` saw `nil` or a value no operation
+    /// wrote to `key`.
+    fn unwritten(&self, key: KeyId, o: Observed) -> bool {
+        match o {
+            Observed::Absent => true,
+            Observed::Value(v) => !self.contains(key, v),
+            Observed::Unknown => false,
+        }
+    }
+}
+
+/// The observations of an operation that [`unwritten_observations`]
+/// considers: a completed read's result, a successful CAS's expected
+/// value, a completed transaction's reads.
+fn observations(op: &crate::history::Operation) -> impl Iterator<Item = (KeyId, Observed)> + '_ {
+    let (single, micro): (Option<(KeyId, Observed)>, &[crate::history::MicroOp]) =
+        match (&op.call, &op.outcome) {
+            (Call::Read, Outcome::Ok(Ret::Value(o))) => (Some((op.key, *o)), &[]),
+            (Call::Cas { expected, .. }, Outcome::Ok(Ret::Bool(true) | Ret::Ack)) => {
+                (Some((op.key, Observed::Value(*expected))), &[])
+            }
+            (Call::Txn(micro), Outcome::Ok(_)) => (None, micro),
+            _ => (None, &[]),
+        };
+    single.into_iter().chain(
+        micro
+            .iter()
+            .filter(|m| m.kind == MicroKind::Read)
+            .map(|m| (m.key, m.value)),
+    )
+}
+
+/// How many operations [`unwritten_observations`] names with every
+/// observation, and with those that saw `zero`, in one pass.
+fn unwritten_counts(history: &History, zero: Option<ValueId>) -> (usize, usize) {
+    let written = Written::of(history);
+    let (mut any, mut zeros) = (0, 0);
+    for op in history.ops() {
+        let (mut some, mut some_zero) = (false, false);
+        for (key, o) in observations(op) {
+            if written.unwritten(key, o) {
+                some = true;
+                some_zero |= zero.is_some_and(|z| o == Observed::Value(z));
+            }
+        }
+        any += usize::from(some);
+        zeros += usize::from(some_zero);
+    }
+    (any, zeros)
+}
+
 /// The observations of `history` (completed reads, successful CASes'
 /// expected values, transactions' reads) that saw `nil` or a value no
 /// operation wrote to that key, and whose value passes `which`: the
 /// operations for which the initial value decides.
 fn unwritten_observations(history: &History, which: impl Fn(Observed) -> bool) -> Vec<OpId> {
-    let mut written: FxHashSet<(KeyId, ValueId)> = FxHashSet::default();
-    for op in history.ops() {
-        match &op.call {
-            Call::Write(v) | Call::Cas { new: v, .. } | Call::Append(v) | Call::Add(v) => {
-                written.insert((op.key, *v));
-            }
-            Call::Txn(micro) => {
-                for m in micro {
-                    if let (MicroKind::Write, Observed::Value(v)) = (m.kind, m.value) {
-                        written.insert((m.key, v));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let unwritten = |key: KeyId, o: Observed| match o {
-        Observed::Absent => which(o),
-        Observed::Value(v) => !written.contains(&(key, v)) && which(o),
-        Observed::Unknown => false,
-    };
+    let written = Written::of(history);
     history
         .ops()
         .iter()
-        .filter(|op| match (&op.call, &op.outcome) {
-            (Call::Read, Outcome::Ok(Ret::Value(o))) => unwritten(op.key, *o),
-            (Call::Cas { expected, .. }, Outcome::Ok(Ret::Bool(true) | Ret::Ack)) => {
-                unwritten(op.key, Observed::Value(*expected))
-            }
-            (Call::Txn(micro), Outcome::Ok(_)) => micro
-                .iter()
-                .any(|m| m.kind == MicroKind::Read && unwritten(m.key, m.value)),
-            _ => false,
-        })
+        .filter(|op| observations(op).any(|(key, o)| written.unwritten(key, o) && which(o)))
         .map(|op| op.id)
         .collect()
 }

@@ -5,6 +5,7 @@ mod corpus_parse;
 mod corpus_verdicts;
 mod custom_model;
 mod deep_cycle;
+mod edn_roundtrip;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
