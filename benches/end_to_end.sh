@@ -70,7 +70,8 @@ once() { # label, command... ; one run: wall, CPU, peak RSS
     shift
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -f '%e %U %S %M' -o "$dir/t" "$@" >"$dir/out" 2>&1 || true
-        read -r wall user sys rss <"$dir/t"
+        # The last line: a failing command (exit 1 on a violation) adds one.
+        read -r wall user sys rss < <(tail -n 1 "$dir/t")
         awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
             'BEGIN { printf "%-58s %7.2f s wall %7.2f s CPU %6.0f MB\n", l, w, u + s, r / 1024 }'
     else

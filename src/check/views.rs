@@ -156,10 +156,6 @@ const NO_TARGET: u32 = u32::MAX;
 /// Look the predecessor up: see [`View::src_pred`].
 const LOOK_UP: u32 = u32::MAX - 1;
 
-/// A forced edge to apply: target index, source session, 1 + source
-/// position, and the source's latest target (see [`View::src_pred`]).
-type Pending = (u32, u32, u32, u32);
-
 /// One saturation round's outcome.
 enum Round {
     /// The view is violated.
@@ -299,7 +295,6 @@ impl Engine<'_> {
     fn saturate(&self, s: usize, view: &mut View) -> Result<Option<Violation>, String> {
         let history = self.history;
         let mut forced: Vec<(OpId, OpId)> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::new();
         for round in 0..ROUNDS_MAX {
             if self
                 .limits
@@ -311,14 +306,10 @@ impl Engine<'_> {
                     history.process_name(ProcessId(s as u32))
                 ));
             }
-            for &(t, u, p1, pred) in &pending {
-                view.add_source_at(t as usize, u as usize, p1, pred);
-            }
-            pending.clear();
             if !self.compute(view) {
                 return self.cycle_of(s, &forced);
             }
-            match self.round(s, view, &mut forced, &mut pending) {
+            match self.round(s, view, &mut forced) {
                 Round::Bad(v) => return Ok(Some(v)),
                 Round::Added(0) => return Ok(None),
                 Round::Added(_) => {}
@@ -676,13 +667,7 @@ impl Engine<'_> {
 
     /// One saturation round of session `s`'s view: a bad read, or the
     /// forced pairs it adds.
-    fn round(
-        &self,
-        s: usize,
-        view: &View,
-        forced: &mut Vec<(OpId, OpId)>,
-        pending: &mut Vec<Pending>,
-    ) -> Round {
+    fn round(&self, s: usize, view: &mut View, forced: &mut Vec<(OpId, OpId)>) -> Round {
         let (history, reg, wl, k) = (self.history, self.reg, self.wl, view.k);
         // The clock of the current operation of `s`, and per session the
         // number of its targets joined into it.
@@ -701,6 +686,11 @@ impl Engine<'_> {
         let mut last_target_of_list = vec![NO_TARGET; if chains { wl.list_count() } else { 0 }];
         let mut tcur = vec![0u32; k];
         let mut cursor = vec![0u32; k];
+        // The source's clock, and the candidate forced edges of one read
+        // (session, position, latest target: see `View::src_pred`).
+        let mut floor_row = vec![0u32; k];
+        let mut cands: Vec<(u32, u32, u32)> = Vec::new();
+        let mut targets: Vec<usize> = Vec::new();
         let next_of = |j: usize, c: u32| {
             wl.writes_of_session(j)
                 .get(c as usize)
@@ -762,10 +752,12 @@ impl Engine<'_> {
             let floor = match src {
                 ReadFrom::Write(w) => {
                     let tw = view.target(reg, w);
-                    Some((w, tw, view.row(tw)))
+                    floor_row.copy_from_slice(view.row(tw));
+                    Some((w, tw))
                 }
                 ReadFrom::Initial => None,
             };
+            cands.clear();
             let key = reg.key_of[r.index()] as usize;
             for list in wl.lists_of_key(key) {
                 let Some(last) = last_of_list[list].checked_sub(1) else {
@@ -786,8 +778,8 @@ impl Engine<'_> {
                         ));
                     }
                     // Last writes in the source's past are left out.
-                    Some((_, _, floor)) if floor[u] > last => {}
-                    Some((w, tw, _)) => {
+                    Some(_) if floor_row[u] > last => {}
+                    Some((w, _)) => {
                         let ws = reg.session_of[w.index()] as usize;
                         let detached = reg.parent[u].is_some();
                         let lt = if chains && !detached {
@@ -814,10 +806,43 @@ impl Engine<'_> {
                                 r,
                             ));
                         }
-                        forced.push((w, lw));
-                        pending.push((tw as u32, u as u32, last + 1, lt));
+                        cands.push((u as u32, last, lt));
+                    }
+                }
+            }
+            let Some((w, tw)) = floor else {
+                continue;
+            };
+            // The forced edges `lw → w`. A last write that is a target is
+            // added first; a last write in session order before a source
+            // of `w` or of such a target is then implied (`lw → a → w`)
+            // and not added again: the closure, hence every later round,
+            // is the same, and the edges stay O(n·k) instead of growing
+            // with each read of the same key (its writes read earlier are
+            // targets whose sources cover the older last writes).
+            targets.clear();
+            if chains {
+                for &(u, last, lt) in &cands {
+                    if lt < LOOK_UP && view.t_pos[lt as usize] == last {
+                        targets.push(lt as usize);
+                        forced.push((w, reg.sessions[u as usize][last as usize]));
+                        view.add_source_at(tw, u as usize, last + 1, lt);
                         added += 1;
                     }
+                }
+            }
+            for &(u, last, lt) in &cands {
+                let u = u as usize;
+                if chains && lt < LOOK_UP && view.t_pos[lt as usize] == last {
+                    continue;
+                }
+                let covered = chains
+                    && (view.src[tw * k + u] > last
+                        || targets.iter().any(|&c| view.src[c * k + u] > last));
+                if !covered {
+                    forced.push((w, reg.sessions[u][last as usize]));
+                    view.add_source_at(tw, u, last + 1, lt);
+                    added += 1;
                 }
             }
         }
