@@ -26,7 +26,7 @@ use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::shared::{Check, Needs, Shared};
 use crate::check::views::{ViewBase, ViewLimits, view_engine};
-use crate::guarantee::Guarantee;
+use crate::guarantee::{Guarantee, Verdict};
 
 /// Causal memory: the causal scan's violations, else one legal view per
 /// session over causal order (`check::views`).
@@ -59,9 +59,16 @@ impl Check for CausalMemory {
                 memory: config
                     .memory_max_bytes
                     .map(|m| (m, &*config.memory_in_use_bytes)),
+                want: config.violations_max.filter(|&m| m > 0),
             },
         ) {
-            Ok(found) => finish(g, prepared, history, found, config),
+            Ok(found) => {
+                let mut r = finish(g, prepared, history, found.violations, config);
+                if r.verdict == Verdict::Violated && r.reason.is_none() {
+                    r.reason = found.note;
+                }
+                r
+            }
             Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
             Err(_) => finish(g, prepared, history, Vec::new(), config),
         }

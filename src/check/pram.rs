@@ -18,7 +18,7 @@ use crate::check::result::GuaranteeResult;
 use crate::check::scan::write_lists;
 use crate::check::shared::{Check, Needs, Shared};
 use crate::check::views::{ViewBase, ViewLimits, view_engine};
-use crate::guarantee::Guarantee;
+use crate::guarantee::{Guarantee, Verdict};
 
 /// PRAM: one legal view per session over the session orders
 /// (`check::views`).
@@ -51,9 +51,16 @@ impl Check for Pram {
                 memory: config
                     .memory_max_bytes
                     .map(|m| (m, &*config.memory_in_use_bytes)),
+                want: config.violations_max.filter(|&m| m > 0),
             },
         ) {
-            Ok(found) => finish(g, prepared, history, found, config),
+            Ok(found) => {
+                let mut r = finish(g, prepared, history, found.violations, config);
+                if r.verdict == Verdict::Violated && r.reason.is_none() {
+                    r.reason = found.note;
+                }
+                r
+            }
             Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
             Err(_) => finish(g, prepared, history, Vec::new(), config),
         }

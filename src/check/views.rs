@@ -76,6 +76,8 @@ pub enum ViewBase {
 pub struct ViewLimits<'a> {
     pub deadline: Option<std::time::Instant>,
     pub memory: Option<(u64, &'a AtomicU64)>,
+    /// Stop once this many views are violated (`None`: check them all).
+    pub want: Option<usize>,
 }
 
 /// Runs the per-session view engine. `co` may pass the causal clocks
@@ -88,7 +90,7 @@ pub fn view_engine(
     base: ViewBase,
     co: Option<&Clocks>,
     limits: ViewLimits<'_>,
-) -> Result<Vec<Violation>, String> {
+) -> Result<ViewsFound, String> {
     let all_rf = rf_pairs(history, reg, |_| true);
     let owned;
     let co = match (base, co) {
@@ -101,9 +103,12 @@ pub fn view_engine(
                     Some(&owned)
                 }
                 Err(left) => {
-                    return Ok(cyclic(history, reg, &all_rf, &[], &left, Pattern::CyclicHB)
-                        .into_iter()
-                        .collect());
+                    return Ok(ViewsFound {
+                        violations: cyclic(history, reg, &all_rf, &[], &left, Pattern::CyclicHB)
+                            .into_iter()
+                            .collect(),
+                        note: None,
+                    });
                 }
             }
         }
@@ -119,24 +124,64 @@ pub fn view_engine(
     };
     // Sessions in parallel, results in session order. A violation in any
     // view refutes the model even when another view was left undecided.
-    let views: Vec<Result<Option<Violation>, String>> = (0..reg.sessions.len())
-        .into_par_iter()
-        .map(|s| engine.view_of(s))
-        .collect();
+    // With `limits.want`, the views run in fixed chunks of sessions and
+    // stop after the chunk in which that many were violated (the same
+    // chunks on any number of threads).
+    let sessions = reg.sessions.len();
+    let chunk = if limits.want.is_some() {
+        VIEW_CHUNK
+    } else {
+        sessions.max(1)
+    };
     let mut out = Vec::new();
     let mut undecided = None;
-    for view in views {
-        match view {
-            Ok(found) => out.extend(found),
-            Err(why) => {
-                undecided.get_or_insert(why);
+    let mut done = 0;
+    while done < sessions {
+        let end = (done + chunk).min(sessions);
+        let views: Vec<Result<Option<Violation>, String>> = (done..end)
+            .into_par_iter()
+            .map(|s| engine.view_of(s))
+            .collect();
+        for view in views {
+            match view {
+                Ok(found) => out.extend(found),
+                Err(why) => {
+                    undecided.get_or_insert(why);
+                }
             }
         }
+        done = end;
+        if limits.want.is_some_and(|w| out.len() >= w) {
+            break;
+        }
     }
+    let skipped = (done..sessions)
+        .filter(|&s| !reg.sessions[s].iter().all(|&o| reg.is_write(o)))
+        .count();
+    let note = (skipped > 0).then(|| {
+        format!(
+            "the views of {skipped} more session(s) were not checked once {} were violated (--max-violations 0 checks them all)",
+            out.len()
+        )
+    });
     match undecided {
         Some(why) if out.is_empty() => Err(why),
-        _ => Ok(out),
+        _ => Ok(ViewsFound {
+            violations: out,
+            note,
+        }),
     }
+}
+
+/// Sessions per chunk when the views stop early (see [`view_engine`]).
+const VIEW_CHUNK: usize = 8;
+
+/// What [`view_engine`] found: at most one violation per view, in session
+/// order, and a note when views were left unchecked.
+#[derive(Debug)]
+pub struct ViewsFound {
+    pub violations: Vec<Violation>,
+    pub note: Option<String>,
 }
 
 /// What every view of one run shares.

@@ -133,9 +133,16 @@ pub fn results(
             }
         }
         // The searches say how each partition ended (refuted, undecided,
-        // not searched once enough were refuted), under the notes.
+        // not searched once enough were refuted), and the view engines how
+        // many views were left unchecked, under the notes.
         if r.verdict == Verdict::Violated
-            && matches!(r.guarantee, Guarantee::Linearizable | Guarantee::Sequential)
+            && matches!(
+                r.guarantee,
+                Guarantee::Linearizable
+                    | Guarantee::Sequential
+                    | Guarantee::Pram
+                    | Guarantee::Causal
+            )
             && let Some(reason) = &r.reason
         {
             let _ = writeln!(out, "      {reason}");

@@ -216,3 +216,57 @@ fn broken_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// PRAM and causal memory stop checking views in fixed chunks of sessions
+/// once `--max-violations` are violated (the human default is 3), say how
+/// many views were left, and report violations the full run also found;
+/// `--max-violations 0` and JSON check every view.
+#[test]
+fn views_stop_once_enough_are_violated() {
+    let (code, hist, _) = run(
+        &[
+            "generate",
+            "--ops",
+            "20000",
+            "--processes",
+            "32",
+            "--keys",
+            "20",
+            "--stale-reads",
+            "0.05",
+            "--seed",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let verdicts = |args: &[&str]| {
+        let mut all = vec!["check", "-", "-c", "pram", "--output", "json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&all, &hist);
+        assert_eq!(code, 1, "{err}");
+        json_lines(&out)
+            .into_iter()
+            .find(|m| m["type"] == "result")
+            .expect("a result")
+    };
+    let full = verdicts(&[]);
+    let cut = verdicts(&["--max-violations", "3"]);
+    let all = full["violation_count"].as_u64().unwrap();
+    let some = cut["violation_count"].as_u64().unwrap();
+    assert!(some >= 3 && some < all, "{some} of {all}");
+    // The views checked are a prefix of the sessions: what they found is
+    // what the full run found for them.
+    let found = full["violations"].as_array().unwrap();
+    for v in cut["violations"].as_array().unwrap() {
+        assert!(found.contains(v), "{v}");
+    }
+    let note = cut["reason"].as_str().unwrap();
+    assert!(
+        note.contains("not checked once") && note.contains("--max-violations 0"),
+        "{note}"
+    );
+    assert!(full["reason"].is_null(), "{}", full["reason"]);
+    let (_, human, _) = run(&["check", "-", "-c", "pram"], &hist);
+    assert!(human.contains(note), "{human}");
+}
