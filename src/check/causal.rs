@@ -25,8 +25,8 @@
 use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::shared::{Check, Needs, Shared};
-use crate::check::views::{ViewBase, ViewLimits, view_engine};
-use crate::guarantee::{Guarantee, Verdict};
+use crate::check::views::{ViewBase, views_result};
+use crate::guarantee::Guarantee;
 
 /// Causal memory: the causal scan's violations, else one legal view per
 /// session over causal order (`check::views`).
@@ -48,29 +48,12 @@ impl Check for CausalMemory {
         if prepared.reg.unsupported.is_some() || !facts.violations.is_empty() {
             return finish(g, prepared, history, facts.violations.clone(), config);
         }
-        match view_engine(
-            history,
-            &prepared.reg,
+        views_result(
+            g,
+            shared,
             &facts.write_lists,
             ViewBase::Causal,
             facts.clocks.as_ref(),
-            ViewLimits {
-                deadline: config.run_deadline(),
-                memory: config
-                    .memory_max_bytes
-                    .map(|m| (m, &*config.memory_in_use_bytes)),
-                want: config.violations_max.filter(|&m| m > 0),
-            },
-        ) {
-            Ok(found) => {
-                let mut r = finish(g, prepared, history, found.violations, config);
-                if r.verdict == Verdict::Violated && r.reason.is_none() {
-                    r.reason = found.note;
-                }
-                r
-            }
-            Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
-            Err(_) => finish(g, prepared, history, Vec::new(), config),
-        }
+        )
     }
 }

@@ -17,8 +17,8 @@ use crate::check::prepare::finish;
 use crate::check::result::GuaranteeResult;
 use crate::check::scan::write_lists;
 use crate::check::shared::{Check, Needs, Shared};
-use crate::check::views::{ViewBase, ViewLimits, view_engine};
-use crate::guarantee::{Guarantee, Verdict};
+use crate::check::views::{ViewBase, views_result};
+use crate::guarantee::Guarantee;
 
 /// PRAM: one legal view per session over the session orders
 /// (`check::views`).
@@ -40,29 +40,6 @@ impl Check for Pram {
             return finish(g, prepared, history, Vec::new(), config);
         }
         let wl = write_lists(history, &prepared.reg);
-        match view_engine(
-            history,
-            &prepared.reg,
-            &wl,
-            ViewBase::SessionOrder,
-            None,
-            ViewLimits {
-                deadline: config.run_deadline(),
-                memory: config
-                    .memory_max_bytes
-                    .map(|m| (m, &*config.memory_in_use_bytes)),
-                want: config.violations_max.filter(|&m| m > 0),
-            },
-        ) {
-            Ok(found) => {
-                let mut r = finish(g, prepared, history, found.violations, config);
-                if r.verdict == Verdict::Violated && r.reason.is_none() {
-                    r.reason = found.note;
-                }
-                r
-            }
-            Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
-            Err(_) => finish(g, prepared, history, Vec::new(), config),
-        }
+        views_result(g, shared, &wl, ViewBase::SessionOrder, None)
     }
 }

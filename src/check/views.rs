@@ -47,9 +47,12 @@
 
 use crate::check::evidence::cyclic;
 use crate::check::pattern::Pattern;
-use crate::check::result::Violation;
+use crate::check::prepare::finish;
+use crate::check::result::{GuaranteeResult, Violation};
 use crate::check::scan::WriteLists;
 use crate::check::sentence::{Part, Sentence};
+use crate::check::shared::Shared;
+use crate::guarantee::{Guarantee, Verdict};
 use crate::history::{History, OpId, ProcessId};
 use crate::order::edge::{Edge, EdgeLabel, Rule};
 use crate::order::relations::{ReadFrom, Registers};
@@ -170,6 +173,38 @@ pub fn view_engine(
             violations: out,
             note,
         }),
+    }
+}
+
+/// The result of `g` (PRAM or causal memory) from the view engine under
+/// the run's limits: the violations found with the note on views left
+/// unchecked, or *unknown* with the reason a view was undecided (unless
+/// sanity violations settle it).
+pub fn views_result(
+    g: Guarantee,
+    shared: &Shared<'_>,
+    wl: &WriteLists,
+    base: ViewBase,
+    co: Option<&Clocks>,
+) -> GuaranteeResult {
+    let (history, prepared, config) = (shared.history, shared.prepared(), shared.config);
+    let limits = ViewLimits {
+        deadline: config.run_deadline(),
+        memory: config
+            .memory_max_bytes
+            .map(|m| (m, &*config.memory_in_use_bytes)),
+        want: config.violations_max.filter(|&m| m > 0),
+    };
+    match view_engine(history, &prepared.reg, wl, base, co, limits) {
+        Ok(found) => {
+            let mut r = finish(g, prepared, history, found.violations, config);
+            if r.verdict == Verdict::Violated && r.reason.is_none() {
+                r.reason = found.note;
+            }
+            r
+        }
+        Err(why) if prepared.sanity.is_empty() => GuaranteeResult::unknown(g, why),
+        Err(_) => finish(g, prepared, history, Vec::new(), config),
     }
 }
 
