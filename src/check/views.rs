@@ -287,9 +287,12 @@ struct View {
 }
 
 impl View {
-    /// Bytes a view with `targets` targets over `k` sessions holds.
+    /// Bytes a view with `targets` targets over `k` sessions holds: per
+    /// target and session a clock entry, a source, its latest target and
+    /// about one predecessor; per target its operation, position, flags
+    /// and order.
     fn bytes(targets: usize, k: usize) -> u64 {
-        (targets as u64) * (k as u64) * 8 + (targets as u64) * 24
+        (targets as u64) * (k as u64) * 16 + (targets as u64) * 24
     }
 
     #[inline]
