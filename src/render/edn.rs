@@ -66,7 +66,7 @@
 
 use super::hist::write_value;
 use crate::history::{
-    Annotation, Call, History, MicroKind, Observed, OpId, Operation, Outcome, Ret, TimeUnit, Value,
+    Annotation, Call, History, MicroKind, Observed, Operation, Outcome, Ret, TimeUnit, Value,
 };
 use std::fmt::Write as _;
 
@@ -331,27 +331,7 @@ impl<'h> Writer<'h> {
     /// The records, in the order of [`super::hist::write_events`].
     fn write_records(&self, out: &mut String) {
         let h = self.h;
-        // (time, phase, id, completion?): at one instant, completions of
-        // calls that began earlier come first, then invokes, each
-        // zero-length call's completion right after its invoke.
-        let mut events: Vec<(u64, u8, OpId, bool)> = Vec::with_capacity(h.len() * 2);
-        for op in h.ops() {
-            let (invoke, ret) = if self.timing == Timing::Sequential {
-                let i = op.id.0 as u64 * 2;
-                (i, op.ret.map(|_| i + 1))
-            } else {
-                (op.invoke, op.ret)
-            };
-            events.push((invoke, 1, op.id, false));
-            if let Some(r) = ret {
-                if r == invoke {
-                    events.push((invoke, 1, op.id, true));
-                } else {
-                    events.push((r, 0, op.id, true));
-                }
-            }
-        }
-        events.sort_unstable();
+        let events = super::hist::event_order(h, self.timing == Timing::Sequential);
         out.push('[');
         let mut index = 0u64;
         // The time of the last record written, so that an annotation

@@ -52,21 +52,20 @@ pub fn to_hist_events(history: &History) -> String {
     out
 }
 
-/// Appends the history as event-form text to `out`; see [`to_hist_events`].
-pub fn write_events(history: &History, out: &mut String) {
-    write_header(history, out);
-    out.push_str("%form events\n");
-    // (time, phase, id, completion?): at one instant, completions of calls
-    // that began earlier come first (so a process may invoke again at the
-    // instant its previous call returned), then invokes, each zero-length
-    // call's completion right after its invoke.
+/// The invocations and completions of `history` in the order event forms
+/// write them: `(time, phase, id, completion?)` sorted. At one instant,
+/// completions of calls that began earlier come first (so a process may
+/// invoke again at the instant its previous call returned), then invokes,
+/// each zero-length call's completion right after its invoke. With
+/// `sequential`, times are the operations' order (two ticks each).
+pub(crate) fn event_order(history: &History, sequential: bool) -> Vec<(u64, u8, OpId, bool)> {
     let mut events: Vec<(u64, u8, OpId, bool)> = Vec::with_capacity(history.len() * 2);
     for op in history.ops() {
-        let (invoke, ret) = if history.has_real_time() {
-            (op.invoke, op.ret)
-        } else {
+        let (invoke, ret) = if sequential {
             let i = op.id.0 as u64 * 2;
             (i, op.ret.map(|_| i + 1))
+        } else {
+            (op.invoke, op.ret)
         };
         events.push((invoke, 1, op.id, false));
         if let Some(r) = ret {
@@ -78,6 +77,14 @@ pub fn write_events(history: &History, out: &mut String) {
         }
     }
     events.sort_unstable();
+    events
+}
+
+/// Appends the history as event-form text to `out`; see [`to_hist_events`].
+pub fn write_events(history: &History, out: &mut String) {
+    write_header(history, out);
+    out.push_str("%form events\n");
+    let events = event_order(history, !history.has_real_time());
     let mut annotations = history.annotations.iter().peekable();
     let mut invoked = 0usize;
     for (_, _, id, completion) in events {
