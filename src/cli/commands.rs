@@ -50,8 +50,17 @@ fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
                     .iter()
                     .map(|g| format!("{} ({})", g.name(), g.alias()))
                     .collect();
+                let names: Vec<&str> = Guarantee::ALL
+                    .iter()
+                    .flat_map(|g| [g.name(), g.alias()])
+                    .collect();
+                let hint = concord::parse::hist::suggest_name(name, &names)
+                    .and_then(Guarantee::from_name)
+                    .map_or(String::new(), |g| {
+                        format!(" (did you mean `{}`?)", g.name())
+                    });
                 return Err(format!(
-                    "unknown guarantee `{name}`; expected one of: {}",
+                    "unknown guarantee `{name}`{hint}; expected one of: {}",
                     known.join(", ")
                 ));
             }
@@ -65,8 +74,10 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
         None => None,
         Some(name) => Some(Model::from_name(name).ok_or_else(|| {
             let known: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+            let hint = concord::parse::hist::suggest_name(name, &known)
+                .map_or(String::new(), |m| format!(" (did you mean `{m}`?)"));
             format!(
-                "unknown model `{name}`; expected one of: {}",
+                "unknown model `{name}`{hint}; expected one of: {}",
                 known.join(", ")
             )
         })?),

@@ -651,6 +651,35 @@ pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
         .map(|(_, c)| c)
 }
 
+/// The candidate a mistyped name most likely meant, for "did you mean":
+/// the closest within edit distance 2 and less than half its length
+/// (`chian` → `chain`, but not `foo` → `fifo`), else the one sharing the
+/// longest prefix of at least 6 characters with it (`linearizability` →
+/// `linearizable`), when that one is unique.
+pub fn suggest_name<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let word = word.to_ascii_lowercase();
+    if let Some((_, c)) = candidates
+        .iter()
+        .map(|c| (edit_distance(&word, c), *c))
+        .filter(|&(d, c)| d <= 2 && 2 * d < c.len())
+        .min_by_key(|&(d, _)| d)
+    {
+        return Some(c);
+    }
+    let common = |c: &str| {
+        word.chars()
+            .zip(c.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let best = candidates.iter().map(|c| common(c)).max()?;
+    let mut at_best = candidates.iter().filter(|c| common(c) == best);
+    match (at_best.next(), at_best.next()) {
+        (Some(c), None) if best >= 6 => Some(c),
+        _ => None,
+    }
+}
+
 fn kind_names() -> Vec<&'static str> {
     OpKind::ALL.iter().map(|k| k.name()).collect()
 }

@@ -57,6 +57,7 @@ impl ProtocolName {
             .find(|p| p.name() == name)
             .ok_or_else(|| SimError::UnknownProtocol {
                 name: name.to_string(),
+                hint: did_you_mean(name, ProtocolName::ALL.iter().map(|p| p.name())),
                 valid: names(ProtocolName::ALL.iter().map(|p| p.name())),
             })
     }
@@ -214,6 +215,7 @@ impl Fault {
             .find(|f| f.name() == name)
             .ok_or_else(|| SimError::UnknownFault {
                 name: name.to_string(),
+                hint: did_you_mean(name, Fault::ALL.iter().map(|f| f.name())),
                 valid: names(Fault::ALL.iter().map(|f| f.name())),
             })
     }
@@ -361,6 +363,13 @@ impl fmt::Display for Fault {
 /// A comma-separated list of names, for messages and metadata.
 pub(super) fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
     it.collect::<Vec<_>>().join(", ")
+}
+
+/// " (did you mean `…`?)" for a mistyped name, or nothing.
+fn did_you_mean<'a>(name: &str, it: impl Iterator<Item = &'a str>) -> String {
+    let known: Vec<&str> = it.collect();
+    crate::parse::hist::suggest_name(name, &known)
+        .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"))
 }
 
 /// A knob and what it breaks, for `concord sim --list`.

@@ -7,10 +7,20 @@
 /// Why a run could not produce a history.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
-    #[error("unknown protocol `{name}`; valid protocols: {valid}")]
-    UnknownProtocol { name: String, valid: String },
-    #[error("unknown fault knob `{name}`; valid knobs: {valid}")]
-    UnknownFault { name: String, valid: String },
+    /// `hint` is empty or " (did you mean `…`?)".
+    #[error("unknown protocol `{name}`{hint}; valid protocols: {valid}")]
+    UnknownProtocol {
+        name: String,
+        hint: String,
+        valid: String,
+    },
+    /// `hint` is empty or " (did you mean `…`?)".
+    #[error("unknown fault knob `{name}`{hint}; valid knobs: {valid}")]
+    UnknownFault {
+        name: String,
+        hint: String,
+        valid: String,
+    },
     #[error("fault knob `{fault}` does not apply to protocol `{protocol}`; its knobs: {valid}")]
     FaultNotForProtocol {
         fault: String,

@@ -313,3 +313,43 @@ fn views_honour_the_memory_budget() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+/// A mistyped guarantee, model, protocol or fault knob is still a usage
+/// error (exit 2), and the message suggests the name meant.
+#[test]
+fn mistyped_names_get_a_suggestion() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["check", "-", "-c", "linearizability"],
+            "(did you mean `linearizable`?)",
+        ),
+        (
+            &["check", "-", "-c", "sequentail"],
+            "(did you mean `sequential`?)",
+        ),
+        (
+            &["check", "-", "--model", "regster"],
+            "(did you mean `register`?)",
+        ),
+        (&["sim", "--protocol", "chian"], "(did you mean `chain`?)"),
+        (
+            &[
+                "sim",
+                "--protocol",
+                "primary-backup",
+                "--fault",
+                "backup-read",
+            ],
+            "(did you mean `backup-reads`?)",
+        ),
+        (
+            &["check", "-", "-c", "foo"],
+            "unknown guarantee `foo`; expected one of",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, out, err) = run(args, STALE);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
