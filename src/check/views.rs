@@ -457,32 +457,20 @@ impl Engine<'_> {
         view
     }
 
-    /// The base past of `op` (a write, or any operation under session
-    /// order), as `(session, 1 + position)` entries: one per session for
-    /// causal order; for session order the operation itself and, for a
-    /// detached write, its parent.
-    fn base_entries(&self, op: OpId, mut f: impl FnMut(usize, u32)) {
+    /// The base past of `op` under session order, as `(session, 1 +
+    /// position)` entries: the operation itself and, for a detached write,
+    /// its parent. (Under causal order the base past is the causal clock.)
+    fn session_entries(&self, op: OpId, mut f: impl FnMut(usize, u32)) {
         let reg = self.reg;
         let (u, p) = (reg.session_of[op.index()] as usize, reg.pos[op.index()]);
-        match self.co {
-            Some(co) => {
-                for (j, &e) in co.of(op).iter().enumerate() {
-                    if e > 0 {
-                        f(j, e);
-                    }
-                }
-            }
-            None => {
-                f(u, p + 1);
-                if p == 0
-                    && let Some(parent) = reg.parent[u]
-                {
-                    f(
-                        reg.session_of[parent.index()] as usize,
-                        reg.pos[parent.index()] + 1,
-                    );
-                }
-            }
+        f(u, p + 1);
+        if p == 0
+            && let Some(parent) = reg.parent[u]
+        {
+            f(
+                reg.session_of[parent.index()] as usize,
+                reg.pos[parent.index()] + 1,
+            );
         }
     }
 
@@ -506,7 +494,7 @@ impl Engine<'_> {
                     }
                 }
             }
-            None => self.base_entries(op, |u, e| {
+            None => self.session_entries(op, |u, e| {
                 let limit = if strict && u == own { e - 1 } else { e };
                 if let Some(y) = view.last_target(u, limit) {
                     f(y);
@@ -726,7 +714,7 @@ impl Engine<'_> {
     fn base_join(&self, op: OpId, cur: &mut [u32]) {
         match self.co {
             Some(co) => join(cur, co.of(op)),
-            None => self.base_entries(op, |u, e| cur[u] = cur[u].max(e)),
+            None => self.session_entries(op, |u, e| cur[u] = cur[u].max(e)),
         }
     }
 
@@ -736,7 +724,7 @@ impl Engine<'_> {
             Some(co) => co.of(op)[j],
             None => {
                 let mut e = 0;
-                self.base_entries(op, |u, x| {
+                self.session_entries(op, |u, x| {
                     if u == j {
                         e = e.max(x);
                     }
@@ -784,7 +772,7 @@ impl Engine<'_> {
         for &r in &reg.sessions[s] {
             match self.co {
                 Some(co) => join(&mut cur, walk.advance(co, reg, r)),
-                None => self.base_entries(r, |u, e| cur[u] = cur[u].max(e)),
+                None => self.session_entries(r, |u, e| cur[u] = cur[u].max(e)),
             }
             for &u in &view.with_targets {
                 let u = u as usize;
