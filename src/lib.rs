@@ -50,6 +50,7 @@ pub mod order;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod shrink;
 pub mod sim;
 
 pub use check::{CheckConfig, GuaranteeResult, check};

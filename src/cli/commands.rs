@@ -37,7 +37,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
+pub(super) fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
     let mut out = Vec::new();
     for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if name == "all" {
@@ -105,7 +105,7 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
 
 /// Parses `--max-memory`: `auto` (half of the machine's memory), `none`,
 /// or a size with an optional binary suffix K, M, G, T (bare: MiB).
-fn parse_memory(text: &str) -> Result<Option<u64>, String> {
+pub(super) fn parse_memory(text: &str) -> Result<Option<u64>, String> {
     let text = text.trim();
     match text {
         "none" => return Ok(None),

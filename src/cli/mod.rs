@@ -5,6 +5,7 @@
 
 mod commands;
 mod input;
+mod shrink;
 mod sim;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -47,11 +48,15 @@ enum Command {
     /// Run every protocol and knob over several seeds, check every history
     /// with every guarantee, and compare with the expected verdicts.
     Matrix(MatrixArgs),
+    /// Reduce a violating history to a small one that still violates the
+    /// same guarantee (delta debugging over time, processes, keys and
+    /// operations), written as `.hist` text with the input lines it kept.
+    Shrink(shrink::ShrinkArgs),
 }
 
 /// How to read input files.
 #[derive(Args, Debug, Clone)]
-struct InputArgs {
+pub(super) struct InputArgs {
     /// Input format: auto, hist, hist-events, jsonl, jepsen-edn, jepsen-log, porcupine-kv.
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     format: String,
@@ -309,6 +314,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => commands::generate(&args, &mut out),
         Command::Sim(args) => sim::sim(&args, &mut out),
         Command::Matrix(args) => sim::matrix(&args, &mut out),
+        Command::Shrink(args) => shrink::run(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

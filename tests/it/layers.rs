@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("render", 3),
     ("report", 3),
     ("generate", 4),
+    ("shrink", 4),
     ("sim", 4),
 ];
 
