@@ -213,6 +213,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             started: file_started,
         };
         file.write(args, i, color, out)?;
+        if args.shrink {
+            let json = args.output == OutputKind::Json;
+            super::shrink::shrink_violations(&loaded, &results, &config, json, out)?;
+        }
     }
     if args.output == OutputKind::Json {
         let summary = report::summary_json(args.files.len(), code, started.elapsed().as_millis());

@@ -155,6 +155,11 @@ struct CheckArgs {
     /// (operations and labelled edges of the counterexample).
     #[arg(long, value_name = "DIR")]
     dot: Option<PathBuf>,
+    /// Shrink the history for every violated guarantee and show each
+    /// distinct small counterexample once, with the guarantees it breaks
+    /// (as `concord shrink` does; each shrink has its own --timeout).
+    #[arg(long)]
+    shrink: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -207,3 +207,75 @@ fn write(
     }
     Ok(1)
 }
+
+/// `check --shrink`: shrinks the history for every violated guarantee and
+/// writes each distinct shrunk history once, with the guarantees it
+/// breaks (human: indented `.hist` text; JSON: one `shrunk` message).
+/// Each shrink gets a fresh `timeout` budget.
+pub(super) fn shrink_violations(
+    loaded: &Loaded,
+    results: &[GuaranteeResult],
+    config: &CheckConfig,
+    json: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut found: Vec<(Vec<Guarantee>, Shrunk, String)> = Vec::new();
+    for r in results.iter().filter(|r| r.verdict == Verdict::Violated) {
+        let mut config = config.clone();
+        config.deadline = config.timeout.map(|t| Instant::now() + t);
+        let Ok(s) = shrink(&loaded.history, r.guarantee, &config) else {
+            continue;
+        };
+        let text = concord::render::hist::to_hist(&s.history);
+        match found.iter_mut().find(|(_, _, t)| *t == text) {
+            Some((gs, _, _)) => gs.push(r.guarantee),
+            None => found.push((vec![r.guarantee], s, text)),
+        }
+    }
+    for (gs, s, _) in &found {
+        let names: Vec<&str> = gs.iter().map(|g| g.name()).collect();
+        let text = concord::shrink::to_text(&loaded.path, gs[0], &loaded.history, s);
+        let lines: Vec<u32> = s
+            .kept
+            .iter()
+            .map(|&id| loaded.history.op(id).source.line)
+            .collect();
+        if json {
+            let msg = serde_json::json!({
+                "type": "shrunk",
+                "file": loaded.path,
+                "guarantees": names,
+                "operations": s.history.len(),
+                "of": loaded.history.len(),
+                "lines": lines,
+                "complete": s.complete,
+                "hist": text,
+            });
+            write_line(out, &msg.to_string())?;
+        } else {
+            write_line(
+                out,
+                &format!(
+                    "  shrunk counterexample, {} of {} operations (breaks: {}){}:",
+                    s.history.len(),
+                    loaded.history.len(),
+                    names.join(", "),
+                    if s.complete {
+                        ""
+                    } else {
+                        "; the budget ran out before it was minimal"
+                    }
+                ),
+            )?;
+            // The comments and the provenance (`%meta`) are for the file;
+            // the report shows what decides the verdict.
+            let shown = text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.starts_with("%meta") && *l != "%concord 1");
+            for line in shown {
+                write_line(out, &format!("    {line}"))?;
+            }
+        }
+    }
+    Ok(())
+}
