@@ -52,6 +52,7 @@ pub mod render;
 pub mod report;
 pub mod shrink;
 pub mod sim;
+pub mod verify;
 
 pub use check::{CheckConfig, GuaranteeResult, check};
 pub use guarantee::{Guarantee, Verdict};

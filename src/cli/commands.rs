@@ -162,6 +162,18 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if args.certificate.is_some() {
+        if args.files.len() != 1 {
+            return usage_error("--certificate takes one history file".to_string());
+        }
+        if args.clock_skew_ms.is_some() {
+            return usage_error(
+                "--certificate cannot be combined with --clock-skew-ms (the certificate is for the history as recorded)"
+                    .to_string(),
+            );
+        }
+        config.witness = true;
+    }
     let explicit = !config.guarantees.is_empty();
     let color = use_color(args.color);
     let color_err = use_color_stderr(args.color);
@@ -213,6 +225,12 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             started: file_started,
         };
         file.write(args, i, color, out)?;
+        if let Some(cert) = &args.certificate
+            && let Err(e) =
+                super::verify::write_certificate(cert, &args.input, &loaded, &results, &config)
+        {
+            return usage_error(format!("cannot write {}: {e}", cert.display()));
+        }
         if args.shrink {
             let json = args.output == OutputKind::Json;
             super::shrink::shrink_violations(&loaded, &results, &config, json, out)?;

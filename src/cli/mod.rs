@@ -7,6 +7,7 @@ mod commands;
 mod input;
 mod shrink;
 mod sim;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -52,6 +53,9 @@ enum Command {
     /// same guarantee (delta debugging over time, processes, keys and
     /// operations), written as `.hist` text with the input lines it kept.
     Shrink(shrink::ShrinkArgs),
+    /// Re-check a certificate written by `check --certificate` against its
+    /// history, with a small replay that shares no code with the checkers.
+    Verify(verify::VerifyArgs),
 }
 
 /// How to read input files.
@@ -160,6 +164,12 @@ struct CheckArgs {
     /// (as `concord shrink` does; each shrink has its own --timeout).
     #[arg(long)]
     shrink: bool,
+    /// Write a certificate for the guarantees that hold to FILE (JSON,
+    /// `docs/certificate.md`): the linearization and sequential order, and
+    /// the guarantees they imply. `concord verify FILE HISTORY` re-checks
+    /// it. One history file only.
+    #[arg(long, value_name = "FILE")]
+    certificate: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -320,6 +330,7 @@ pub fn run() -> i32 {
         Command::Sim(args) => sim::sim(&args, &mut out),
         Command::Matrix(args) => sim::matrix(&args, &mut out),
         Command::Shrink(args) => shrink::run(&args, &mut out),
+        Command::Verify(args) => verify::run(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("order", 1),
     ("parse", 1),
     ("check", 2),
+    ("verify", 2),
     ("render", 3),
     ("report", 3),
     ("generate", 4),

@@ -1,5 +1,6 @@
 //! The one integration-test binary: each module is one former test file.
 
+mod certificates;
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
