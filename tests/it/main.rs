@@ -7,6 +7,7 @@ mod corpus_verdicts;
 mod custom_model;
 mod deep_cycle;
 mod edn_roundtrip;
+mod explanations;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
