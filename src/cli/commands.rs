@@ -162,6 +162,9 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if args.html.is_some() && args.files.len() != 1 {
+        return usage_error("--html takes one history file".to_string());
+    }
     if args.certificate.is_some() {
         if args.files.len() != 1 {
             return usage_error("--certificate takes one history file".to_string());
@@ -225,6 +228,12 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             started: file_started,
         };
         file.write(args, i, color, out)?;
+        if let Some(html) = &args.html {
+            let page = concord::report::html::report_html(&loaded.history, &loaded.path, &results);
+            if let Err(e) = std::fs::write(html, page) {
+                return usage_error(format!("cannot write {}: {e}", html.display()));
+            }
+        }
         if let Some(cert) = &args.certificate
             && let Err(e) =
                 super::verify::write_certificate(cert, &args.input, &loaded, &results, &config)

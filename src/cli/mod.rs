@@ -170,6 +170,12 @@ struct CheckArgs {
     /// it. One history file only.
     #[arg(long, value_name = "FILE")]
     certificate: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE: a zoomable timeline of
+    /// the history (one lane per process) with each violation's operations
+    /// highlighted and its edges drawn, and the verdicts. One history file
+    /// only.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -43,6 +43,7 @@
 //! not be run, or the history has no operations: [`NO_OPERATIONS`]). Over several files or guarantees the most severe wins, in
 //! the order 2, 1, 3, 0.
 
+pub mod html;
 pub mod human;
 
 use crate::check::{Edge, Guarantee, GuaranteeResult, Verdict, Violation};

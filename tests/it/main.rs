@@ -11,6 +11,7 @@ mod explanations;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
+mod html;
 mod input_rules;
 mod lattice;
 mod lattice_all;
