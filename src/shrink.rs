@@ -89,6 +89,12 @@ pub fn shrink(
     if first.verdict != Verdict::Violated {
         return Err(NotShrunk::NotViolated(first));
     }
+    // The searches (linearizability, sequential consistency) are NP-hard
+    // and a candidate can cost seconds; when a polynomial guarantee that
+    // the asked one implies is violated too, shrink for it first (what
+    // violates it violates the asked one, by the lattice), then finish with
+    // the asked one on the small history.
+    let proxy = proxy_for(history, guarantee, &config);
     let mut s = Shrinker {
         history,
         guarantee,
@@ -98,12 +104,60 @@ pub fn shrink(
         complete: true,
         best: (vec![Fate::Kept; history.len()], first),
     };
-    s.seed();
-    s.prefix();
-    s.groups(|op| op.process.index());
-    s.groups(|op| op.key.index());
-    s.operations();
+    if let Some((proxy, result)) = proxy {
+        let asked = std::mem::replace(&mut s.guarantee, proxy);
+        let asked_result = std::mem::replace(&mut s.best.1, result);
+        s.steps();
+        s.guarantee = asked;
+        let small = rebuild(history, &s.best.0, false).expect("the best candidate built");
+        let again = check_one(&small, asked, &s.config);
+        if again.verdict == Verdict::Violated {
+            s.best.1 = again;
+        } else {
+            // Cannot happen by the lattice unless the asked check ran out
+            // of budget: start over from the whole history.
+            s.best = (vec![Fate::Kept; history.len()], asked_result);
+            s.complete = false;
+        }
+    }
+    s.steps();
     Ok(s.finish())
+}
+
+/// The strongest polynomial guarantee that `g` implies and that `history`
+/// violates, with its result, when `g` is one of the searches.
+fn proxy_for(
+    history: &History,
+    g: Guarantee,
+    config: &CheckConfig,
+) -> Option<(Guarantee, GuaranteeResult)> {
+    if !matches!(g, Guarantee::Linearizable | Guarantee::Sequential) {
+        return None;
+    }
+    let mut weaker: Vec<Guarantee> = g
+        .implied_closure()
+        .into_iter()
+        .filter(|&w| w != g && !matches!(w, Guarantee::Linearizable | Guarantee::Sequential))
+        .collect();
+    weaker.sort_by_key(|w| std::cmp::Reverse(w.implied_closure().len()));
+    let mut cfg = config.clone();
+    cfg.guarantees = weaker.clone();
+    let results = crate::check::check(history, &cfg);
+    weaker.into_iter().find_map(|w| {
+        let r = results.iter().find(|r| r.guarantee == w)?;
+        (r.verdict == Verdict::Violated).then(|| (w, r.clone()))
+    })
+}
+
+impl Shrinker<'_> {
+    /// Every reduction step, in order.
+    fn steps(&mut self) {
+        self.seed();
+        self.prefix();
+        self.groups(|op| op.process.index());
+        self.groups(|op| op.key.index());
+        self.operations();
+    }
 }
 
 struct Shrinker<'a> {
@@ -145,12 +199,24 @@ impl Shrinker<'_> {
             return false;
         }
         self.checks += 1;
-        let result = check_one(&candidate, self.guarantee, &self.config);
+        // One candidate may not spend the whole budget (an NP-hard search
+        // on a candidate that no longer violates can run long): each gets
+        // an eighth of what is left, at least 50 ms; running out counts as
+        // "does not violate".
+        let mut config = self.config.clone();
+        if let Some(deadline) = self.config.deadline {
+            let now = std::time::Instant::now();
+            let share = (deadline.saturating_duration_since(now) / 8)
+                .max(std::time::Duration::from_millis(50));
+            config.deadline = Some(deadline.min(now + share));
+        }
+        let result = check_one(&candidate, self.guarantee, &config);
         if result.verdict == Verdict::Violated {
             self.best = (fates, result);
             true
         } else {
-            if result.verdict == Verdict::Unknown && self.config.out_of_time() {
+            if result.verdict == Verdict::Unknown {
+                // Undecided within its share: the result may not be minimal.
                 self.complete = false;
             }
             false

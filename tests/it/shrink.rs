@@ -166,3 +166,51 @@ fn the_cli_writes_the_shrunk_history_and_exits_1() {
     assert!(err.contains("linearizable holds"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_shrink_shows_each_distinct_counterexample_once() {
+    let dir = std::env::temp_dir().join(format!("concord-check-shrink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("h.hist");
+    let mut text = String::from("%initial 0\n");
+    for i in 0..20u64 {
+        text.push_str(&format!(
+            "p3 write y {} @ {}..{}\n",
+            i + 1,
+            10 * i,
+            10 * i + 5
+        ));
+    }
+    text.push_str("p1 write x 1 @ 0..10\np1 write x 2 @ 11..20\np2 read x 1 @ 25..30\n");
+    std::fs::write(&input, &text).unwrap();
+    let (code, out, err) = run(
+        &["check", input.to_str().unwrap(), "-c", "lin", "--shrink"],
+        "",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("shrunk counterexample, 3 of 23 operations (breaks: linearizable):"),
+        "{out}"
+    );
+    assert!(out.contains("    p2 read x 1 @ 4..5  # line 24"), "{out}");
+    let (_, out, _) = run(
+        &[
+            "check",
+            input.to_str().unwrap(),
+            "-c",
+            "lin",
+            "--shrink",
+            "--output",
+            "json",
+        ],
+        "",
+    );
+    let shrunk: Vec<_> = crate::cli::json_lines(&out)
+        .into_iter()
+        .filter(|m| m["type"] == "shrunk")
+        .collect();
+    assert_eq!(shrunk.len(), 1, "{out}");
+    assert_eq!(shrunk[0]["operations"], 3);
+    assert_eq!(shrunk[0]["lines"], serde_json::json!([22, 23, 24]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
