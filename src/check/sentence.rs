@@ -152,6 +152,21 @@ fn step(history: &History, e: &Edge) -> String {
                 ),
             }
         }
+        EdgeLabel::ForcedWriteOrder {
+            rule: crate::order::edge::Rule::Conflict,
+        } => {
+            // Why: a read of `b`'s value has `a`, a concurrent write of the
+            // same key, in its causal past, so `a` is arbitrated first.
+            match readers_of(history, e.to).as_slice() {
+                [r] => format!(
+                    "{a} must be arbitrated before {b}, because {} reads from the latter with the former in its causal past (cf)",
+                    short(history, *r)
+                ),
+                _ => format!(
+                    "{a} must be arbitrated before {b}, because a read of the latter's value has the former in its causal past (cf)"
+                ),
+            }
+        }
         EdgeLabel::ForcedWriteOrder { rule } => format!("{a} must be ordered before {b} ({rule})"),
         other => format!("{a} {} {b}", other.short()),
     }
