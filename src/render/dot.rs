@@ -14,7 +14,7 @@
 //! Nodes show the operation as the concord language writes it, its interval
 //! and its input line; the caption (pattern and explanation) is wrapped.
 
-use crate::check::{EdgeLabel, Pattern, Violation};
+use crate::check::{Pattern, Violation};
 use crate::history::{History, OpId};
 use std::fmt::Write as _;
 
@@ -158,18 +158,7 @@ fn lanes(history: &History, nodes: &[OpId], blocked: Option<OpId>, out: &mut Str
 }
 
 fn edge(e: &crate::check::Edge, out: &mut String) {
-    let text = match &e.label {
-        EdgeLabel::ForcedWriteOrder { rule } => format!("ar ({rule})"),
-        other => other.short().to_string(),
-    };
-    let style = match e.label {
-        EdgeLabel::SessionOrder => "",
-        EdgeLabel::ReadsFrom => ", color=blue, fontcolor=blue",
-        EdgeLabel::RealTime => ", style=dotted",
-        EdgeLabel::Causal => ", style=dashed",
-        EdgeLabel::ForcedWriteOrder { .. } => ", color=red, fontcolor=red",
-        EdgeLabel::Linearization => ", color=gray",
-    };
+    let (text, style) = crate::order::graph::edge_look(&e.label);
     let _ = writeln!(
         out,
         "  op{} -> op{} [label={}{style}];",

@@ -109,13 +109,11 @@ fn cutting_a_completion_makes_it_unknown_not_absent() {
     assert_eq!(times, vec![(0, Some(1)), (2, Some(3)), (4, Some(5))]);
 }
 
-#[test]
-fn the_cli_writes_the_shrunk_history_and_exits_1() {
-    let dir = std::env::temp_dir().join(format!("concord-shrink-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let input = dir.join("h.hist");
+/// `noise` writes of key y by p3, then a stale read of x (lines
+/// `noise + 2 ..= noise + 4`: the violation).
+fn stale_read_after_noise(noise: u64) -> String {
     let mut text = String::from("%initial 0\n");
-    for i in 0..50u64 {
+    for i in 0..noise {
         text.push_str(&format!(
             "p3 write y {} @ {}..{}\n",
             i + 1,
@@ -124,6 +122,15 @@ fn the_cli_writes_the_shrunk_history_and_exits_1() {
         ));
     }
     text.push_str("p1 write x 1 @ 0..10\np1 write x 2 @ 11..20\np2 read x 1 @ 25..30\n");
+    text
+}
+
+#[test]
+fn the_cli_writes_the_shrunk_history_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("concord-shrink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("h.hist");
+    let text = stale_read_after_noise(50);
     std::fs::write(&input, &text).unwrap();
     let small = dir.join("small.hist");
     let (code, stdout, _) = run(
@@ -172,16 +179,7 @@ fn check_shrink_shows_each_distinct_counterexample_once() {
     let dir = std::env::temp_dir().join(format!("concord-check-shrink-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("h.hist");
-    let mut text = String::from("%initial 0\n");
-    for i in 0..20u64 {
-        text.push_str(&format!(
-            "p3 write y {} @ {}..{}\n",
-            i + 1,
-            10 * i,
-            10 * i + 5
-        ));
-    }
-    text.push_str("p1 write x 1 @ 0..10\np1 write x 2 @ 11..20\np2 read x 1 @ 25..30\n");
+    let text = stale_read_after_noise(20);
     std::fs::write(&input, &text).unwrap();
     let (code, out, err) = run(
         &["check", input.to_str().unwrap(), "-c", "lin", "--shrink"],
