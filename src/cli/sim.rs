@@ -1,7 +1,7 @@
 //! `concord sim` and `concord matrix`: the simulator from the command line.
 
 use super::commands::{parse_duration, usage_error, write_history};
-use super::{MatrixArgs, OutputKind, SimArgs, write_line};
+use super::{MatrixArgs, ReportKind, SimArgs, write_line};
 use concord::check::{CheckConfig, Guarantee, Verdict};
 use concord::sim::{
     self, Expectation, Fault, MatrixResult, ProtocolName, RowResult, SimConfig, Tally,
@@ -142,9 +142,9 @@ pub fn matrix(args: &MatrixArgs, out: &mut dyn Write) -> io::Result<i32> {
         seeds: seeds.clone(),
         rows: results,
     };
-    match args.output {
-        OutputKind::Json => matrix_json(&result, out)?,
-        OutputKind::Human => matrix_human(&result, out)?,
+    match args.report {
+        ReportKind::Json => matrix_json(&result, out)?,
+        ReportKind::Human => matrix_human(&result, out)?,
     }
     Ok(if result.ok() { 0 } else { 1 })
 }

@@ -36,7 +36,7 @@ fn comment_flags<'a>(edn: &'a str, prefix: &str) -> Vec<&'a str> {
 
 /// (guarantee, verdict, violation count) of every result of `check`.
 fn verdicts(file: &str, flags: &[&str], stdin: &str) -> Vec<(String, String, u64)> {
-    let mut args = vec!["check", file, "--output", "json", "--timeout", "60s"];
+    let mut args = vec!["check", file, "--report", "json", "--timeout", "60s"];
     args.extend_from_slice(flags);
     let (code, out, err) = run(&args, stdin);
     assert!(code != 2, "check {flags:?} failed: {err}");

@@ -19,6 +19,7 @@ mod metamorphic;
 mod parse_errors;
 mod reference;
 mod reference_agreement;
+mod report_formats;
 mod sim_basic;
 mod sim_knobs;
 mod sim_matrix;
