@@ -233,7 +233,11 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             if printed && !(kept.len() > 1 && !args.quiet) {
                 write_line(out, "")?;
             }
-            write_line(out, &human::summary(&summary, style))?;
+            // A single input that could not be read has its error on
+            // stderr and nothing on stdout.
+            if !matches!(kept[..], [FileOutcome::Error(_)]) {
+                write_line(out, &human::summary(&summary, style))?;
+            }
         }
     }
     Ok(code)
@@ -313,7 +317,10 @@ fn check_file(
             }
         }
         ReportFormat::Github => {
-            out.write_all(report::github::commands(&FileOutcome::Checked(view.clone()), args.quiet).as_bytes())?;
+            out.write_all(
+                report::github::commands(&FileOutcome::Checked(view.clone()), args.quiet)
+                    .as_bytes(),
+            )?;
         }
         ReportFormat::Human => write_human(args, &loaded, &view, &results, index, color, out)?,
         ReportFormat::Junit | ReportFormat::Sarif => {}
@@ -347,20 +354,20 @@ fn write_human(
 ) -> io::Result<()> {
     let style = human::Style { color };
     let violated: Vec<check::GuaranteeResult>;
-    let (semantics, notes, shown): (&[String], &[String], &[check::GuaranteeResult]) =
-        if args.quiet {
-            violated = results
-                .iter()
-                .filter(|r| r.verdict == concord::Verdict::Violated)
-                .cloned()
-                .collect();
-            if violated.is_empty() {
-                return Ok(());
-            }
-            (&[], &[], &violated)
-        } else {
-            (&loaded.semantics, &view.notes, results)
-        };
+    let (semantics, notes, shown): (&[String], &[String], &[check::GuaranteeResult]) = if args.quiet
+    {
+        violated = results
+            .iter()
+            .filter(|r| r.verdict == concord::Verdict::Violated)
+            .cloned()
+            .collect();
+        if violated.is_empty() {
+            return Ok(());
+        }
+        (&[], &[], &violated)
+    } else {
+        (&loaded.semantics, &view.notes, results)
+    };
     if index > 0 {
         write_line(out, "")?;
     }
@@ -511,9 +518,9 @@ fn report_input_error(
 ) -> io::Result<()> {
     match report_format {
         ReportFormat::Json => write_line(out, &report::error_view_json(&error_view(e)).to_string()),
-        ReportFormat::Github => {
-            out.write_all(report::github::commands(&FileOutcome::Error(error_view(e)), false).as_bytes())
-        }
+        ReportFormat::Github => out.write_all(
+            report::github::commands(&FileOutcome::Error(error_view(e)), false).as_bytes(),
+        ),
         ReportFormat::Human | ReportFormat::Junit | ReportFormat::Sarif => {
             let mut stderr = io::stderr().lock();
             write_line(&mut stderr, &e.render(color))
@@ -549,6 +556,12 @@ pub fn write_history(
         OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
         OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
         OutputFormat::JepsenEdn => concord::render::edn::to_jepsen_edn(history),
+        OutputFormat::PorcupineKv => {
+            match concord::render::porcupine_kv::to_porcupine_kv(history) {
+                Ok(text) => text,
+                Err(e) => return usage_error(format!("the history {e}")),
+            }
+        }
     };
     match path {
         Some(path) => {

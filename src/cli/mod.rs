@@ -37,7 +37,7 @@ enum Command {
     /// Check histories against consistency guarantees.
     #[command(after_help = conventions::CHECK_EXAMPLES)]
     Check(CheckArgs),
-    /// Convert a history between formats (to the concord language, JSON Lines or Jepsen EDN).
+    /// Convert a history between formats (to the concord language, JSON Lines, Jepsen EDN or a Porcupine kv log).
     #[command(after_help = conventions::CONVERT_EXAMPLES)]
     Convert(ConvertArgs),
     /// Print facts about histories: operations, processes, keys, pending, concurrency.
@@ -67,7 +67,12 @@ enum Command {
 #[derive(Args, Debug, Clone)]
 struct InputArgs {
     /// Input format: auto, hist, hist-events, jsonl, jepsen-edn, jepsen-log, porcupine-kv.
-    #[arg(long, visible_alias = "from", default_value = "auto", value_name = "FORMAT")]
+    #[arg(
+        long,
+        visible_alias = "from",
+        default_value = "auto",
+        value_name = "FORMAT"
+    )]
     format: String,
     /// Initial value of every key, in concord value syntax (0, "s", nil),
     /// overriding the history header and the format's default.
@@ -203,6 +208,8 @@ enum OutputFormat {
     JsonlEvents,
     /// Jepsen EDN: a vector of event maps (what Jepsen and Knossos read).
     JepsenEdn,
+    /// Porcupine's kv log (get/put/append of strings; other histories are refused).
+    PorcupineKv,
 }
 
 #[derive(Args, Debug)]
@@ -373,9 +380,9 @@ pub fn run() -> i32 {
         }),
         Command::Generate(args) => commands::generate(&args, &mut out),
         Command::Sim(args) => sim::sim(&args, &mut out),
-        Command::Matrix(args) => with_output(args.output.as_deref(), &mut out, |o| {
-            sim::matrix(&args, o)
-        }),
+        Command::Matrix(args) => {
+            with_output(args.output.as_deref(), &mut out, |o| sim::matrix(&args, o))
+        }
         Command::Completions(args) => conventions::completions::<Cli>(args.shell, &mut out),
         Command::Man(args) => conventions::man::<Cli>(args.dir.as_deref(), &mut out),
     };
@@ -393,7 +400,7 @@ pub fn run() -> i32 {
 /// Runs `write` on FILE (created or truncated) when there is one, else on
 /// `out`. A FILE that cannot be created is a usage error (exit 2). A FILE
 /// named like a report format (`-o json`) is refused: `--output` named the
-/// report format before 0.2, and writing a file called `json` would hide
+/// report format before, and writing a file called `json` would hide
 /// the mistake (`-o ./json` writes one).
 fn with_output(
     path: Option<&Path>,
@@ -407,7 +414,7 @@ fn with_output(
         && ReportFormat::from_str(name, false).is_ok()
     {
         return commands::usage_error(format!(
-            "`--output {name}` names a file; the report format is `--report {name}` (renamed in 0.2; `-o ./{name}` writes a file called {name})"
+            "`--output {name}` names a file; the report format is `--report {name}` (`--output` named the format before; `-o ./{name}` writes a file called {name})"
         ));
     }
     let file = match std::fs::File::create(path) {

@@ -253,37 +253,50 @@ pub fn duration(ms: u128) -> String {
 }
 
 /// The last line of a run: files by outcome, guarantee results by
-/// verdict, operations and elapsed time.
+/// verdict (counts of zero left out), operations and elapsed time.
 ///
 /// ```text
-/// summary: 3 files: 1 holds, 1 violated, 0 unknown, 1 unreadable; 22 results: 14 holds, 2 violated, 0 unknown, 6 not-checked; 1234 operations; 412 ms
+/// summary: 3 files: 1 holds, 1 violated, 1 unreadable; 22 results: 14 holds, 2 violated, 6 not-checked; 1234 operations; 412 ms
 /// ```
 pub fn summary(s: &Summary, style: Style) -> String {
+    fn counts(total: usize, noun: &str, parts: &[(usize, &str)]) -> String {
+        let mut text = format!("{total} {noun}{}", plural(total));
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, word)| format!("{n} {word}"))
+            .collect();
+        if !shown.is_empty() {
+            let _ = write!(text, ": {}", shown.join(", "));
+        }
+        text
+    }
     let f = &s.file_verdicts;
-    let mut files = format!(
-        "{} file{}: {} holds, {} violated, {} unknown",
+    let files = counts(
         s.files,
-        plural(s.files),
-        f.holds,
-        f.violated,
-        f.unknown
+        "file",
+        &[
+            (f.holds, "holds"),
+            (f.violated, "violated"),
+            (f.unknown, "unknown"),
+            (f.not_checked, "empty"),
+            (s.errors, "unreadable"),
+        ],
     );
-    if f.not_checked > 0 {
-        let _ = write!(files, ", {} empty", f.not_checked);
-    }
-    if s.errors > 0 {
-        let _ = write!(files, ", {} unreadable", s.errors);
-    }
     let v = &s.verdicts;
-    let total = v.holds + v.violated + v.unknown + v.not_checked;
+    let results = counts(
+        v.holds + v.violated + v.unknown + v.not_checked,
+        "result",
+        &[
+            (v.holds, "holds"),
+            (v.violated, "violated"),
+            (v.unknown, "unknown"),
+            (v.not_checked, "not-checked"),
+        ],
+    );
     format!(
-        "{} {files}; {total} result{}: {} holds, {} violated, {} unknown, {} not-checked; {} operation{}; {}",
+        "{} {files}; {results}; {} operation{}; {}",
         style.paint("1", "summary:"),
-        plural(total),
-        v.holds,
-        v.violated,
-        v.unknown,
-        v.not_checked,
         s.operations,
         plural(s.operations),
         duration(s.elapsed_ms)

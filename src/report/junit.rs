@@ -191,15 +191,14 @@ fn write_checked(w: &mut Writer<Vec<u8>>, suite: &str, f: &FileView) -> io::Resu
     for s in &f.semantics {
         properties.push(("semantics", xml_safe(s).into_owned()));
     }
-    w.create_element("properties")
-        .write_inner_content(|w| {
-            for (name, value) in &properties {
-                w.create_element("property")
-                    .with_attributes([("name", *name), ("value", value.as_str())])
-                    .write_empty()?;
-            }
-            Ok(())
-        })?;
+    w.create_element("properties").write_inner_content(|w| {
+        for (name, value) in &properties {
+            w.create_element("property")
+                .with_attributes([("name", *name), ("value", value.as_str())])
+                .write_empty()?;
+        }
+        Ok(())
+    })?;
     if f.results.is_empty() {
         let reason = xml_safe(f.reason.as_deref().unwrap_or(super::NO_OPERATIONS)).into_owned();
         w.create_element("testcase")
@@ -275,9 +274,15 @@ mod tests {
 
     #[test]
     fn xml_safe_replaces_only_what_xml_cannot_carry() {
-        assert_eq!(xml_safe("a <b> & \"c\"\ttab\nline"), "a <b> & \"c\"\ttab\nline");
+        assert_eq!(
+            xml_safe("a <b> & \"c\"\ttab\nline"),
+            "a <b> & \"c\"\ttab\nline"
+        );
         assert!(matches!(xml_safe("plain"), Cow::Borrowed(_)));
-        assert_eq!(xml_safe("nul\u{0}bell\u{7}end\u{FFFF}"), "nul\u{FFFD}bell\u{FFFD}end\u{FFFD}");
+        assert_eq!(
+            xml_safe("nul\u{0}bell\u{7}end\u{FFFF}"),
+            "nul\u{FFFD}bell\u{FFFD}end\u{FFFD}"
+        );
     }
 
     #[test]

@@ -259,7 +259,10 @@ mod tests {
 
     #[test]
     fn paths_become_uri_references() {
-        assert_eq!(path_uri("store/run 1/history.edn"), "store/run%201/history.edn");
+        assert_eq!(
+            path_uri("store/run 1/history.edn"),
+            "store/run%201/history.edn"
+        );
         assert_eq!(path_uri("a#b?c%"), "a%23b%3Fc%25");
         assert_eq!(path_uri("é"), "%C3%A9");
     }

@@ -164,10 +164,7 @@ impl ResultView {
                 two_atomic: s.two_atomic,
                 delta: s.delta,
             }),
-            semantics_notes: hinges_on(r, hints)
-                .iter()
-                .map(|h| h.text.clone())
-                .collect(),
+            semantics_notes: hinges_on(r, hints).iter().map(|h| h.text.clone()).collect(),
         }
     }
 }
@@ -287,7 +284,10 @@ impl ErrorView {
         if self.line == 0 {
             format!("{}: {}", self.path, self.message)
         } else {
-            format!("{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+            format!(
+                "{}:{}:{}: {}",
+                self.path, self.line, self.column, self.message
+            )
         }
     }
 }

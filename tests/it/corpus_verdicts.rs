@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// `<crate>/../shared/corpus`, else `/work/shared/corpus`; a missing corpus
 /// fails loudly (this test never passes by skipping).
-fn corpus_dir() -> PathBuf {
+pub(crate) fn corpus_dir() -> PathBuf {
     let next_to_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if next_to_crate.join("expected.tsv").is_file() {
         return next_to_crate;

@@ -1,5 +1,6 @@
 //! The one integration-test binary: each module is one former test file.
 
+mod ci_docs;
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
@@ -17,6 +18,7 @@ mod lin_oracle;
 mod linearizability;
 mod metamorphic;
 mod parse_errors;
+mod porcupine_roundtrip;
 mod reference;
 mod reference_agreement;
 mod report_formats;
