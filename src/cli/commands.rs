@@ -180,7 +180,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         args.report,
         ReportFormat::Junit | ReportFormat::Sarif | ReportFormat::Human
     );
-    let inputs = input::expand(&args.files);
+    let inputs = input::expand(&args.files, args.output.as_deref());
     for (i, input) in inputs.iter().enumerate() {
         let outcome = match input {
             Ok(path) => check_file(args, &mut config, explicit, path, i, color, color_err, out)?,
@@ -216,6 +216,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         ReportFormat::Human => {
             let style = human::Style { color };
             if kept.len() > 1 && !args.quiet {
+                // The table of files, before the summary.
                 let width = kept.iter().map(|f| f.path().len()).max().unwrap_or(0);
                 write_line(out, "")?;
                 write_line(out, &style.paint("1", "files:"))?;
@@ -230,7 +231,8 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             } else {
                 kept.iter().any(|f| matches!(f, FileOutcome::Checked(_)))
             };
-            if printed && !(kept.len() > 1 && !args.quiet) {
+            let table = kept.len() > 1 && !args.quiet;
+            if printed && !table {
                 write_line(out, "")?;
             }
             // A single input that could not be read has its error on

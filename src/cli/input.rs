@@ -171,9 +171,11 @@ pub const HISTORY_EXTENSIONS: [&str; 4] = ["hist", "jsonl", "edn", "log"];
 /// `results.edn` and `jepsen.log`), only that file is taken. Hidden
 /// entries (`.git`) and symbolic links inside a directory are skipped
 /// (Jepsen's `store/latest` and `store/current` point at runs already
-/// found). A directory that cannot be read, or holds no history file, is
-/// an input error.
-pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
+/// found), and so is `skip`, the file the report is written to. A
+/// directory that cannot be read, or holds no history file, is an input
+/// error.
+pub fn expand(paths: &[PathBuf], skip: Option<&Path>) -> Vec<Result<PathBuf, InputError>> {
+    let skip = skip.and_then(|p| std::fs::canonicalize(p).ok());
     let mut out = Vec::new();
     for path in paths {
         if path == Path::new("-") || !path.is_dir() {
@@ -189,7 +191,12 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
                     HISTORY_EXTENSIONS.join(", *.")
                 ),
             ))),
-            Ok(files) => out.extend(files.into_iter().map(Ok)),
+            Ok(files) => out.extend(
+                files
+                    .into_iter()
+                    .filter(|f| skip.is_none() || std::fs::canonicalize(f).ok() != skip)
+                    .map(Ok),
+            ),
             Err(e) => out.push(Err(InputError::plain(
                 &display,
                 format!("cannot read directory: {e}"),

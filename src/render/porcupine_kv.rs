@@ -10,7 +10,7 @@
 //!
 //! One invoke per operation and one `:ok` per operation that completed, in
 //! real-time order (completions before invokes at one instant, as
-//! [`super::hist::event_order`] orders them; line order is all the format
+//! `render::hist::event_order` orders them; line order is all the format
 //! has for time). Processes are written as integers: their own names when
 //! every one is a canonical non-negative integer, else their indexes in
 //! order of appearance (a renaming, which changes no verdict). A read is
@@ -67,11 +67,11 @@ fn at(history: &History, id: crate::history::OpId) -> String {
     }
 }
 
-fn string_value<'h>(
-    history: &'h History,
+fn string_value(
+    history: &History,
     v: ValueId,
     id: crate::history::OpId,
-) -> Result<&'h str, NotExpressible> {
+) -> Result<&str, NotExpressible> {
     match history.value(v) {
         Value::Str(s) => Ok(s),
         other => Err(NotExpressible(format!(

@@ -293,6 +293,9 @@ impl ErrorView {
 }
 
 /// One input of a run, checked or not.
+// One per input file, kept in a list: boxing the larger variant would buy
+// nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileOutcome {
     Checked(FileView),
