@@ -167,8 +167,12 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         Err(e) => return usage_error(e),
     };
     let explicit = !config.guarantees.is_empty();
-    // A report written to a file (`-o`) is never coloured.
-    let color = args.output.is_none() && use_color(args.color);
+    // A report written to a file (`-o`) is coloured only when asked.
+    let color = if args.output.is_some() {
+        args.color == super::ColorChoice::Always
+    } else {
+        use_color(args.color)
+    };
     let color_err = use_color_stderr(args.color);
     let started = Instant::now();
     let mut code = 0;
@@ -609,14 +613,14 @@ pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
 
 pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {
     let mut code = 0;
-    for path in &args.files {
-        let loaded = match input::load(path, &args.input) {
+    let format = match args.report {
+        ReportKind::Json => ReportFormat::Json,
+        ReportKind::Human => ReportFormat::Human,
+    };
+    for input in input::expand(&args.files, args.output.as_deref()) {
+        let loaded = match input.and_then(|path| input::load(&path, &args.input)) {
             Ok(l) => l,
             Err(e) => {
-                let format = match args.report {
-                    ReportKind::Json => ReportFormat::Json,
-                    ReportKind::Human => ReportFormat::Human,
-                };
                 report_input_error(&e, format, use_color_stderr(super::ColorChoice::Auto), out)?;
                 code = EXIT_INPUT;
                 continue;

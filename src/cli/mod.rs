@@ -229,8 +229,8 @@ struct ConvertArgs {
 
 #[derive(Args, Debug)]
 struct StatsArgs {
-    /// History files; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
+    /// History files or directories (as for `check`); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     #[command(flatten)]
     input: InputArgs,

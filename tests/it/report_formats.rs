@@ -445,7 +445,16 @@ fn a_directory_of_a_hundred_histories_gets_a_readable_summary() {
     // checked, is not taken for a history.
     let out = concord()
         .current_dir(&dir)
-        .args(["check", ".", "-c", "lin,mr", "--report", "json", "-o", "report.jsonl"])
+        .args([
+            "check",
+            ".",
+            "-c",
+            "lin,mr",
+            "--report",
+            "json",
+            "-o",
+            "report.jsonl",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
