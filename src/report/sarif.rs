@@ -26,7 +26,8 @@
 //!   level `error` (with its line and column), an `unknown` verdict one of
 //!   level `warning` with its reason: neither is a finding about the
 //!   history, and `executionSuccessful` is false when an input was not read.
-//! * File paths become relative URI references, percent-encoded.
+//! * File paths become URIs, percent-encoded: relative references for
+//!   relative paths, `file://` URIs for absolute ones.
 
 use super::view::{FileOutcome, OpView, ResultView, ViolationView};
 use crate::check::{Pattern, Verdict};
@@ -117,10 +118,15 @@ pub fn pattern_help(p: Pattern) -> (&'static str, &'static str) {
     }
 }
 
-/// A path as a relative URI reference: every byte outside the unreserved
+/// A path as a URI: a relative path as a relative reference (resolved
+/// against the directory concord ran in, as code-scanning tools expect),
+/// an absolute one as a `file://` URI; every byte outside the unreserved
 /// set and `/` percent-encoded.
 pub fn path_uri(path: &str) -> String {
-    let mut s = String::with_capacity(path.len());
+    let mut s = String::with_capacity(path.len() + 7);
+    if path.starts_with('/') {
+        s.push_str("file://");
+    }
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             s.push(b as char);
@@ -265,5 +271,6 @@ mod tests {
         );
         assert_eq!(path_uri("a#b?c%"), "a%23b%3Fc%25");
         assert_eq!(path_uri("é"), "%C3%A9");
+        assert_eq!(path_uri("/tmp/h.hist"), "file:///tmp/h.hist");
     }
 }

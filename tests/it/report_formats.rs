@@ -229,6 +229,74 @@ fn sarif_carries_input_errors_and_unknowns_as_notifications() {
 }
 
 #[test]
+fn unknown_verdicts_are_warnings_not_findings() {
+    let dir = tempdir("unknown");
+    let hard = dir.join("hard.hist");
+    let out = concord()
+        .args([
+            "generate",
+            "--ops",
+            "300",
+            "--hard-keys",
+            "1",
+            "--repeat-values",
+            "--seed",
+            "3",
+            "-o",
+        ])
+        .arg(&hard)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let check = |report: &str| {
+        let out = concord()
+            .args([
+                "check",
+                "-c",
+                "lin",
+                "--max-states",
+                "5",
+                "--report",
+                report,
+            ])
+            .arg(&hard)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "a budget ran out: unknown");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let log: Json = serde_json::from_str(&check("sarif")).unwrap();
+    validate_sarif(&log);
+    assert!(log["runs"][0]["results"].as_array().unwrap().is_empty());
+    let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes[0]["level"], "warning", "{notes}");
+    let uri = notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/hard.hist"),
+        "{uri}"
+    );
+    let github = check("github");
+    assert!(
+        github.starts_with("::warning file=") && github.contains("title=linearizable unknown::"),
+        "{github}"
+    );
+    let xml = check("junit");
+    let skipped = junit_elements(&xml)
+        .into_iter()
+        .find(|e| e.1 == "skipped")
+        .expect("unknown is skipped");
+    assert!(
+        attr(&skipped.2, "message")
+            .unwrap()
+            .starts_with("unknown: "),
+        "{xml}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn junit_has_a_suite_per_file_and_a_case_per_guarantee() {
     let dir = tempdir("junit");
     let stale = dir.join("stale.hist");
