@@ -185,9 +185,19 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         ReportFormat::Junit | ReportFormat::Sarif | ReportFormat::Human
     );
     let inputs = input::expand(&args.files, args.output.as_deref());
-    for (i, input) in inputs.iter().enumerate() {
+    let mut first = true;
+    for input in &inputs {
         let outcome = match input {
-            Ok(path) => check_file(args, &mut config, explicit, path, i, color, color_err, out)?,
+            Ok(path) => check_file(
+                args,
+                &mut config,
+                explicit,
+                path,
+                &mut first,
+                color,
+                color_err,
+                out,
+            )?,
             Err(e) => {
                 report_input_error(e, args.report, color_err, out)?;
                 FileOutcome::Error(error_view(e))
@@ -261,15 +271,15 @@ fn error_view(e: &InputError) -> ErrorView {
 }
 
 /// Reads and checks one file, writes what the streaming formats (human,
-/// JSON, GitHub) say about it, and returns its view. `index` is the
-/// file's place among the inputs of the run.
+/// JSON, GitHub) say about it, and returns its view. `first` says that no
+/// human block was written yet (blocks are separated by a blank line).
 #[allow(clippy::too_many_arguments)]
 fn check_file(
     args: &CheckArgs,
     config: &mut CheckConfig,
     explicit: bool,
     path: &std::path::Path,
-    index: usize,
+    first: &mut bool,
     color: bool,
     color_err: bool,
     out: &mut dyn Write,
@@ -284,7 +294,7 @@ fn check_file(
     };
     if loaded.history.is_empty() {
         // An empty capture is checked for nothing, requested or not.
-        return report_nothing_checked(args, &loaded, explicit, config, index, color, out);
+        return report_nothing_checked(args, &loaded, explicit, config, first, color, out);
     }
     if let Some(e) = time_flags_need_timestamps(args, &loaded) {
         report_input_error(&e, args.report, color_err, out)?;
@@ -328,7 +338,7 @@ fn check_file(
                     .as_bytes(),
             )?;
         }
-        ReportFormat::Human => write_human(args, &loaded, &view, &results, index, color, out)?,
+        ReportFormat::Human => write_human(args, &loaded, &view, &results, first, color, out)?,
         ReportFormat::Junit | ReportFormat::Sarif => {}
     }
     Ok(FileOutcome::Checked(view))
@@ -354,7 +364,7 @@ fn write_human(
     loaded: &Loaded,
     view: &FileView,
     results: &[check::GuaranteeResult],
-    index: usize,
+    first: &mut bool,
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -374,7 +384,7 @@ fn write_human(
     } else {
         (&loaded.semantics, &view.notes, results)
     };
-    if index > 0 {
+    if !std::mem::replace(first, false) {
         write_line(out, "")?;
     }
     write_line(
@@ -451,7 +461,7 @@ fn report_nothing_checked(
     loaded: &Loaded,
     explicit: bool,
     config: &CheckConfig,
-    index: usize,
+    first: &mut bool,
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<FileOutcome> {
@@ -476,7 +486,7 @@ fn report_nothing_checked(
             }
         }
         ReportFormat::Human if !args.quiet => {
-            if index > 0 {
+            if !std::mem::replace(first, false) {
                 write_line(out, "")?;
             }
             let style = human::Style { color };
