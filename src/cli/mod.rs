@@ -163,8 +163,8 @@ struct CheckArgs {
     witness: bool,
     /// Report at most N violations per guarantee; the per-key searches of
     /// linearizability and sequential consistency stop once N keys are
-    /// refuted (0: report and decide all; default: 3 in human output, all
-    /// in JSON).
+    /// refuted (0: report and decide all; default: 3 in the human and
+    /// github reports, all in json, junit and sarif).
     #[arg(long, value_name = "N")]
     max_violations: Option<usize>,
     /// Report format: human (default), json (a versioned message stream),
