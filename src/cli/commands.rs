@@ -1,6 +1,7 @@
 //! The commands: `check`, `convert`, `stats`.
 
 use super::input::{self, InputError, Loaded};
+use super::progress;
 use super::{
     CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, ReportFormat, ReportKind,
     StatsArgs, use_color, use_color_stderr, write_line,
@@ -162,6 +163,12 @@ fn skew_in_history_units(skew_ms: u64, unit: TimeUnit) -> u64 {
 }
 
 pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let code = check_inputs(args, out);
+    progress::finish();
+    code
+}
+
+fn check_inputs(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     let mut config = match check_config(args) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
@@ -185,8 +192,20 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         ReportFormat::Junit | ReportFormat::Sarif | ReportFormat::Human
     );
     let inputs = input::expand(&args.files, args.output.as_deref());
+    let mut suspending;
+    let out: &mut dyn Write =
+        if progress::wanted() && !args.quiet && args.report != ReportFormat::Json {
+            progress::start(inputs.len() as u64, "files");
+            suspending = progress::Suspending::new(out);
+            &mut suspending
+        } else {
+            out
+        };
     let mut first = true;
     for input in &inputs {
+        if let Ok(path) = input {
+            progress::message(&path.display().to_string());
+        }
         let outcome = match input {
             Ok(path) => check_file(
                 args,
@@ -203,12 +222,14 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 FileOutcome::Error(error_view(e))
             }
         };
+        progress::inc();
         code = report::most_severe(code, outcome.exit_code());
         summary.add(&outcome);
         if keep {
             kept.push(outcome);
         }
     }
+    progress::finish();
     summary.exit_code = code;
     summary.elapsed_ms = started.elapsed().as_millis();
     match args.report {
@@ -256,6 +277,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             }
         }
     }
+    out.flush()?;
     Ok(code)
 }
 
@@ -538,8 +560,10 @@ fn report_input_error(
             report::github::commands(&FileOutcome::Error(error_view(e)), false).as_bytes(),
         ),
         ReportFormat::Human | ReportFormat::Junit | ReportFormat::Sarif => {
-            let mut stderr = io::stderr().lock();
-            write_line(&mut stderr, &e.render(color))
+            progress::suspend(|| {
+                let mut stderr = io::stderr().lock();
+                write_line(&mut stderr, &e.render(color))
+            })
         }
     }
 }

@@ -6,6 +6,7 @@
 mod commands;
 mod conventions;
 mod input;
+mod progress;
 mod sim;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -176,7 +177,8 @@ struct CheckArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Print only the violations and the summary (human, github: no
-    /// warnings); the machine formats are always complete.
+    /// warnings), and no progress bar; the machine formats are always
+    /// complete.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Colour: auto (default; off when piped or NO_COLOR is set), always, never.

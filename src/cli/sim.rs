@@ -127,11 +127,16 @@ pub fn matrix(args: &MatrixArgs, out: &mut dyn Write) -> io::Result<i32> {
         timeout: Some(timeout),
         ..CheckConfig::default()
     };
+    if super::progress::wanted() && args.report == ReportKind::Human {
+        super::progress::start((rows.len() * seeds.len()) as u64, "histories");
+    }
     let check = |h: &concord::History| -> Vec<(Guarantee, Verdict)> {
-        concord::check(h, &config)
+        let verdicts = concord::check(h, &config)
             .into_iter()
             .map(|r| (r.guarantee, r.verdict))
-            .collect()
+            .collect();
+        super::progress::inc();
+        verdicts
     };
     // Rows are independent: run them in parallel, keep their order.
     let results: Vec<RowResult> = rows
@@ -142,6 +147,7 @@ pub fn matrix(args: &MatrixArgs, out: &mut dyn Write) -> io::Result<i32> {
         seeds: seeds.clone(),
         rows: results,
     };
+    super::progress::finish();
     match args.report {
         ReportKind::Json => matrix_json(&result, out)?,
         ReportKind::Human => matrix_human(&result, out)?,
