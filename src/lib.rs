@@ -50,7 +50,9 @@ pub mod order;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod shrink;
 pub mod sim;
+pub mod verify;
 
 pub use check::{CheckConfig, GuaranteeResult, check};
 pub use guarantee::{Guarantee, Verdict};

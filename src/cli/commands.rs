@@ -39,7 +39,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
+pub(super) fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
     let mut out = Vec::new();
     for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if name == "all" {
@@ -110,7 +110,7 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
 
 /// Parses `--max-memory`: `auto` (half of the machine's memory), `none`,
 /// or a size with an optional binary suffix K, M, G, T (bare: MiB).
-fn parse_memory(text: &str) -> Result<Option<u64>, String> {
+pub(super) fn parse_memory(text: &str) -> Result<Option<u64>, String> {
     let text = text.trim();
     match text {
         "none" => return Ok(None),
@@ -173,6 +173,26 @@ fn check_inputs(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if args.html.is_some() && args.files.len() != 1 {
+        return usage_error("--html takes one history file".to_string());
+    }
+    if args.certificate.is_some() {
+        if args.files.len() != 1 {
+            return usage_error("--certificate takes one history file".to_string());
+        }
+        if args.clock_skew_ms.is_some() {
+            return usage_error(
+                "--certificate cannot be combined with --clock-skew-ms (the certificate is for the history as recorded)"
+                    .to_string(),
+            );
+        }
+        config.witness = true;
+    }
+    if args.shrink && !matches!(args.report, ReportFormat::Human | ReportFormat::Json) {
+        return usage_error(
+            "--shrink prints its counterexamples in the human and json reports only".to_string(),
+        );
+    }
     let explicit = !config.guarantees.is_empty();
     // A report written to a file (`-o`) is coloured only when asked.
     let color = if args.output.is_some() {
@@ -192,6 +212,16 @@ fn check_inputs(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         ReportFormat::Junit | ReportFormat::Sarif | ReportFormat::Human
     );
     let inputs = input::expand(&args.files, args.output.as_deref());
+    if inputs.len() != 1 {
+        for (flag, given) in [
+            ("--html", args.html.is_some()),
+            ("--certificate", args.certificate.is_some()),
+        ] {
+            if given {
+                return usage_error(format!("{flag} takes one history file"));
+            }
+        }
+    }
     let mut suspending;
     let out: &mut dyn Write =
         if progress::wanted() && !args.quiet && args.report != ReportFormat::Json {
@@ -362,6 +392,29 @@ fn check_file(
         }
         ReportFormat::Human => write_human(args, &loaded, &view, &results, first, color, out)?,
         ReportFormat::Junit | ReportFormat::Sarif => {}
+    }
+    // The files written beside the report: a failure to write one is an
+    // error of this input (exit 2).
+    let written = (|| -> Result<(), String> {
+        if let Some(html) = &args.html {
+            let page = concord::report::html::report_html(&loaded.history, &loaded.path, &results);
+            std::fs::write(html, page)
+                .map_err(|e| format!("cannot write {}: {e}", html.display()))?;
+        }
+        if let Some(cert) = &args.certificate {
+            super::verify::write_certificate(cert, &args.input, &loaded, &results, config)
+                .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
+        }
+        Ok(())
+    })();
+    if let Err(message) = written {
+        let e = InputError::plain(&loaded.path, message);
+        report_input_error(&e, args.report, color_err, out)?;
+        return Ok(FileOutcome::Error(error_view(&e)));
+    }
+    if args.shrink {
+        let json = args.report == ReportFormat::Json;
+        super::shrink::shrink_violations(&loaded, &results, config, json, out)?;
     }
     Ok(FileOutcome::Checked(view))
 }

@@ -56,6 +56,15 @@ Examples:
   concord matrix --seeds 3
   concord matrix --protocol quorum --report json -o matrix.jsonl";
 
+pub const SHRINK_EXAMPLES: &str = "\
+Examples:
+  concord shrink h.edn -c linearizable -o small.hist
+  concord check h.edn -c lin --shrink             every violation, shrunk";
+
+pub const VERIFY_EXAMPLES: &str = "\
+Examples:
+  concord check h.hist -c lin --certificate cert.json && concord verify cert.json h.hist";
+
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   concord completions bash > ~/.local/share/bash-completion/completions/concord

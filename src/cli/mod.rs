@@ -7,7 +7,9 @@ mod commands;
 mod conventions;
 mod input;
 mod progress;
+mod shrink;
 mod sim;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -56,6 +58,15 @@ enum Command {
     /// with every guarantee, and compare with the expected verdicts.
     #[command(after_help = conventions::MATRIX_EXAMPLES)]
     Matrix(MatrixArgs),
+    /// Reduce a violating history to a small one that still violates the
+    /// same guarantee (delta debugging over time, processes, keys and
+    /// operations), written as `.hist` text with the input lines it kept.
+    #[command(after_help = conventions::SHRINK_EXAMPLES)]
+    Shrink(shrink::ShrinkArgs),
+    /// Re-check a certificate written by `check --certificate` against its
+    /// history, with a small replay that shares no code with the checkers.
+    #[command(after_help = conventions::VERIFY_EXAMPLES)]
+    Verify(verify::VerifyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = conventions::COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -66,7 +77,7 @@ enum Command {
 
 /// How to read input files.
 #[derive(Args, Debug, Clone)]
-struct InputArgs {
+pub(super) struct InputArgs {
     /// Input format: auto, hist, hist-events, jsonl, jepsen-edn, jepsen-log, porcupine-kv.
     #[arg(
         long,
@@ -198,6 +209,23 @@ struct CheckArgs {
     /// (operations and labelled edges of the counterexample).
     #[arg(long, value_name = "DIR")]
     dot: Option<PathBuf>,
+    /// Shrink the history for every violated guarantee and show each
+    /// distinct small counterexample once, with the guarantees it breaks
+    /// (as `concord shrink` does; each shrink has its own --timeout).
+    #[arg(long)]
+    shrink: bool,
+    /// Write a certificate for the guarantees that hold to FILE (JSON,
+    /// `docs/certificate.md`): the linearization and sequential order, and
+    /// the guarantees they imply. `concord verify FILE HISTORY` re-checks
+    /// it. One history file only.
+    #[arg(long, value_name = "FILE")]
+    certificate: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE: a zoomable timeline of
+    /// the history (one lane per process) with each violation's operations
+    /// highlighted and its edges drawn, and the verdicts. One history file
+    /// only.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -387,6 +415,8 @@ pub fn run() -> i32 {
         }
         Command::Completions(args) => conventions::completions::<Cli>(args.shell, &mut out),
         Command::Man(args) => conventions::man::<Cli>(args.dir.as_deref(), &mut out),
+        Command::Shrink(args) => shrink::run(&args, &mut out),
+        Command::Verify(args) => verify::run(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

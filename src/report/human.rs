@@ -159,11 +159,37 @@ pub fn results(
             );
         }
         for v in &r.violations {
-            violation(&mut out, history, v, style);
+            let same = |w: &Violation| same_evidence(v, w);
+            let breaks: Vec<&str> = results
+                .iter()
+                .filter(|o| o.violations.iter().any(same))
+                .map(|o| o.guarantee.name())
+                .collect();
+            // Shown in full under the first guarantee it breaks, by
+            // reference under the others.
+            match breaks.first() {
+                Some(&first) if first != r.guarantee.name() => {
+                    let _ = writeln!(
+                        out,
+                        "    {} (lines {}): the same violation as under {first}",
+                        style.paint("1", v.pattern.name()),
+                        lines_of_sorted(history, &v.ops)
+                    );
+                }
+                _ => {
+                    violation(&mut out, history, v, style);
+                    if breaks.len() > 1 {
+                        let _ = writeln!(out, "      breaks: {}", breaks.join(", "));
+                    }
+                }
+            }
         }
         if let Some(w) = &r.witness {
-            let ids: Vec<String> = w.iter().map(|id| format!("#{}", id.0)).collect();
-            let _ = writeln!(out, "      witness order: {}", ids.join(" "));
+            let _ = writeln!(
+                out,
+                "      witness order (input lines): {}",
+                lines_of(history, w)
+            );
         }
     }
     let best = strongest(results);
@@ -179,6 +205,30 @@ pub fn results(
         );
     }
     out
+}
+
+/// Whether two violations carry the same evidence (pattern, key,
+/// operations and edges), whichever guarantee found them.
+fn same_evidence(a: &Violation, b: &Violation) -> bool {
+    a.pattern == b.pattern && a.key == b.key && a.ops == b.ops && a.edges == b.edges
+}
+
+/// The input lines of `ids`, in the given order: `12 15 18`.
+fn lines_of(history: &History, ids: &[crate::history::OpId]) -> String {
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|&id| history.op(id).source.line.to_string())
+        .collect();
+    lines.join(" ")
+}
+
+/// The input lines of `ids`, sorted: `12, 15, 18`.
+fn lines_of_sorted(history: &History, ids: &[crate::history::OpId]) -> String {
+    let mut lines: Vec<u32> = ids.iter().map(|&id| history.op(id).source.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+    lines.join(", ")
 }
 
 /// The block of a history with no operations: nothing was checked.
@@ -218,10 +268,12 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
         };
         let _ = writeln!(
             out,
-            "      edge #{} -{}-> #{}{rule}",
+            "      edge #{} (line {}) -{}-> #{} (line {}){rule}",
             e.from.0,
+            history.op(e.from).source.line,
             e.label.short(),
-            e.to.0
+            e.to.0,
+            history.op(e.to).source.line
         );
     }
     if !v.partial_order.is_empty() {
@@ -229,16 +281,12 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
         // the one that could not be placed are the ones that matter.
         const SHOWN: usize = 20;
         let skip = v.partial_order.len().saturating_sub(SHOWN);
-        let ids: Vec<String> = v.partial_order[skip..]
-            .iter()
-            .map(|id| format!("#{}", id.0))
-            .collect();
         let _ = writeln!(
             out,
-            "      longest partial linearization ({} ops): {}{}",
+            "      longest partial linearization ({} ops, input lines): {}{}",
             v.partial_order.len(),
             if skip > 0 { "... " } else { "" },
-            ids.join(" ")
+            lines_of(history, &v.partial_order[skip..])
         );
     }
 }

@@ -46,6 +46,9 @@
 //!   null), `elapsed_ms`.
 //! * `error`: an input that could not be read: `line`, `column` (1-based;
 //!   0 when not tied to a position), `message`, `notes`.
+//! * `shrunk` (with `check --shrink`, written by the binary): a shrunk
+//!   counterexample, `file`, `guarantees` it violates, `operations` of
+//!   `of`, the input `lines` kept, `complete`, and the history as `hist`.
 //! * `summary` ([`view::Summary`]): `files` (inputs, directories expanded),
 //!   `errors` (inputs not read), `file_verdicts` and `verdicts` (files by
 //!   outcome and guarantee results by verdict: `{holds, violated, unknown,
@@ -57,6 +60,7 @@
 //! the order 2, 1, 3, 0.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod junit;
 pub mod sarif;

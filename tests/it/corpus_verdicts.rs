@@ -27,7 +27,7 @@ pub(crate) fn corpus_dir() -> PathBuf {
 
 /// The model and initial value of a `model` column such as
 /// `cas-register(init nil)` or `kv(get/put/append, init "")`.
-fn model_and_initial(column: &str) -> (Model, String) {
+pub(crate) fn model_and_initial(column: &str) -> (Model, String) {
     let (name, rest) = column.split_once('(').expect("model(...) column");
     let model = Model::from_name(name).unwrap_or_else(|| panic!("unknown model {name}"));
     let init = rest

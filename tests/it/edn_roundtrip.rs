@@ -3,7 +3,7 @@
 //! several keys, annotations) are written as EDN with `concord generate`,
 //! `concord sim` and `concord convert`, read back with the flags the
 //! output's comment names, and must give the same operations (`convert
-//! --to hist`) and the same verdicts (`check --output json`).
+//! --to hist`) and the same verdicts (`check --report json`).
 
 use crate::cli::{json_lines, run};
 

@@ -1,5 +1,6 @@
 //! The one integration-test binary: each module is one former test file.
 
+mod certificates;
 mod ci_docs;
 mod cli;
 mod corpus_parse;
@@ -7,9 +8,11 @@ mod corpus_verdicts;
 mod custom_model;
 mod deep_cycle;
 mod edn_roundtrip;
+mod explanations;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
+mod html;
 mod input_rules;
 mod lattice;
 mod lattice_all;
@@ -22,6 +25,7 @@ mod porcupine_roundtrip;
 mod reference;
 mod reference_agreement;
 mod report_formats;
+mod shrink;
 mod sim_basic;
 mod sim_knobs;
 mod sim_matrix;

@@ -568,7 +568,9 @@ fn completions_man_page_and_version() {
         version.starts_with(&format!("concord {}", env!("CARGO_PKG_VERSION"))),
         "{version}"
     );
-    for sub in ["check", "convert", "stats", "generate", "sim", "matrix"] {
+    for sub in [
+        "check", "convert", "stats", "generate", "sim", "matrix", "shrink", "verify",
+    ] {
         let (code, help, _) = run(&[sub, "--help"], "");
         assert_eq!(code, 0);
         assert!(help.contains("Examples:\n  concord "), "{sub}: {help}");
