@@ -14,6 +14,7 @@
 //!   strongest guarantees kept: sequential
 //! ```
 
+use super::view::{FileOutcome, Summary};
 use super::{Stats, lattice_contradictions, strongest};
 use crate::check::{Guarantee, GuaranteeResult, Verdict, Violation};
 use crate::history::History;
@@ -288,4 +289,104 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
             lines_of(history, &v.partial_order[skip..])
         );
     }
+}
+
+/// `412 ms`, `12.3 s`, `3 min 05 s`.
+pub fn duration(ms: u128) -> String {
+    match ms {
+        0..1000 => format!("{ms} ms"),
+        1000..60_000 => format!("{}.{} s", ms / 1000, ms % 1000 / 100),
+        _ => format!("{} min {:02} s", ms / 60_000, ms % 60_000 / 1000),
+    }
+}
+
+/// The last line of a run: files by outcome, guarantee results by
+/// verdict (counts of zero left out), operations and elapsed time.
+///
+/// ```text
+/// summary: 3 files: 1 holds, 1 violated, 1 unreadable; 22 results: 14 holds, 2 violated, 6 not-checked; 1234 operations; 412 ms
+/// ```
+pub fn summary(s: &Summary, style: Style) -> String {
+    fn counts(total: usize, noun: &str, parts: &[(usize, &str)]) -> String {
+        let mut text = format!("{total} {noun}{}", plural(total));
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, word)| format!("{n} {word}"))
+            .collect();
+        if !shown.is_empty() {
+            let _ = write!(text, ": {}", shown.join(", "));
+        }
+        text
+    }
+    let f = &s.file_verdicts;
+    let files = counts(
+        s.files,
+        "file",
+        &[
+            (f.holds, "holds"),
+            (f.violated, "violated"),
+            (f.unknown, "unknown"),
+            (f.not_checked, "empty"),
+            (s.errors, "unreadable"),
+        ],
+    );
+    let v = &s.verdicts;
+    let results = counts(
+        v.holds + v.violated + v.unknown + v.not_checked,
+        "result",
+        &[
+            (v.holds, "holds"),
+            (v.violated, "violated"),
+            (v.unknown, "unknown"),
+            (v.not_checked, "not-checked"),
+        ],
+    );
+    format!(
+        "{} {files}; {results}; {} operation{}; {}",
+        style.paint("1", "summary:"),
+        s.operations,
+        plural(s.operations),
+        duration(s.elapsed_ms)
+    )
+}
+
+/// One line per input for the table that closes a run over several
+/// files: the file's outcome, its path, and the guarantees that decided it
+/// (violated or unknown ones), the reason, or the error.
+pub fn file_line(outcome: &FileOutcome, width: usize, style: Style) -> String {
+    let (word, code, detail) = match outcome {
+        FileOutcome::Error(e) => ("error", "1;31", e.located_message()),
+        FileOutcome::Checked(f) => {
+            let names = |v: Verdict| {
+                f.results
+                    .iter()
+                    .filter(|r| r.verdict == v)
+                    .map(|r| r.guarantee.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            match (f.exit_code, &f.reason) {
+                (_, Some(reason)) => ("not-checked", "2", reason.clone()),
+                (0, None) => {
+                    let best: Vec<&str> = f.strongest.iter().map(|g| g.name()).collect();
+                    ("holds", "32", best.join(", "))
+                }
+                (1, None) => ("violated", "1;31", names(Verdict::Violated)),
+                _ => {
+                    let mut d = names(Verdict::Unknown);
+                    if d.is_empty() {
+                        d = names(Verdict::NotChecked);
+                    }
+                    ("unknown", "33", d)
+                }
+            }
+        }
+    };
+    let line = format!(
+        "  {} {:<width$}  {detail}",
+        style.paint(code, &format!("{word:<12}")),
+        outcome.path()
+    );
+    line.trim_end().to_string()
 }

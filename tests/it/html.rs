@@ -158,7 +158,7 @@ fn the_html_report_highlights_the_violation_in_a_real_browser() {
     let etcd = corpus_dir().join("porcupine-etcd/etcd_000.log");
     let flags = ["-c", "lin", "--model", "cas-register", "--initial", "nil"];
     let highlighted = exercise(browser, "etcd", &etcd, &flags);
-    let mut args = vec!["check", etcd.to_str().unwrap(), "--output", "json"];
+    let mut args = vec!["check", etcd.to_str().unwrap(), "--report", "json"];
     args.extend_from_slice(&flags);
     let (_, out, _) = run(&args, "");
     let result = json_lines(&out)

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is one former test file.
 
 mod certificates;
+mod ci_docs;
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
@@ -20,8 +21,10 @@ mod lin_oracle;
 mod linearizability;
 mod metamorphic;
 mod parse_errors;
+mod porcupine_roundtrip;
 mod reference;
 mod reference_agreement;
+mod report_formats;
 mod shrink;
 mod sim_basic;
 mod sim_knobs;

@@ -198,7 +198,7 @@ fn check_shrink_shows_each_distinct_counterexample_once() {
             "-c",
             "lin",
             "--shrink",
-            "--output",
+            "--report",
             "json",
         ],
         "",
