@@ -52,6 +52,6 @@ fn main() {
             }
         }
     }
-    // The canonical text of the history, as `concord fmt` would print it.
+    // The canonical text of the history, as `concord convert --to hist` prints it.
     print!("{}", concord::render::hist::to_hist(&history));
 }

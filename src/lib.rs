@@ -56,5 +56,6 @@ pub mod verify;
 
 pub use check::{CheckConfig, GuaranteeResult, check};
 pub use guarantee::{Guarantee, Verdict};
+pub use history::builder::{BuildError, HistoryBuilder, OpSpec};
 pub use history::{History, Model};
 pub use parse::{Format, ParseError, ParseOptions, parse};
