@@ -5,6 +5,7 @@
 
 mod commands;
 mod input;
+mod record;
 mod sim;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -47,6 +48,9 @@ enum Command {
     /// Run every protocol and knob over several seeds, check every history
     /// with every guarantee, and compare with the expected verdicts.
     Matrix(MatrixArgs),
+    /// Start a real etcd cluster or Redis primary/replicas, record a
+    /// workload with faults, write the history and check it.
+    Record(record::RecordArgs),
 }
 
 /// How to read input files.
@@ -309,6 +313,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => commands::generate(&args, &mut out),
         Command::Sim(args) => sim::sim(&args, &mut out),
         Command::Matrix(args) => sim::matrix(&args, &mut out),
+        Command::Record(args) => record::record(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("report", 3),
     ("generate", 4),
     ("sim", 4),
+    ("record", 4),
 ];
 
 /// One source file: its module path and its text without comments.
