@@ -18,8 +18,10 @@
 //! persistence, and a primary killed and restarted empty would wipe its
 //! replicas (data loss, a fault of the deployment rather than the
 //! replication). A killed replica restarts empty and resynchronises from
-//! the primary, serving what it has meanwhile (`replica-serve-stale-data`,
-//! Redis's default).
+//! the primary after the primary's `repl-diskless-sync-delay` (set to 2 s
+//! once the replicas are up; 0 before, so that the first sync is quick),
+//! serving its empty data set meanwhile (`replica-serve-stale-data`,
+//! Redis's default): its clients read nothing where they wrote.
 
 use super::cluster::{self, Server};
 use super::nemesis::{self, NemesisConfig};
@@ -128,6 +130,10 @@ pub fn record(
                 "no".to_string(),
                 "--protected-mode".to_string(),
                 "no".to_string(),
+                // The replicas' first sync starts at once (Redis 7 waits 5 s
+                // by default for more replicas to join a diskless sync).
+                "--repl-diskless-sync-delay".to_string(),
+                "0".to_string(),
             ];
             if i > 0 {
                 args.extend([
@@ -172,6 +178,11 @@ pub fn record(
         })?;
     }
 
+    // From now on a replica that restarts (the kill nemesis) waits 2 s for
+    // its full resync, as a production primary batching diskless syncs
+    // does, serving its empty data set meanwhile
+    // (`replica-serve-stale-data yes`, the default).
+    set_sync_delay(&urls[0], 2)?;
     let mut summary = RecordSummary {
         servers: servers
             .iter()
@@ -261,6 +272,25 @@ pub fn record(
     drop(servers);
     drop(dir);
     Ok((summary, stats))
+}
+
+fn set_sync_delay(primary: &str, seconds: u32) -> Result<(), RecordingError> {
+    let fail = |e: redis::RedisError| {
+        RecordingError::Cluster(cluster::ClusterError::Io(std::io::Error::other(format!(
+            "CONFIG SET repl-diskless-sync-delay on the primary: {e}"
+        ))))
+    };
+    let client = redis::Client::open(primary).map_err(fail)?;
+    let mut con = client
+        .get_connection_with_timeout(Duration::from_secs(2))
+        .map_err(fail)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-diskless-sync-delay")
+        .arg(seconds)
+        .query::<String>(&mut con)
+        .map_err(fail)?;
+    Ok(())
 }
 
 /// One client thread's connections: the primary and the servers it reads
