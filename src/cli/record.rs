@@ -198,7 +198,11 @@ pub fn record(args: &RecordArgs, out: &mut dyn Write) -> io::Result<i32> {
                 &mut info,
                 &format!(
                     "recording etcd: 3 members, {} reads, nemesis {}, {} clients, {} keys, {:?} ...",
-                    if a.serializable_reads { "serializable" } else { "linearizable" },
+                    if a.serializable_reads {
+                        "serializable"
+                    } else {
+                        "linearizable"
+                    },
                     config.nemesis.kind.name(),
                     config.workload.clients,
                     config.workload.keys,
@@ -294,7 +298,10 @@ fn configs(
 ) -> Result<(WorkloadConfig, NemesisConfig), String> {
     let rate = common.rate.unwrap_or(rate_default);
     let cas_fraction = common.cas_fraction.unwrap_or(cas_default);
-    for (name, f) in [("--read-fraction", common.read_fraction), ("--cas-fraction", cas_fraction)] {
+    for (name, f) in [
+        ("--read-fraction", common.read_fraction),
+        ("--cas-fraction", cas_fraction),
+    ] {
         if !(0.0..=1.0).contains(&f) {
             return Err(format!("{name} must be between 0 and 1, got {f}"));
         }
@@ -352,7 +359,10 @@ fn default_path() -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    std::env::temp_dir().join(format!("concord-record-{secs}-{}.jsonl", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "concord-record-{secs}-{}.jsonl",
+        std::process::id()
+    ))
 }
 
 fn convert(from: &Path, to: &Path, format: RecordFormat, out: &mut dyn Write) -> io::Result<i32> {
@@ -399,7 +409,9 @@ fn write_summary(out: &mut dyn Write, s: &RecordSummary, common: &CommonArgs) ->
                 f.target,
                 f.start_ns as f64 / 1e9,
                 (f.end_ns - f.start_ns) as f64 / 1e9,
-                f.error.as_ref().map_or(String::new(), |e| format!(" (error: {e})"))
+                f.error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!(" (error: {e})"))
             ),
         )?;
     }

@@ -302,9 +302,12 @@ mod tests {
         let pid = s.pid().unwrap();
         drop(s);
         // Reaped: the pid no longer names a process of ours.
-        assert!(!Path::new(&format!("/proc/{pid}/status")).exists() || {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            !status.contains("sleep")
-        });
+        assert!(
+            !Path::new(&format!("/proc/{pid}/status")).exists() || {
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                !status.contains("sleep")
+            }
+        );
     }
 }

@@ -64,7 +64,9 @@ pub fn record(
     stop: &AtomicBool,
 ) -> Result<(RecordSummary, RecordStats), RecordingError> {
     if config.members == 0 {
-        return Err(RecordingError::Config("etcd needs at least one member".into()));
+        return Err(RecordingError::Config(
+            "etcd needs at least one member".into(),
+        ));
     }
     let binary = cluster::find_binary(&config.binary, "etcd-server", "--etcd-bin")?;
     let dir = super::temp_dir("concord-etcd-")?;
@@ -118,7 +120,9 @@ pub fn record(
                     .await
                     .map_err(|e| e.to_string())?;
                 // A linearizable read needs a leader and a quorum.
-                c.get("concord-ready", None).await.map_err(|e| e.to_string())?;
+                c.get("concord-ready", None)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(())
             })
         })?;
@@ -172,7 +176,17 @@ pub fn record(
         &rec,
         stop,
         |i| EtcdClient::new(&urls[i % urls.len()], config),
-        |deadline| nemesis::run(&config.nemesis, &mut servers, &targets, &rec, &mut rng, deadline, stop),
+        |deadline| {
+            nemesis::run(
+                &config.nemesis,
+                &mut servers,
+                &targets,
+                &rec,
+                &mut rng,
+                deadline,
+                stop,
+            )
+        },
         &mut summary,
     );
     summary.faults = faults;
@@ -188,10 +202,18 @@ fn meta(config: &EtcdConfig, binary: &Path) -> Vec<(String, String)> {
     let w = &config.workload;
     vec![
         ("recorded-by".into(), "concord record etcd".into()),
-        ("system".into(), format!("etcd ({}), {} members", binary.display(), config.members)),
+        (
+            "system".into(),
+            format!("etcd ({}), {} members", binary.display(), config.members),
+        ),
         (
             "reads".into(),
-            if config.serializable_reads { "serializable" } else { "linearizable" }.into(),
+            if config.serializable_reads {
+                "serializable"
+            } else {
+                "linearizable"
+            }
+            .into(),
         ),
         ("nemesis".into(), config.nemesis.kind.name().into()),
         (
@@ -200,7 +222,8 @@ fn meta(config: &EtcdConfig, binary: &Path) -> Vec<(String, String)> {
                 "{} clients, {} keys, rate {}, duration {:?}, seed {}",
                 w.clients,
                 w.keys,
-                w.rate_per_s.map_or("unlimited".to_string(), |r| format!("{r}/s")),
+                w.rate_per_s
+                    .map_or("unlimited".to_string(), |r| format!("{r}/s")),
                 w.duration,
                 w.seed
             ),
@@ -235,10 +258,7 @@ impl EtcdClient {
     /// Runs one request with the client's deadline, connecting first when
     /// needed (a failed connection is a definite failure: nothing was
     /// sent).
-    fn call<T, Fut>(
-        &mut self,
-        request: impl FnOnce(Client) -> Fut,
-    ) -> Result<T, ClientError>
+    fn call<T, Fut>(&mut self, request: impl FnOnce(Client) -> Fut) -> Result<T, ClientError>
     where
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
@@ -251,7 +271,8 @@ impl EtcdClient {
                 .with_connect_timeout(timeout)
                 .with_timeout(timeout);
             let connected = runtime.block_on(async {
-                tokio::time::timeout(timeout, Client::connect([self.url.as_str()], Some(options))).await
+                tokio::time::timeout(timeout, Client::connect([self.url.as_str()], Some(options)))
+                    .await
             });
             match connected {
                 Ok(Ok(c)) => self.client = Some(c),
@@ -263,7 +284,9 @@ impl EtcdClient {
         match runtime.block_on(async { tokio::time::timeout(timeout, request(client)).await }) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(classify(e)),
-            Err(_) => Err(ClientError::Indefinite(format!("timed out after {timeout:?}"))),
+            Err(_) => Err(ClientError::Indefinite(format!(
+                "timed out after {timeout:?}"
+            ))),
         }
     }
 }
@@ -313,7 +336,9 @@ fn bytes_of(v: &Value) -> Vec<u8> {
 
 impl RegisterClient for EtcdClient {
     fn read(&mut self, key: &str) -> Result<Option<Value>, ClientError> {
-        let options = self.serializable.then(|| GetOptions::new().with_serializable());
+        let options = self
+            .serializable
+            .then(|| GetOptions::new().with_serializable());
         let key = key.to_string();
         self.call(|mut c| async move {
             let r = c.get(key, options).await?;

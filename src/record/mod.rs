@@ -230,7 +230,10 @@ where
             })
             .collect();
         let faults = nemesis(deadline);
-        while Instant::now() < deadline && !shared.stopping() && !handles.iter().all(|h| h.is_finished()) {
+        while Instant::now() < deadline
+            && !shared.stopping()
+            && !handles.iter().all(|h| h.is_finished())
+        {
             std::thread::sleep(Duration::from_millis(10));
         }
         shared.done.store(true, Ordering::Relaxed);
@@ -265,7 +268,8 @@ fn client_loop<C: RegisterClient>(
 ) {
     let config = shared.config;
     let clients = config.clients as u64;
-    let mut rng = SplitMix::new(config.seed ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+    let mut rng =
+        SplitMix::new(config.seed ^ (index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
     let mut process = index as u64;
     let mut client = connect(index);
     let mut seen: HashMap<String, Value> = HashMap::new();
@@ -312,7 +316,11 @@ fn client_loop<C: RegisterClient>(
             let cas = roll < config.read_fraction + config.cas_fraction;
             match seen.get(&key).cloned() {
                 Some(expected) if cas => {
-                    let call = Call::Cas { key: key.clone(), expected: expected.clone(), new: Value::Int(new) };
+                    let call = Call::Cas {
+                        key: key.clone(),
+                        expected: expected.clone(),
+                        new: Value::Int(new),
+                    };
                     let op = shared.rec.invoke(process, call);
                     match client.cas(&key, &expected, new) {
                         Ok(set) => {
@@ -328,7 +336,10 @@ fn client_loop<C: RegisterClient>(
                     }
                 }
                 _ => {
-                    let call = Call::Write { key: key.clone(), value: Value::Int(new) };
+                    let call = Call::Write {
+                        key: key.clone(),
+                        value: Value::Int(new),
+                    };
                     let op = shared.rec.invoke(process, call);
                     match client.write(&key, new) {
                         Ok(()) => {
@@ -411,7 +422,14 @@ mod tests {
     fn the_workload_records_a_linearizable_history_of_a_linearizable_store() {
         let store = Mutex::new(HashMap::new());
         let file = tempfile::NamedTempFile::new().unwrap();
-        let rec = Recorder::create(file.path(), RecorderConfig { model: Some("cas-register".into()), meta: vec![] }).unwrap();
+        let rec = Recorder::create(
+            file.path(),
+            RecorderConfig {
+                model: Some("cas-register".into()),
+                meta: vec![],
+            },
+        )
+        .unwrap();
         let config = WorkloadConfig {
             clients: 3,
             keys: 2,
@@ -422,13 +440,21 @@ mod tests {
         };
         let mut summary = RecordSummary::default();
         let stop = AtomicBool::new(false);
-        run_workload(&config, &rec, &stop, |_| Memory(&store), |_| Vec::new(), &mut summary);
+        run_workload(
+            &config,
+            &rec,
+            &stop,
+            |_| Memory(&store),
+            |_| Vec::new(),
+            &mut summary,
+        );
         let stats = rec.finish().unwrap();
         assert_eq!(stats.invokes, 300);
         assert!(stats.info > 0, "{stats:?}");
         assert_eq!(summary.processes, 3 + stats.info);
         let text = std::fs::read_to_string(file.path()).unwrap();
-        let history = crate::parse::parse(&text, crate::parse::Format::Jsonl, &Default::default()).unwrap();
+        let history =
+            crate::parse::parse(&text, crate::parse::Format::Jsonl, &Default::default()).unwrap();
         let config = crate::check::CheckConfig {
             guarantees: vec![crate::guarantee::Guarantee::Linearizable],
             ..Default::default()
@@ -439,8 +465,18 @@ mod tests {
 
     #[test]
     fn splitmix_is_seeded() {
-        let a: Vec<u64> = (0..4).map({ let mut r = SplitMix::new(7); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = SplitMix::new(7); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SplitMix::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = SplitMix::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         let mut r = SplitMix::new(1);
         assert!((0..1000).all(|_| r.below(3) < 3 && (0.0..1.0).contains(&r.unit())));

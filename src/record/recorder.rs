@@ -77,12 +77,24 @@ impl From<String> for Process {
 /// A client call on a register-like key: what an invoke carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Call {
-    Read { key: String },
-    Write { key: String, value: Value },
+    Read {
+        key: String,
+    },
+    Write {
+        key: String,
+        value: Value,
+    },
     /// Compare-and-set: set `new` if the key holds `expected`.
-    Cas { key: String, expected: Value, new: Value },
+    Cas {
+        key: String,
+        expected: Value,
+        new: Value,
+    },
     /// Append `value` to the key's list.
-    Append { key: String, value: Value },
+    Append {
+        key: String,
+        value: Value,
+    },
 }
 
 impl Call {
@@ -300,7 +312,12 @@ impl Recorder {
     /// it are dropped. Dropping the recorder finishes it too, ignoring
     /// errors.
     pub fn finish(&self) -> Result<RecordStats, RecordError> {
-        drop(self.tx.lock().unwrap_or_else(PoisonError::into_inner).take());
+        drop(
+            self.tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
         let handle = self
             .writer
             .lock()
@@ -389,13 +406,11 @@ fn write_all<W: Write>(
                 match outcome {
                     Outcome::Ok(Ret::Read(Some(v))) => field(&mut line, "value", &v),
                     Outcome::Ok(Ret::Read(None)) => line.push_str(",\"value\":null"),
-                    Outcome::Ok(Ret::Cas(b)) => {
-                        line.push_str(if b {
-                            ",\"result\":true"
-                        } else {
-                            ",\"result\":false"
-                        })
-                    }
+                    Outcome::Ok(Ret::Cas(b)) => line.push_str(if b {
+                        ",\"result\":true"
+                    } else {
+                        ",\"result\":false"
+                    }),
                     Outcome::Ok(Ret::Done) | Outcome::Fail | Outcome::Info => {}
                 }
                 close_line(&mut line, time_ns);
@@ -427,26 +442,32 @@ fn into_key(call: Call) -> String {
     }
 }
 
+/// The header line, fields in a fixed order (`concord`, `form`, `model`,
+/// `unit`, `meta`).
 fn header(config: &RecorderConfig) -> String {
-    let mut m = serde_json::Map::new();
-    m.insert(
-        "concord".into(),
-        crate::parse::jsonl::SCHEMA_VERSION.into(),
+    let mut line = format!(
+        "{{\"concord\":{},\"form\":\"events\"",
+        crate::parse::jsonl::SCHEMA_VERSION
     );
-    m.insert("form".into(), "events".into());
     if let Some(model) = &config.model {
-        m.insert("model".into(), model.as_str().into());
+        line.push_str(",\"model\":");
+        push_str_json(&mut line, model);
     }
-    m.insert("unit".into(), "ns".into());
+    line.push_str(",\"unit\":\"ns\"");
     if !config.meta.is_empty() {
-        let meta = config
-            .meta
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-            .collect();
-        m.insert("meta".into(), serde_json::Value::Object(meta));
+        line.push_str(",\"meta\":{");
+        for (i, (k, v)) in config.meta.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            push_str_json(&mut line, k);
+            line.push(':');
+            push_str_json(&mut line, v);
+        }
+        line.push('}');
     }
-    serde_json::Value::Object(m).to_string()
+    line.push('}');
+    line
 }
 
 fn push_str_json(line: &mut String, s: &str) {
@@ -533,17 +554,33 @@ mod tests {
     #[test]
     fn writes_the_event_form_that_the_reader_reads() {
         let (text, stats) = recorded(|rec| {
-            let w = rec.invoke(1, Call::Write { key: "x".into(), value: Value::Int(1) });
+            let w = rec.invoke(
+                1,
+                Call::Write {
+                    key: "x".into(),
+                    value: Value::Int(1),
+                },
+            );
             rec.ok(w, Ret::Done);
             let r = rec.invoke("reader", Call::Read { key: "x".into() });
             rec.annotate("nemesis pause n1 start");
             rec.ok(r, Ret::Read(Some(Value::Int(1))));
             let c = rec.invoke(
                 1,
-                Call::Cas { key: "x".into(), expected: Value::Int(1), new: Value::Str("two\"".into()) },
+                Call::Cas {
+                    key: "x".into(),
+                    expected: Value::Int(1),
+                    new: Value::Str("two\"".into()),
+                },
             );
             rec.ok(c, Ret::Cas(false));
-            let t = rec.invoke(2, Call::Write { key: "y".into(), value: Value::Int(3) });
+            let t = rec.invoke(
+                2,
+                Call::Write {
+                    key: "y".into(),
+                    value: Value::Int(3),
+                },
+            );
             rec.info(t);
             let f = rec.invoke(3, Call::Read { key: "y".into() });
             rec.fail(f);
@@ -553,16 +590,33 @@ mod tests {
         });
         assert_eq!(
             stats,
-            RecordStats { invokes: 7, ok: 4, fail: 1, info: 1, pending: 1, annotations: 1, lines: 15 }
+            RecordStats {
+                invokes: 7,
+                ok: 4,
+                fail: 1,
+                info: 1,
+                pending: 1,
+                annotations: 1,
+                lines: 15
+            }
         );
         let history = parse(&text, Format::Jsonl, &ParseOptions::default()).unwrap();
         assert_eq!(history.len(), 7);
         assert!(history.has_timestamps());
         assert_eq!(history.annotations.len(), 1);
         let first = text.lines().next().unwrap();
-        assert!(first.starts_with(r#"{"concord":1,"form":"events","model":"cas-register","unit":"ns""#), "{first}");
-        assert!(text.contains(r#""type":"ok","f":"cas","key":"x","result":false,"time":"#), "{text}");
-        assert!(text.contains(r#""type":"ok","f":"read","key":"z","value":null,"time":"#), "{text}");
+        assert!(
+            first.starts_with(r#"{"concord":1,"form":"events","model":"cas-register","unit":"ns""#),
+            "{first}"
+        );
+        assert!(
+            text.contains(r#""type":"ok","f":"cas","key":"x","result":false,"time":"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""type":"ok","f":"read","key":"z","value":null,"time":"#),
+            "{text}"
+        );
     }
 
     #[test]
@@ -573,7 +627,13 @@ mod tests {
                     s.spawn(move || {
                         for i in 0..500i64 {
                             let key = format!("k{}", i % 3);
-                            let op = rec.invoke(p, Call::Write { key, value: Value::Int(p as i64 * 1000 + i) });
+                            let op = rec.invoke(
+                                p,
+                                Call::Write {
+                                    key,
+                                    value: Value::Int(p as i64 * 1000 + i),
+                                },
+                            );
                             rec.ok(op, Ret::Done);
                         }
                     });
@@ -597,6 +657,12 @@ mod tests {
         let late = rec.invoke(0, Call::Read { key: "x".into() });
         rec.ok(late, Ret::Read(None));
         assert_eq!(rec.finish().unwrap(), RecordStats::default());
-        assert_eq!(String::from_utf8(buf.0.lock().unwrap().clone()).unwrap().lines().count(), 3);
+        assert_eq!(
+            String::from_utf8(buf.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .count(),
+            3
+        );
     }
 }

@@ -140,6 +140,13 @@ pub fn record(
                     "--replicaof".to_string(),
                     "127.0.0.1".to_string(),
                     ports[0].to_string(),
+                    // The replica loads its syncs straight from the socket
+                    // and keeps no RDB file: restarted, it is empty and
+                    // needs a full resync (with an RDB holding the
+                    // replication id it could resume at once, or not,
+                    // depending on timing).
+                    "--repl-diskless-load".to_string(),
+                    "on-empty-db".to_string(),
                 ]);
             }
             Server::new(&name, &binary, args, dir.path().join(format!("{name}.log")))
@@ -212,13 +219,23 @@ pub fn record(
         ..RecordSummary::default()
     };
     let meta = vec![
-        ("recorded-by".to_string(), "concord record redis".to_string()),
+        (
+            "recorded-by".to_string(),
+            "concord record redis".to_string(),
+        ),
         (
             "system".to_string(),
-            format!("redis ({}), primary and {} replicas", binary.display(), config.replicas),
+            format!(
+                "redis ({}), primary and {} replicas",
+                binary.display(),
+                config.replicas
+            ),
         ),
         ("read-from".to_string(), config.read_from.name().to_string()),
-        ("nemesis".to_string(), config.nemesis.kind.name().to_string()),
+        (
+            "nemesis".to_string(),
+            config.nemesis.kind.name().to_string(),
+        ),
         (
             "workload".to_string(),
             format!(

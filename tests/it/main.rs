@@ -17,6 +17,7 @@ mod lin_oracle;
 mod linearizability;
 mod metamorphic;
 mod parse_errors;
+mod record;
 mod reference;
 mod reference_agreement;
 mod sim_basic;
