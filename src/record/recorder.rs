@@ -11,13 +11,16 @@
 //! ```
 //!
 //! Each event is stamped with a monotonic clock (`Instant`, nanoseconds
-//! since the recorder was made) and sent over a channel to one writer
-//! thread, which turns it into a line and writes it through a buffer. The
-//! stamp and the send happen under one short lock, so the channel holds the
-//! events in time order and the file's line order is real-time order, as
-//! the event form requires (its `time` never decreases). The lock is held
-//! for the stamp and the send only, never during the client's call; the
-//! formatting and the I/O happen on the writer thread. `benches/record.rs`
+//! since the recorder was made) and appended to a buffer that one writer
+//! thread takes a batch at a time (every millisecond when idle), turning
+//! the events into lines written through a `BufWriter`. The stamp and the
+//! append happen under one short lock, so the buffer holds the events in
+//! time order and the file's line order is real-time order, as the event
+//! form requires (its `time` never decreases). The lock is held for the
+//! stamp and the append only, never during the client's call; the
+//! formatting and the I/O happen on the writer thread. A channel (`mpsc`)
+//! would wake the writer with a system call for each event sent to a
+//! waiting receiver; the swapped buffer costs the caller none. `benches/record.rs`
 //! measures the cost per event (BENCHMARKS.md).
 //!
 //! The output starts with a header
@@ -43,10 +46,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A process (a client session) as the history names it: a number (written
 /// as a JSON integer) or a name.
@@ -208,9 +210,10 @@ enum Outcome {
 pub struct Recorder {
     start: Instant,
     next_op: AtomicU64,
-    /// The stamp and the send happen under this lock (the channel then
-    /// holds events in time order); `None` once finished.
-    tx: Mutex<Option<Sender<Event>>>,
+    /// The buffer between the callers and the writer thread: the stamp
+    /// and the append happen under its lock, so it holds events in time
+    /// order.
+    buffer: Arc<Mutex<Buffer>>,
     writer: Mutex<Option<JoinHandle<Result<RecordStats, io::Error>>>>,
 }
 
@@ -226,14 +229,18 @@ impl Recorder {
     /// A recorder writing to `out` (a file, a `Vec<u8>`, ...) through a
     /// buffered writer thread. The header is written first.
     pub fn new<W: Write + Send + 'static>(out: W, config: RecorderConfig) -> io::Result<Recorder> {
-        let (tx, rx) = mpsc::channel();
+        let buffer = Arc::new(Mutex::new(Buffer {
+            events: Vec::with_capacity(4096),
+            closed: false,
+        }));
+        let shared = Arc::clone(&buffer);
         let writer = std::thread::Builder::new()
             .name("concord-recorder".to_string())
-            .spawn(move || write_all(BufWriter::with_capacity(1 << 16, out), &config, rx))?;
+            .spawn(move || write_all(BufWriter::with_capacity(1 << 16, out), &config, &shared))?;
         Ok(Recorder {
             start: Instant::now(),
             next_op: AtomicU64::new(0),
-            tx: Mutex::new(Some(tx)),
+            buffer,
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -251,11 +258,10 @@ impl Recorder {
     /// Stamps and sends one event; the closure builds it from the stamp.
     /// After [`Recorder::finish`] events are dropped.
     fn send(&self, event: impl FnOnce(u64) -> Event) {
-        let guard = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(tx) = guard.as_ref() {
-            // A send fails only when the writer thread is gone (it
-            // panicked); `finish` reports that.
-            let _ = tx.send(event(self.now_ns()));
+        let mut buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        if !buffer.closed {
+            let event = event(self.now_ns());
+            buffer.events.push(event);
         }
     }
 
@@ -312,12 +318,10 @@ impl Recorder {
     /// it are dropped. Dropping the recorder finishes it too, ignoring
     /// errors.
     pub fn finish(&self) -> Result<RecordStats, RecordError> {
-        drop(
-            self.tx
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
+        self.buffer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed = true;
         let handle = self
             .writer
             .lock()
@@ -325,7 +329,10 @@ impl Recorder {
             .take();
         match handle {
             None => Ok(RecordStats::default()),
-            Some(h) => match h.join() {
+            Some(h) => match {
+                h.thread().unpark();
+                h.join()
+            } {
                 Ok(result) => Ok(result?),
                 Err(_) => Err(RecordError::WriterPanicked),
             },
@@ -339,93 +346,120 @@ impl Drop for Recorder {
     }
 }
 
-/// The writer thread: header, then one line per event until every sender
-/// is gone. After a write error it keeps draining the channel (so that
-/// nobody waits on it) and returns the error.
+/// Events on their way from the callers to the writer thread.
+struct Buffer {
+    events: Vec<Event>,
+    /// Set by `finish`: no more events; the writer drains and stops.
+    closed: bool,
+}
+
+/// How long the writer thread sleeps when it found nothing to write.
+const WRITER_IDLE: Duration = Duration::from_millis(1);
+
+/// The writer thread: header, then every event the callers appended, a
+/// batch at a time (it swaps the buffer for an empty one under the lock
+/// and formats outside it), until the recorder is finished. After a write
+/// error it keeps taking batches, so that the buffer does not grow, and
+/// returns the error.
 fn write_all<W: Write>(
     mut out: W,
     config: &RecorderConfig,
-    rx: Receiver<Event>,
+    buffer: &Mutex<Buffer>,
 ) -> io::Result<RecordStats> {
     let mut stats = RecordStats::default();
     let mut open: HashMap<u64, (Process, &'static str, String)> = HashMap::new();
     let mut line = String::with_capacity(256);
     let mut result = writeln!(out, "{}", header(config));
     stats.lines += 1;
-    for event in rx {
-        line.clear();
-        match event {
-            Event::Invoke {
-                op,
-                process,
-                call,
-                time_ns,
-            } => {
-                stats.invokes += 1;
-                open_line(&mut line, &process, "invoke", call.name(), call.key());
-                match &call {
-                    Call::Read { .. } => {}
-                    Call::Write { value, .. } | Call::Append { value, .. } => {
-                        field(&mut line, "value", value)
-                    }
-                    Call::Cas { expected, new, .. } => {
-                        field(&mut line, "expected", expected);
-                        field(&mut line, "new", new);
-                    }
-                }
-                close_line(&mut line, time_ns);
-                let (name, key) = (call.name(), into_key(call));
-                open.insert(op, (process, name, key));
+    let mut batch: Vec<Event> = Vec::with_capacity(4096);
+    loop {
+        let closed = {
+            let mut b = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::swap(&mut b.events, &mut batch);
+            b.closed
+        };
+        if batch.is_empty() {
+            if closed {
+                break;
             }
-            Event::Complete {
-                op,
-                outcome,
-                time_ns,
-            } => {
-                let Some((process, f, key)) = open.remove(&op) else {
-                    // Op handles are made only by `invoke`, and the invoke
-                    // is sent before the handle is returned.
-                    debug_assert!(false, "completion of op {op} before its invoke");
-                    continue;
-                };
-                let kind = match &outcome {
-                    Outcome::Ok(_) => {
-                        stats.ok += 1;
-                        "ok"
-                    }
-                    Outcome::Fail => {
-                        stats.fail += 1;
-                        "fail"
-                    }
-                    Outcome::Info => {
-                        stats.info += 1;
-                        "info"
-                    }
-                };
-                open_line(&mut line, &process, kind, f, &key);
-                match outcome {
-                    Outcome::Ok(Ret::Read(Some(v))) => field(&mut line, "value", &v),
-                    Outcome::Ok(Ret::Read(None)) => line.push_str(",\"value\":null"),
-                    Outcome::Ok(Ret::Cas(b)) => line.push_str(if b {
-                        ",\"result\":true"
-                    } else {
-                        ",\"result\":false"
-                    }),
-                    Outcome::Ok(Ret::Done) | Outcome::Fail | Outcome::Info => {}
-                }
-                close_line(&mut line, time_ns);
-            }
-            Event::Annotation { text, time_ns } => {
-                stats.annotations += 1;
-                line.push_str("{\"annotation\":");
-                push_str_json(&mut line, &text);
-                close_line(&mut line, time_ns);
-            }
+            std::thread::park_timeout(WRITER_IDLE);
+            continue;
         }
-        if result.is_ok() {
-            result = out.write_all(line.as_bytes());
+        for event in batch.drain(..) {
+            line.clear();
+            match event {
+                Event::Invoke {
+                    op,
+                    process,
+                    call,
+                    time_ns,
+                } => {
+                    stats.invokes += 1;
+                    open_line(&mut line, &process, "invoke", call.name(), call.key());
+                    match &call {
+                        Call::Read { .. } => {}
+                        Call::Write { value, .. } | Call::Append { value, .. } => {
+                            field(&mut line, "value", value)
+                        }
+                        Call::Cas { expected, new, .. } => {
+                            field(&mut line, "expected", expected);
+                            field(&mut line, "new", new);
+                        }
+                    }
+                    close_line(&mut line, time_ns);
+                    let (name, key) = (call.name(), into_key(call));
+                    open.insert(op, (process, name, key));
+                }
+                Event::Complete {
+                    op,
+                    outcome,
+                    time_ns,
+                } => {
+                    let Some((process, f, key)) = open.remove(&op) else {
+                        // Op handles are made only by `invoke`, and the invoke
+                        // is sent before the handle is returned.
+                        debug_assert!(false, "completion of op {op} before its invoke");
+                        continue;
+                    };
+                    let kind = match &outcome {
+                        Outcome::Ok(_) => {
+                            stats.ok += 1;
+                            "ok"
+                        }
+                        Outcome::Fail => {
+                            stats.fail += 1;
+                            "fail"
+                        }
+                        Outcome::Info => {
+                            stats.info += 1;
+                            "info"
+                        }
+                    };
+                    open_line(&mut line, &process, kind, f, &key);
+                    match outcome {
+                        Outcome::Ok(Ret::Read(Some(v))) => field(&mut line, "value", &v),
+                        Outcome::Ok(Ret::Read(None)) => line.push_str(",\"value\":null"),
+                        Outcome::Ok(Ret::Cas(b)) => line.push_str(if b {
+                            ",\"result\":true"
+                        } else {
+                            ",\"result\":false"
+                        }),
+                        Outcome::Ok(Ret::Done) | Outcome::Fail | Outcome::Info => {}
+                    }
+                    close_line(&mut line, time_ns);
+                }
+                Event::Annotation { text, time_ns } => {
+                    stats.annotations += 1;
+                    line.push_str("{\"annotation\":");
+                    push_str_json(&mut line, &text);
+                    close_line(&mut line, time_ns);
+                }
+            }
+            if result.is_ok() {
+                result = out.write_all(line.as_bytes());
+            }
+            stats.lines += 1;
         }
-        stats.lines += 1;
     }
     stats.pending = open.len() as u64;
     result?;
