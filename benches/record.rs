@@ -9,14 +9,24 @@
 //! directory.
 //!
 //! Run: `cargo bench --bench record`. Prints one line per row: threads,
-//! output, events, caller ns per event (the calling threads' wall time
-//! divided by the events they recorded) and end-to-end ns per event.
+//! output, events, the caller's wall and CPU nanoseconds per event (each
+//! calling thread's time divided by the events it recorded; the CPU
+//! figure leaves out the time a thread waited for a core, which on a
+//! shared 2-core machine with a writer thread is most of the difference)
+//! and end-to-end nanoseconds per event (until `finish` returned).
 
 use concord::history::Value;
 use concord::record::{Call, Recorder, RecorderConfig, Ret};
 use std::time::Instant;
 
 const OPS_PER_THREAD: u64 = 500_000;
+
+/// CPU time of the calling thread in nanoseconds (Linux); on a shared
+/// machine the stable figure, since wall time includes waiting for a core.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
 
 fn row(threads: u64, to_file: bool) {
     let dir = std::env::temp_dir().join(format!("concord-bench-record-{}", std::process::id()));
@@ -26,12 +36,13 @@ fn row(threads: u64, to_file: bool) {
         Recorder::new(std::io::sink(), RecorderConfig::default()).expect("writer thread")
     };
     let start = Instant::now();
-    let caller_ns: u64 = std::thread::scope(|s| {
+    let (caller_ns, caller_cpu_ns) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let rec = &rec;
                 s.spawn(move || {
                     let start = Instant::now();
+                    let cpu = thread_cpu_ns();
                     for i in 0..OPS_PER_THREAD {
                         let key = format!("k{}", i % 8);
                         if i % 2 == 0 {
@@ -48,14 +59,18 @@ fn row(threads: u64, to_file: bool) {
                             rec.ok(op, Ret::Read(Some(Value::Int(i as i64 - 1))));
                         }
                     }
-                    start.elapsed().as_nanos() as u64
+                    let cpu = match (cpu, thread_cpu_ns()) {
+                        (Some(a), Some(b)) => b.saturating_sub(a),
+                        _ => 0,
+                    };
+                    (start.elapsed().as_nanos() as u64, cpu)
                 })
             })
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("recording thread"))
-            .sum()
+            .fold((0u64, 0u64), |(w, c), (w2, c2)| (w + w2, c + c2))
     });
     let stats = rec.finish().expect("recording written");
     let total = start.elapsed().as_nanos() as f64;
@@ -65,20 +80,21 @@ fn row(threads: u64, to_file: bool) {
         let _ = std::fs::remove_file(&dir);
     }
     println!(
-        "{:>7} {:>6} {:>10} {:>18.0} {:>20.0}",
+        "{:>7} {:>6} {:>10} {:>16.0} {:>16.0} {:>20.0}",
         threads,
         if to_file { "file" } else { "sink" },
         events,
         // Per thread: each thread's own time over its own events.
         caller_ns as f64 / events as f64,
+        caller_cpu_ns as f64 / events as f64,
         total / events as f64,
     );
 }
 
 fn main() {
     println!(
-        "{:>7} {:>6} {:>10} {:>18} {:>20}",
-        "threads", "output", "events", "caller ns/event", "end-to-end ns/event"
+        "{:>7} {:>6} {:>10} {:>16} {:>16} {:>20}",
+        "threads", "output", "events", "caller wall ns", "caller cpu ns", "end-to-end ns/event"
     );
     for threads in [1, 4] {
         for to_file in [false, true] {

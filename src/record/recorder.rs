@@ -5,9 +5,9 @@
 //! ```text
 //! client thread                     recorder                  writer thread
 //! ─────────────                     ────────                  ─────────────
-//! let op = rec.invoke(p, call);  ── stamp + send (a few ns) ──▶ JSON line
+//! let op = rec.invoke(p, call);  ── stamp + append ──────────▶ JSON line
 //! let r = client.get(..);           (no lock held here)          BufWriter
-//! rec.ok(op, Ret::Read(r));      ── stamp + send ────────────▶ JSON line
+//! rec.ok(op, Ret::Read(r));      ── stamp + append ──────────▶ JSON line
 //! ```
 //!
 //! Each event is stamped with a monotonic clock (`Instant`, nanoseconds
