@@ -329,13 +329,13 @@ impl Recorder {
             .take();
         match handle {
             None => Ok(RecordStats::default()),
-            Some(h) => match {
+            Some(h) => {
                 h.thread().unpark();
-                h.join()
-            } {
-                Ok(result) => Ok(result?),
-                Err(_) => Err(RecordError::WriterPanicked),
-            },
+                match h.join() {
+                    Ok(result) => Ok(result?),
+                    Err(_) => Err(RecordError::WriterPanicked),
+                }
+            }
         }
     }
 }
