@@ -27,7 +27,7 @@ use super::{
 };
 use crate::history::Value;
 use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, Txn, TxnOp};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -360,9 +360,4 @@ impl RegisterClient for EtcdClient {
             .and_then([TxnOp::put(key, new.to_string(), None)]);
         self.call(|mut c| async move { Ok(c.txn(txn).await?.succeeded()) })
     }
-}
-
-/// Where a binary name would be found, for messages (`etcd` on PATH).
-pub fn locate(binary: &str) -> Result<PathBuf, ClusterError> {
-    cluster::find_binary(binary, "etcd-server", "--etcd-bin")
 }
