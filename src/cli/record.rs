@@ -44,6 +44,10 @@ struct EtcdArgs {
     /// state (may be stale) instead of linearizable reads.
     #[arg(long)]
     serializable_reads: bool,
+    /// Roaming clients: every call goes to a member chosen at random
+    /// (default: client i sticks to member i mod 3).
+    #[arg(long)]
+    roaming: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -190,6 +194,7 @@ pub fn record(args: &RecordArgs, out: &mut dyn Write) -> io::Result<i32> {
             let config = EtcdConfig {
                 binary: a.etcd_bin.clone(),
                 serializable_reads: a.serializable_reads,
+                roaming: a.roaming,
                 workload,
                 nemesis,
                 ..EtcdConfig::default()

@@ -10,8 +10,9 @@
 //! Reads are linearizable by default (etcd's read index through the
 //! leader). With `serializable_reads` they are answered by the member the
 //! client is connected to from its local state, which may lag; client `i`
-//! is pinned to member `i mod 3`, so that the clients of a lagging or
-//! paused member read stale values, which linearizability (and with it
+//! is pinned to member `i mod 3` (sticky; `roaming`: every call to a
+//! member chosen at random), so that the clients of a lagging or paused
+//! member read stale values, which linearizability (and with it
 //! sequential consistency, when the stale reader wrote newer values
 //! itself) rules out.
 //!
@@ -40,6 +41,9 @@ pub struct EtcdConfig {
     pub members: usize,
     /// Serializable reads (answered by one member from its local state).
     pub serializable_reads: bool,
+    /// Every call goes to a member chosen at random (roaming clients)
+    /// instead of the client's own member (sticky clients, the default).
+    pub roaming: bool,
     pub workload: WorkloadConfig,
     pub nemesis: NemesisConfig,
 }
@@ -50,6 +54,7 @@ impl Default for EtcdConfig {
             binary: "etcd".to_string(),
             members: 3,
             serializable_reads: false,
+            roaming: false,
             workload: WorkloadConfig::default(),
             nemesis: NemesisConfig::default(),
         }
@@ -142,9 +147,13 @@ pub fn record(
             })
             .collect(),
         clients: vec![format!(
-            "{} clients, client i pinned to member i mod {}; reads {}",
+            "{} clients, {}; reads {}",
             config.workload.clients,
-            config.members,
+            if config.roaming {
+                "each call to a member chosen at random (roaming)".to_string()
+            } else {
+                format!("client i pinned to member i mod {}", config.members)
+            },
             if config.serializable_reads {
                 "serializable (answered by the member from its local state)"
             } else {
@@ -175,7 +184,7 @@ pub fn record(
         &config.workload,
         &rec,
         stop,
-        |i| EtcdClient::new(&urls[i % urls.len()], config),
+        |i| EtcdClient::new(i, urls, config),
         |deadline| {
             nemesis::run(
                 &config.nemesis,
@@ -215,6 +224,10 @@ fn meta(config: &EtcdConfig, binary: &Path) -> Vec<(String, String)> {
             }
             .into(),
         ),
+        (
+            "clients".into(),
+            if config.roaming { "roaming" } else { "sticky" }.into(),
+        ),
         ("nemesis".into(), config.nemesis.kind.name().into()),
         (
             "workload".into(),
@@ -231,25 +244,31 @@ fn meta(config: &EtcdConfig, binary: &Path) -> Vec<(String, String)> {
     ]
 }
 
-/// One client thread's connection to its member, on a runtime of its own
-/// (the workload is threads, the client is async).
+/// One client thread's connections (to its own member, or to every
+/// member when roaming), on a runtime of its own (the workload is
+/// threads, the client is async).
 struct EtcdClient {
     runtime: Option<tokio::runtime::Runtime>,
-    url: String,
-    client: Option<Client>,
+    urls: Vec<String>,
+    clients: Vec<Option<Client>>,
+    /// The member of a sticky client; `None` when roaming.
+    member: Option<usize>,
+    rng: SplitMix,
     timeout: Duration,
     serializable: bool,
 }
 
 impl EtcdClient {
-    fn new(url: &str, config: &EtcdConfig) -> EtcdClient {
+    fn new(index: usize, urls: &[String], config: &EtcdConfig) -> EtcdClient {
         EtcdClient {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .ok(),
-            url: url.to_string(),
-            client: None,
+            urls: urls.to_vec(),
+            clients: urls.iter().map(|_| None).collect(),
+            member: (!config.roaming).then_some(index % urls.len()),
+            rng: SplitMix::new(config.workload.seed ^ ((index as u64) << 40)),
             timeout: config.workload.timeout,
             serializable: config.serializable_reads,
         }
@@ -266,21 +285,28 @@ impl EtcdClient {
             return Err(ClientError::Definite("cannot start a tokio runtime".into()));
         };
         let timeout = self.timeout;
-        if self.client.is_none() {
+        let member = match self.member {
+            Some(m) => m,
+            None => self.rng.below(self.urls.len()),
+        };
+        if self.clients[member].is_none() {
             let options = ConnectOptions::new()
                 .with_connect_timeout(timeout)
                 .with_timeout(timeout);
             let connected = runtime.block_on(async {
-                tokio::time::timeout(timeout, Client::connect([self.url.as_str()], Some(options)))
-                    .await
+                tokio::time::timeout(
+                    timeout,
+                    Client::connect([self.urls[member].as_str()], Some(options)),
+                )
+                .await
             });
             match connected {
-                Ok(Ok(c)) => self.client = Some(c),
+                Ok(Ok(c)) => self.clients[member] = Some(c),
                 Ok(Err(e)) => return Err(ClientError::Definite(format!("connect: {e}"))),
                 Err(_) => return Err(ClientError::Definite("connect: timed out".into())),
             }
         }
-        let client = self.client.clone().expect("connected above");
+        let client = self.clients[member].clone().expect("connected above");
         match runtime.block_on(async { tokio::time::timeout(timeout, request(client)).await }) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(classify(e)),
