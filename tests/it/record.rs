@@ -153,6 +153,8 @@ fn etcd_serializable_reads_with_pauses_are_stale() {
     if !have("etcd", "etcd-server") {
         return;
     }
+    // `-c lin`: sequential consistency (which holds here) is a search over
+    // all keys together that can take as long as the run itself.
     let (code, out, err, _) = record(
         &[
             "record",
@@ -166,6 +168,8 @@ fn etcd_serializable_reads_with_pauses_are_stale() {
             "6",
             "--seed",
             "1",
+            "-c",
+            "lin",
         ],
         true,
     );
