@@ -62,8 +62,10 @@ for p in $protocols; do
     done
 done
 
-# Reports.
-strip() { sed -E 's/"elapsed_ms":[0-9]+/"elapsed_ms":_/g; s/in [0-9.]+ ?(ms|s|µs)/in _/g'; }
+# Reports. The report format flag is --report (it was --output);
+# the summary line ends with the elapsed time.
+strip() { sed -E 's/"elapsed_ms":[0-9]+/"elapsed_ms":_/g; s/in [0-9.]+ ?(ms|s|µs)/in _/g; s/; [0-9.]+ (ms|s|min [0-9]+ s)$/; _/'; }
+report_flag() { if "$1" check --help | grep -q -- '--report'; then echo --report; else echo --output; fi; }
 count=0
 for f in "$work/in"/*; do
     n=$(basename "$f")
@@ -71,12 +73,12 @@ for f in "$work/in"/*; do
         for b in base new; do
             bin=$base
             [ "$b" = new ] && bin=$new
-            "$bin" check "$f" --output "$mode" --timeout none --max-memory none --max-states 300000 --color never \
+            "$bin" check "$f" "$(report_flag "$bin")" "$mode" --timeout none --max-memory none --max-states 300000 --color never \
                 >"$work/$b/$n.$mode" 2>&1
             echo "exit $?" >>"$work/$b/$n.$mode"
             strip <"$work/$b/$n.$mode" >"$work/$b/$n.$mode.s"
         done
-        cmp -s "$work/base/$n.$mode.s" "$work/new/$n.$mode.s" || differ "check $n --output $mode"
+        cmp -s "$work/base/$n.$mode.s" "$work/new/$n.$mode.s" || differ "check $n --report $mode"
         count=$((count + 1))
     done
 done

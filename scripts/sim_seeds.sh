@@ -8,7 +8,7 @@
 #   each guarantee the knob must break (goal >= 90%), and the guarantees
 #   the knob must keep, which must hold in every seed.
 #
-# The expectations are the library's own (`concord matrix --output json`,
+# The expectations are the library's own (`concord matrix --report json`,
 # read once with one seed); each seed is `concord sim ... | concord check
 # - -c <asserted guarantees>`, so only the asserted guarantees are
 # checked, on JOBS processes at a time (default: nproc).
@@ -34,7 +34,7 @@ start=$EPOCHREALTIME
 
 # Expectations per row: "row guarantee hold|break" for asserted guarantees.
 # The sequential search is not needed to learn them: a short budget.
-matrix_args=(matrix --seeds 1 --timeout 100ms --output json)
+matrix_args=(matrix --seeds 1 --timeout 100ms --report json)
 [ -n "$only" ] && matrix_args+=(--protocol "$only")
 "$bin" "${matrix_args[@]}" > "$work/matrix.json" || true
 jq -r 'select(.type == "row") | .row as $r | .tallies[]
@@ -61,7 +61,7 @@ one() {
         return
     fi
     printf '%s\n' "$hist" \
-        | RAYON_NUM_THREADS=1 "$CONCORD" check - -c "$list" --output json --timeout "$TIMEOUT" 2> /dev/null \
+        | RAYON_NUM_THREADS=1 "$CONCORD" check - -c "$list" --report json --timeout "$TIMEOUT" 2> /dev/null \
         | jq -r --arg row "$row" --arg seed "$seed" \
             'select(.type == "result") | "\($row) \($seed) \(.guarantee) \(.verdict)"' \
         || true

@@ -53,7 +53,9 @@ pub mod parse;
 pub mod record;
 pub mod render;
 pub mod report;
+pub mod shrink;
 pub mod sim;
+pub mod verify;
 
 pub use check::{CheckConfig, GuaranteeResult, check};
 pub use guarantee::{Guarantee, Verdict};

@@ -136,9 +136,54 @@ fn step(history: &History, e: &Edge) -> String {
     match &e.label {
         EdgeLabel::ReadsFrom => format!("{a} was read by {b}"),
         EdgeLabel::SessionOrder => format!("{a} came before {b} in its session"),
+        EdgeLabel::ForcedWriteOrder {
+            rule: crate::order::edge::Rule::LegalView,
+        } => {
+            // Why: a read returns `b`'s value, and `a` (a write of the same
+            // key) must come before that read, so it cannot come after `b`.
+            let readers = readers_of(history, e.to);
+            match readers.as_slice() {
+                [r] => format!(
+                    "{a} must be ordered before {b}, because {} reads from the latter and the former must precede that read (legal view)",
+                    short(history, *r)
+                ),
+                _ => format!(
+                    "{a} must be ordered before {b}, because a read of the latter's value must come after the former (legal view)"
+                ),
+            }
+        }
+        EdgeLabel::ForcedWriteOrder {
+            rule: crate::order::edge::Rule::Conflict,
+        } => {
+            // Why: a read of `b`'s value has `a`, a concurrent write of the
+            // same key, in its causal past, so `a` is arbitrated first.
+            match readers_of(history, e.to).as_slice() {
+                [r] => format!(
+                    "{a} must be arbitrated before {b}, because {} reads from the latter with the former in its causal past (cf)",
+                    short(history, *r)
+                ),
+                _ => format!(
+                    "{a} must be arbitrated before {b}, because a read of the latter's value has the former in its causal past (cf)"
+                ),
+            }
+        }
         EdgeLabel::ForcedWriteOrder { rule } => format!("{a} must be ordered before {b} ({rule})"),
         other => format!("{a} {} {b}", other.short()),
     }
+}
+
+/// The completed reads that return the value `w` wrote to its key.
+fn readers_of(history: &History, w: OpId) -> Vec<OpId> {
+    let op = history.op(w);
+    let Some(v) = op.call.written_value() else {
+        return Vec::new();
+    };
+    history
+        .ops()
+        .iter()
+        .filter(|r| r.key == op.key && r.observed() == Some(Observed::Value(v)))
+        .map(|r| r.id)
+        .collect()
 }
 
 /// `p2 read x=1 (line 4)`.

@@ -1,12 +1,14 @@
 //! The commands: `check`, `convert`, `stats`.
 
 use super::input::{self, InputError, Loaded};
+use super::progress;
 use super::{
-    CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, OutputKind, StatsArgs,
-    use_color, use_color_stderr, write_line,
+    CheckArgs, ConvertArgs, EXIT_INPUT, GenerateArgs, OutputFormat, ReportFormat, ReportKind,
+    StatsArgs, use_color, use_color_stderr, write_line,
 };
 use concord::check::{self, CheckConfig, Guarantee, Model};
 use concord::history::TimeUnit;
+use concord::report::view::{ErrorView, FileInput, FileOutcome, FileView, Summary};
 use concord::report::{self, human};
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
@@ -37,7 +39,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
+pub(super) fn parse_guarantees(list: &[String]) -> Result<Vec<Guarantee>, String> {
     let mut out = Vec::new();
     for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if name == "all" {
@@ -95,17 +97,20 @@ fn check_config(args: &CheckArgs) -> Result<CheckConfig, String> {
         memory_in_use_bytes: Default::default(),
         clock_skew: 0,
         witness: args.witness,
-        violations_max: match (args.max_violations, args.output) {
-            (Some(0), _) | (None, OutputKind::Json) => None,
+        // People read three violations per guarantee (and GitHub shows
+        // only the first annotations of a step); machines get them all.
+        violations_max: match (args.max_violations, args.report) {
+            (Some(0), _) => None,
             (Some(n), _) => Some(n),
-            (None, OutputKind::Human) => Some(3),
+            (None, ReportFormat::Human | ReportFormat::Github) => Some(3),
+            (None, ReportFormat::Json | ReportFormat::Junit | ReportFormat::Sarif) => None,
         },
     })
 }
 
 /// Parses `--max-memory`: `auto` (half of the machine's memory), `none`,
 /// or a size with an optional binary suffix K, M, G, T (bare: MiB).
-fn parse_memory(text: &str) -> Result<Option<u64>, String> {
+pub(super) fn parse_memory(text: &str) -> Result<Option<u64>, String> {
     let text = text.trim();
     match text {
         "none" => return Ok(None),
@@ -158,141 +163,315 @@ fn skew_in_history_units(skew_ms: u64, unit: TimeUnit) -> u64 {
 }
 
 pub fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let code = check_inputs(args, out);
+    progress::finish();
+    code
+}
+
+fn check_inputs(args: &CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     let mut config = match check_config(args) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if args.html.is_some() && args.files.len() != 1 {
+        return usage_error("--html takes one history file".to_string());
+    }
+    if args.certificate.is_some() {
+        if args.files.len() != 1 {
+            return usage_error("--certificate takes one history file".to_string());
+        }
+        if args.clock_skew_ms.is_some() {
+            return usage_error(
+                "--certificate cannot be combined with --clock-skew-ms (the certificate is for the history as recorded)"
+                    .to_string(),
+            );
+        }
+        config.witness = true;
+    }
+    if args.shrink && !matches!(args.report, ReportFormat::Human | ReportFormat::Json) {
+        return usage_error(
+            "--shrink prints its counterexamples in the human and json reports only".to_string(),
+        );
+    }
     let explicit = !config.guarantees.is_empty();
-    let color = use_color(args.color);
+    // A report written to a file (`-o`) is coloured only when asked.
+    let color = if args.output.is_some() {
+        args.color == super::ColorChoice::Always
+    } else {
+        use_color(args.color)
+    };
     let color_err = use_color_stderr(args.color);
     let started = Instant::now();
     let mut code = 0;
-    for (i, path) in args.files.iter().enumerate() {
-        let file_started = Instant::now();
-        let mut loaded = match input::load(path, &args.input) {
-            Ok(l) => l,
+    let mut summary = Summary::default();
+    // Every file's view, for the formats written at the end (JUnit, SARIF,
+    // the human table of files).
+    let mut kept: Vec<FileOutcome> = Vec::new();
+    let keep = matches!(
+        args.report,
+        ReportFormat::Junit | ReportFormat::Sarif | ReportFormat::Human
+    );
+    let inputs = input::expand(&args.files, args.output.as_deref());
+    if inputs.len() != 1 {
+        for (flag, given) in [
+            ("--html", args.html.is_some()),
+            ("--certificate", args.certificate.is_some()),
+        ] {
+            if given {
+                return usage_error(format!("{flag} takes one history file"));
+            }
+        }
+    }
+    let mut suspending;
+    let out: &mut dyn Write =
+        if progress::wanted() && !args.quiet && args.report != ReportFormat::Json {
+            progress::start(inputs.len() as u64, "files");
+            suspending = progress::Suspending::new(out);
+            &mut suspending
+        } else {
+            out
+        };
+    let mut first = true;
+    for input in &inputs {
+        if let Ok(path) = input {
+            progress::message(&path.display().to_string());
+        }
+        let outcome = match input {
+            Ok(path) => check_file(
+                args,
+                &mut config,
+                explicit,
+                path,
+                &mut first,
+                color,
+                color_err,
+                out,
+            )?,
             Err(e) => {
-                report_input_error(&e, args.output, color_err, out)?;
-                code = report::most_severe(code, EXIT_INPUT);
-                continue;
+                report_input_error(e, args.report, color_err, out)?;
+                FileOutcome::Error(error_view(e))
             }
         };
-        if loaded.history.is_empty() {
-            // An empty capture is checked for nothing, requested or not.
-            code = report::most_severe(code, 3);
-            report_nothing_checked(args, &loaded, explicit, &config, i, color, out)?;
-            continue;
+        progress::inc();
+        code = report::most_severe(code, outcome.exit_code());
+        summary.add(&outcome);
+        if keep {
+            kept.push(outcome);
         }
-        if let Some(e) = time_flags_need_timestamps(args, &loaded) {
-            report_input_error(&e, args.output, color_err, out)?;
-            code = report::most_severe(code, EXIT_INPUT);
-            continue;
-        }
-        apply_quiescence_flags(args, &mut loaded);
-        config.clock_skew = skew_in_history_units(
-            args.clock_skew_ms.unwrap_or(0),
-            loaded.history.metadata.time_unit,
-        );
-        // The budget counts from the start of the file, reading included.
-        config.deadline = config.timeout.map(|t| file_started + t);
-        let results = check::check(&loaded.history, &config);
-        if let Some(dir) = &args.dot
-            && let Err(e) = write_dots(dir, &loaded.path, &loaded.history, &results)
-        {
-            return usage_error(format!(
-                "cannot write DOT files into {}: {e}",
-                dir.display()
-            ));
-        }
-        let file_code = report::exit_code(&results, explicit);
-        code = report::most_severe(code, file_code);
-        let file = FileReport {
-            loaded: &loaded,
-            results: &results,
-            file_code,
-            started: file_started,
-        };
-        file.write(args, i, color, out)?;
     }
-    if args.output == OutputKind::Json {
-        let summary = report::summary_json(args.files.len(), code, started.elapsed().as_millis());
-        write_line(out, &summary.to_string())?;
+    progress::finish();
+    summary.exit_code = code;
+    summary.elapsed_ms = started.elapsed().as_millis();
+    match args.report {
+        ReportFormat::Json => write_line(out, &summary.to_json().to_string())?,
+        ReportFormat::Junit => {
+            out.write_all(report::junit::to_junit(&kept, summary.elapsed_ms).as_bytes())?;
+        }
+        ReportFormat::Sarif => {
+            let log = report::sarif::to_sarif(&kept, code);
+            write_line(
+                out,
+                &serde_json::to_string_pretty(&log).expect("a SARIF log serializes"),
+            )?;
+        }
+        ReportFormat::Github => {
+            let style = human::Style { color: false };
+            write_line(out, &human::summary(&summary, style))?;
+        }
+        ReportFormat::Human => {
+            let style = human::Style { color };
+            if kept.len() > 1 && !args.quiet {
+                // The table of files, before the summary.
+                let width = kept.iter().map(|f| f.path().len()).max().unwrap_or(0);
+                write_line(out, "")?;
+                write_line(out, &style.paint("1", "files:"))?;
+                for f in &kept {
+                    write_line(out, &human::file_line(f, width, style))?;
+                }
+            }
+            // A blank line between the last report and the summary, when
+            // there was a report.
+            let printed = if args.quiet {
+                summary.verdicts.violated > 0
+            } else {
+                kept.iter().any(|f| matches!(f, FileOutcome::Checked(_)))
+            };
+            let table = kept.len() > 1 && !args.quiet;
+            if printed && !table {
+                write_line(out, "")?;
+            }
+            // A single input that could not be read has its error on
+            // stderr and nothing on stdout.
+            if !matches!(kept[..], [FileOutcome::Error(_)]) {
+                write_line(out, &human::summary(&summary, style))?;
+            }
+        }
     }
+    out.flush()?;
     Ok(code)
 }
 
-/// One file's report, after its checks ran.
-struct FileReport<'a> {
-    loaded: &'a input::Loaded,
-    results: &'a [check::GuaranteeResult],
-    file_code: i32,
-    /// When reading the file began (the JSON `end` line's elapsed time).
-    started: Instant,
+/// The view of an input error.
+fn error_view(e: &InputError) -> ErrorView {
+    ErrorView {
+        path: e.path.clone(),
+        line: e.error.line,
+        column: e.error.column,
+        message: e.error.message.clone(),
+        notes: e.error.notes.clone(),
+    }
 }
 
-impl FileReport<'_> {
-    /// Writes the report in the format asked; `index` is the file's place
-    /// among the files of the run.
-    fn write(
-        &self,
-        args: &CheckArgs,
-        index: usize,
-        color: bool,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let stats = report::stats(&self.loaded.history);
-        let notes = check::sanity::history_notes(&self.loaded.history, 5);
-        match args.output {
-            OutputKind::Json => {
-                let path = &self.loaded.path;
-                let mut begin = report::begin_json(
-                    path,
-                    self.loaded.format.name(),
-                    &self.loaded.semantics,
-                    &stats,
-                );
-                begin["notes"] = serde_json::json!(notes);
-                write_line(out, &begin.to_string())?;
-                for r in self.results {
-                    write_line(
-                        out,
-                        &report::result_json(path, &self.loaded.history, r, &self.loaded.hints)
-                            .to_string(),
-                    )?;
-                }
-                let elapsed = self.started.elapsed().as_millis();
-                write_line(
-                    out,
-                    &report::end_json(path, self.results, self.file_code, None, elapsed)
-                        .to_string(),
-                )?;
-            }
-            OutputKind::Human => {
-                if index > 0 {
-                    write_line(out, "")?;
-                }
-                let style = human::Style { color };
-                write_line(
-                    out,
-                    &human::heading(&self.loaded.path, self.loaded.format.name(), &stats, style),
-                )?;
-                for note in &notes {
-                    write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
-                }
-                out.write_all(
-                    human::results(
-                        &self.loaded.history,
-                        &self.loaded.semantics,
-                        &self.loaded.hints,
-                        self.results,
-                        style,
-                    )
-                    .as_bytes(),
-                )?;
+/// Reads and checks one file, writes what the streaming formats (human,
+/// JSON, GitHub) say about it, and returns its view. `first` says that no
+/// human block was written yet (blocks are separated by a blank line).
+#[allow(clippy::too_many_arguments)]
+fn check_file(
+    args: &CheckArgs,
+    config: &mut CheckConfig,
+    explicit: bool,
+    path: &std::path::Path,
+    first: &mut bool,
+    color: bool,
+    color_err: bool,
+    out: &mut dyn Write,
+) -> io::Result<FileOutcome> {
+    let file_started = Instant::now();
+    let mut loaded = match input::load(path, &args.input) {
+        Ok(l) => l,
+        Err(e) => {
+            report_input_error(&e, args.report, color_err, out)?;
+            return Ok(FileOutcome::Error(error_view(&e)));
+        }
+    };
+    if loaded.history.is_empty() {
+        // An empty capture is checked for nothing, requested or not.
+        return report_nothing_checked(args, &loaded, explicit, config, first, color, out);
+    }
+    if let Some(e) = time_flags_need_timestamps(args, &loaded) {
+        report_input_error(&e, args.report, color_err, out)?;
+        return Ok(FileOutcome::Error(error_view(&e)));
+    }
+    apply_quiescence_flags(args, &mut loaded);
+    config.clock_skew = skew_in_history_units(
+        args.clock_skew_ms.unwrap_or(0),
+        loaded.history.metadata.time_unit,
+    );
+    // The budget counts from the start of the file, reading included.
+    config.deadline = config.timeout.map(|t| file_started + t);
+    let results = check::check(&loaded.history, config);
+    if let Some(dir) = &args.dot
+        && let Err(e) = write_dots(dir, &loaded.path, &loaded.history, &results)
+    {
+        let e = InputError::plain(
+            &loaded.path,
+            format!("cannot write DOT files into {}: {e}", dir.display()),
+        );
+        report_input_error(&e, args.report, color_err, out)?;
+        return Ok(FileOutcome::Error(error_view(&e)));
+    }
+    let file_code = report::exit_code(&results, explicit);
+    let view = FileView::new(
+        file_input(&loaded),
+        &results,
+        file_code,
+        None,
+        file_started.elapsed().as_millis(),
+    );
+    match args.report {
+        ReportFormat::Json => {
+            for line in report::file_json(&view) {
+                write_line(out, &line.to_string())?;
             }
         }
-        Ok(())
+        ReportFormat::Github => {
+            out.write_all(
+                report::github::commands(&FileOutcome::Checked(view.clone()), args.quiet)
+                    .as_bytes(),
+            )?;
+        }
+        ReportFormat::Human => write_human(args, &loaded, &view, &results, first, color, out)?,
+        ReportFormat::Junit | ReportFormat::Sarif => {}
     }
+    // The files written beside the report: a failure to write one is an
+    // error of this input (exit 2).
+    let written = (|| -> Result<(), String> {
+        if let Some(html) = &args.html {
+            let page = concord::report::html::report_html(&loaded.history, &loaded.path, &results);
+            std::fs::write(html, page)
+                .map_err(|e| format!("cannot write {}: {e}", html.display()))?;
+        }
+        if let Some(cert) = &args.certificate {
+            super::verify::write_certificate(cert, &args.input, &loaded, &results, config)
+                .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
+        }
+        Ok(())
+    })();
+    if let Err(message) = written {
+        let e = InputError::plain(&loaded.path, message);
+        report_input_error(&e, args.report, color_err, out)?;
+        return Ok(FileOutcome::Error(error_view(&e)));
+    }
+    if args.shrink {
+        let json = args.report == ReportFormat::Json;
+        super::shrink::shrink_violations(&loaded, &results, config, json, out)?;
+    }
+    Ok(FileOutcome::Checked(view))
+}
+
+/// What a [`FileView`] is made from.
+fn file_input(loaded: &Loaded) -> FileInput<'_> {
+    FileInput {
+        path: &loaded.path,
+        format: loaded.format.name(),
+        history: &loaded.history,
+        semantics: &loaded.semantics,
+        hints: &loaded.hints,
+        notes: check::sanity::history_notes(&loaded.history, 5),
+    }
+}
+
+/// The human report of one checked file: its heading, the notes on the
+/// recording, the semantics and one line per guarantee with the evidence.
+/// With `--quiet`, only the violated guarantees of a file that has some.
+fn write_human(
+    args: &CheckArgs,
+    loaded: &Loaded,
+    view: &FileView,
+    results: &[check::GuaranteeResult],
+    first: &mut bool,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let style = human::Style { color };
+    let violated: Vec<check::GuaranteeResult>;
+    let (semantics, notes, shown): (&[String], &[String], &[check::GuaranteeResult]) = if args.quiet
+    {
+        violated = results
+            .iter()
+            .filter(|r| r.verdict == concord::Verdict::Violated)
+            .cloned()
+            .collect();
+        if violated.is_empty() {
+            return Ok(());
+        }
+        (&[], &[], &violated)
+    } else {
+        (&loaded.semantics, &view.notes, results)
+    };
+    if !std::mem::replace(first, false) {
+        write_line(out, "")?;
+    }
+    write_line(
+        out,
+        &human::heading(&loaded.path, loaded.format.name(), &view.stats, style),
+    )?;
+    for note in notes {
+        write_line(out, &format!("  {} {note}", style.paint("33", "note:")))?;
+    }
+    out.write_all(
+        human::results(&loaded.history, semantics, &loaded.hints, shown, style).as_bytes(),
+    )
 }
 
 /// `--quiescent-at` and `--settle`: the convergence check's quiescence
@@ -351,54 +530,50 @@ fn time_flags_need_timestamps(args: &CheckArgs, loaded: &Loaded) -> Option<Input
 }
 
 /// The report of a history with no operations: [`report::NO_OPERATIONS`],
-/// exit 3. In JSON, each requested guarantee gets a `not-checked` result.
+/// exit 3. Each requested guarantee gets a `not-checked` result.
 fn report_nothing_checked(
     args: &CheckArgs,
     loaded: &Loaded,
     explicit: bool,
     config: &CheckConfig,
-    index: usize,
+    first: &mut bool,
     color: bool,
     out: &mut dyn Write,
-) -> io::Result<()> {
-    let stats = report::stats(&loaded.history);
-    match args.output {
-        OutputKind::Json => {
-            let path = &loaded.path;
-            let begin = report::begin_json(path, loaded.format.name(), &loaded.semantics, &stats);
-            write_line(out, &begin.to_string())?;
-            let mut requested = if explicit {
-                config.guarantees.clone()
-            } else {
-                Vec::new()
-            };
-            requested.sort();
-            requested.dedup();
-            let results: Vec<_> = requested
-                .into_iter()
-                .map(|g| concord::GuaranteeResult::not_checked(g, report::NO_OPERATIONS))
-                .collect();
-            for r in &results {
-                write_line(
-                    out,
-                    &report::result_json(path, &loaded.history, r, &[]).to_string(),
-                )?;
+) -> io::Result<FileOutcome> {
+    let mut requested = if explicit {
+        config.guarantees.clone()
+    } else {
+        Vec::new()
+    };
+    requested.sort();
+    requested.dedup();
+    let results: Vec<_> = requested
+        .into_iter()
+        .map(|g| concord::GuaranteeResult::not_checked(g, report::NO_OPERATIONS))
+        .collect();
+    let mut input = file_input(loaded);
+    input.hints = &[];
+    let view = FileView::new(input, &results, 3, Some(report::NO_OPERATIONS), 0);
+    match args.report {
+        ReportFormat::Json => {
+            for line in report::file_json(&view) {
+                write_line(out, &line.to_string())?;
             }
-            let end = report::end_json(path, &results, 3, Some(report::NO_OPERATIONS), 0);
-            write_line(out, &end.to_string())
         }
-        OutputKind::Human => {
-            if index > 0 {
+        ReportFormat::Human if !args.quiet => {
+            if !std::mem::replace(first, false) {
                 write_line(out, "")?;
             }
             let style = human::Style { color };
             write_line(
                 out,
-                &human::heading(&loaded.path, loaded.format.name(), &stats, style),
+                &human::heading(&loaded.path, loaded.format.name(), &view.stats, style),
             )?;
-            out.write_all(human::nothing_checked(style).as_bytes())
+            out.write_all(human::nothing_checked(style).as_bytes())?;
         }
+        _ => {}
     }
+    Ok(FileOutcome::Checked(view))
 }
 
 /// Writes `<stem>-<guarantee>-<n>.dot` for every reported violation.
@@ -423,21 +598,25 @@ fn write_dots(
     Ok(())
 }
 
+/// Says that an input could not be read: in JSON an `error` message, in
+/// GitHub commands an `::error`, else the rustc-like rendering on stderr
+/// (JUnit and SARIF carry the error in the report as well).
 fn report_input_error(
     e: &InputError,
-    output: OutputKind,
+    report_format: ReportFormat,
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match output {
-        OutputKind::Json => {
-            let err = &e.error;
-            let j = report::error_json(&e.path, err.line, err.column, &err.message, &err.notes);
-            write_line(out, &j.to_string())
-        }
-        OutputKind::Human => {
-            let mut stderr = io::stderr().lock();
-            write_line(&mut stderr, &e.render(color))
+    match report_format {
+        ReportFormat::Json => write_line(out, &report::error_view_json(&error_view(e)).to_string()),
+        ReportFormat::Github => out.write_all(
+            report::github::commands(&FileOutcome::Error(error_view(e)), false).as_bytes(),
+        ),
+        ReportFormat::Human | ReportFormat::Junit | ReportFormat::Sarif => {
+            progress::suspend(|| {
+                let mut stderr = io::stderr().lock();
+                write_line(&mut stderr, &e.render(color))
+            })
         }
     }
 }
@@ -448,7 +627,7 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> io::Result<i32> {
         Err(e) => {
             report_input_error(
                 &e,
-                OutputKind::Human,
+                ReportFormat::Human,
                 use_color_stderr(super::ColorChoice::Auto),
                 out,
             )?;
@@ -470,6 +649,12 @@ pub fn write_history(
         OutputFormat::Jsonl => concord::render::jsonl::write_jsonl(history, false),
         OutputFormat::JsonlEvents => concord::render::jsonl::write_jsonl(history, true),
         OutputFormat::JepsenEdn => concord::render::edn::to_jepsen_edn(history),
+        OutputFormat::PorcupineKv => {
+            match concord::render::porcupine_kv::to_porcupine_kv(history) {
+                Ok(text) => text,
+                Err(e) => return usage_error(format!("the history {e}")),
+            }
+        }
     };
     match path {
         Some(path) => {
@@ -515,29 +700,28 @@ pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> io::Result<i32> {
 
 pub fn stats(args: &StatsArgs, out: &mut dyn Write) -> io::Result<i32> {
     let mut code = 0;
-    for path in &args.files {
-        let loaded = match input::load(path, &args.input) {
+    let format = match args.report {
+        ReportKind::Json => ReportFormat::Json,
+        ReportKind::Human => ReportFormat::Human,
+    };
+    for input in input::expand(&args.files, args.output.as_deref()) {
+        let loaded = match input.and_then(|path| input::load(&path, &args.input)) {
             Ok(l) => l,
             Err(e) => {
-                report_input_error(
-                    &e,
-                    args.output,
-                    use_color_stderr(super::ColorChoice::Auto),
-                    out,
-                )?;
+                report_input_error(&e, format, use_color_stderr(super::ColorChoice::Auto), out)?;
                 code = EXIT_INPUT;
                 continue;
             }
         };
         let s = report::stats(&loaded.history);
-        match args.output {
-            OutputKind::Json => {
+        match args.report {
+            ReportKind::Json => {
                 let mut j = report::stats_json(&s);
                 j["path"] = loaded.path.clone().into();
                 j["format"] = loaded.format.name().into();
                 write_line(out, &j.to_string())?;
             }
-            OutputKind::Human => {
+            ReportKind::Human => {
                 let text = format!(
                     "{}\n  format          {}\n  operations      {}\n  processes       {}\n  keys            {}\n  ok              {}\n  fail            {}\n  info            {}\n  pending         {}\n  max concurrency {}\n  timestamps      {}\n  annotations     {}",
                     loaded.path,

@@ -9,7 +9,7 @@ use concord::parse::{
 };
 use concord::render::diagnostic::render_parse_error;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A parsed input.
 pub struct Loaded {
@@ -159,4 +159,84 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
     } else {
         std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))
     }
+}
+
+/// The extensions of history files a directory is searched for.
+pub const HISTORY_EXTENSIONS: [&str; 4] = ["hist", "jsonl", "edn", "log"];
+
+/// The inputs named on the command line, in order: a file (or `-`) as it
+/// is; a directory replaced by every history file under it, recursively,
+/// sorted by path. A history file has one of [`HISTORY_EXTENSIONS`]; in a
+/// directory that holds a `history.edn` (a Jepsen run's directory, beside
+/// `results.edn` and `jepsen.log`), only that file is taken. Hidden
+/// entries (`.git`) and symbolic links inside a directory are skipped
+/// (Jepsen's `store/latest` and `store/current` point at runs already
+/// found), and so is `skip`, the file the report is written to. A
+/// directory that cannot be read, or holds no history file, is an input
+/// error.
+pub fn expand(paths: &[PathBuf], skip: Option<&Path>) -> Vec<Result<PathBuf, InputError>> {
+    let skip = skip.and_then(|p| std::fs::canonicalize(p).ok());
+    let mut out = Vec::new();
+    for path in paths {
+        if path == Path::new("-") || !path.is_dir() {
+            out.push(Ok(path.clone()));
+            continue;
+        }
+        let display = path.display().to_string();
+        match history_files_under(path) {
+            Ok(files) if files.is_empty() => out.push(Err(InputError::plain(
+                &display,
+                format!(
+                    "no history files in this directory (looked for *.{} and history.edn)",
+                    HISTORY_EXTENSIONS.join(", *.")
+                ),
+            ))),
+            Ok(files) => out.extend(
+                files
+                    .into_iter()
+                    .filter(|f| skip.is_none() || std::fs::canonicalize(f).ok() != skip)
+                    .map(Ok),
+            ),
+            Err(e) => out.push(Err(InputError::plain(
+                &display,
+                format!("cannot read directory: {e}"),
+            ))),
+        }
+    }
+    out
+}
+
+/// The history files under `root`, sorted; iterative, so a deep tree is
+/// no stack overflow.
+fn history_files_under(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
+            }
+        }
+        let jepsen = dir.join("history.edn");
+        if files.contains(&jepsen) {
+            found.push(jepsen);
+        } else {
+            found.extend(files.into_iter().filter(|f| {
+                f.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| HISTORY_EXTENSIONS.contains(&e))
+            }));
+        }
+    }
+    found.sort();
+    Ok(found)
 }

@@ -4,13 +4,17 @@
 //! 3 inconclusive.
 
 mod commands;
+mod conventions;
 mod input;
+mod progress;
 mod record;
+mod shrink;
 mod sim;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit code for input and usage errors.
 pub const EXIT_INPUT: i32 = 2;
@@ -18,13 +22,14 @@ pub const EXIT_INPUT: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "concord",
-    version,
+    version = conventions::VERSION,
     about = "Check operation histories of replicated systems against consistency guarantees",
     long_about = "concord reads an operation history (the concord language, JSON Lines, Jepsen \
 EDN or text logs, Porcupine kv logs) and says, with evidence, which consistency guarantees it \
 keeps and which it breaks.\n\nExit codes: 0 every requested guarantee holds, 1 a violation, \
 2 input or usage error, 3 inconclusive (a budget ran out, a check could not run, or the history \
-has no operations)."
+has no operations).",
+    after_help = conventions::MAIN_EXAMPLES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,20 +39,41 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check histories against consistency guarantees.
+    #[command(after_help = conventions::CHECK_EXAMPLES)]
     Check(CheckArgs),
-    /// Convert a history between formats (to the concord language, JSON Lines or Jepsen EDN).
+    /// Convert a history between formats (to the concord language, JSON Lines, Jepsen EDN or a Porcupine kv log).
+    #[command(after_help = conventions::CONVERT_EXAMPLES)]
     Convert(ConvertArgs),
     /// Print facts about histories: operations, processes, keys, pending, concurrency.
+    #[command(after_help = conventions::STATS_EXAMPLES)]
     Stats(StatsArgs),
     /// Generate a random register history, linearizable by construction
     /// unless --stale-reads makes some reads return overwritten values.
+    #[command(after_help = conventions::GENERATE_EXAMPLES)]
     Generate(GenerateArgs),
     /// Run a replication protocol in the deterministic simulator and write
     /// the history it produced (optionally with named fault knobs).
+    #[command(after_help = conventions::SIM_EXAMPLES)]
     Sim(SimArgs),
     /// Run every protocol and knob over several seeds, check every history
     /// with every guarantee, and compare with the expected verdicts.
+    #[command(after_help = conventions::MATRIX_EXAMPLES)]
     Matrix(MatrixArgs),
+    /// Reduce a violating history to a small one that still violates the
+    /// same guarantee (delta debugging over time, processes, keys and
+    /// operations), written as `.hist` text with the input lines it kept.
+    #[command(after_help = conventions::SHRINK_EXAMPLES)]
+    Shrink(shrink::ShrinkArgs),
+    /// Re-check a certificate written by `check --certificate` against its
+    /// history, with a small replay that shares no code with the checkers.
+    #[command(after_help = conventions::VERIFY_EXAMPLES)]
+    Verify(verify::VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = conventions::COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `concord man > concord.1`.
+    #[command(after_help = conventions::MAN_EXAMPLES)]
+    Man(ManArgs),
     /// Start a real etcd cluster or Redis primary/replicas, record a
     /// workload with faults, write the history and check it.
     Record(record::RecordArgs),
@@ -55,9 +81,14 @@ enum Command {
 
 /// How to read input files.
 #[derive(Args, Debug, Clone)]
-struct InputArgs {
+pub(super) struct InputArgs {
     /// Input format: auto, hist, hist-events, jsonl, jepsen-edn, jepsen-log, porcupine-kv.
-    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    #[arg(
+        long,
+        visible_alias = "from",
+        default_value = "auto",
+        value_name = "FORMAT"
+    )]
     format: String,
     /// Initial value of every key, in concord value syntax (0, "s", nil),
     /// overriding the history header and the format's default.
@@ -76,8 +107,24 @@ struct InputArgs {
     independent_keys: Option<bool>,
 }
 
+/// The report formats of `check`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum OutputKind {
+enum ReportFormat {
+    /// For people: one block per file, a table of files, a summary line.
+    Human,
+    /// A versioned message stream, one JSON object per line (docs/report.schema.json).
+    Json,
+    /// JUnit XML: one test suite per file, one test case per guarantee.
+    Junit,
+    /// SARIF 2.1.0: one result per violation, at the input lines of its evidence.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per violation.
+    Github,
+}
+
+/// The report formats of `stats` and `matrix`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportKind {
     Human,
     Json,
 }
@@ -91,8 +138,10 @@ enum ColorChoice {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// History files; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
+    /// History files or directories (every history file under them:
+    /// *.hist, *.jsonl, *.edn, *.log; only history.edn where there is one);
+    /// `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     #[command(flatten)]
     input: InputArgs,
@@ -130,13 +179,23 @@ struct CheckArgs {
     witness: bool,
     /// Report at most N violations per guarantee; the per-key searches of
     /// linearizability and sequential consistency stop once N keys are
-    /// refuted (0: report and decide all; default: 3 in human output, all
-    /// in JSON).
+    /// refuted (0: report and decide all; default: 3 in the human and
+    /// github reports, all in json, junit and sarif).
     #[arg(long, value_name = "N")]
     max_violations: Option<usize>,
-    /// Output: human (default) or json (a versioned message stream).
-    #[arg(long, value_enum, default_value_t = OutputKind::Human)]
-    output: OutputKind,
+    /// Report format: human (default), json (a versioned message stream),
+    /// junit (JUnit XML), sarif (SARIF 2.1.0), github (GitHub Actions
+    /// annotations).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
+    report: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print only the violations and the summary (human, github: no
+    /// warnings), and no progress bar; the machine formats are always
+    /// complete.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Colour: auto (default; off when piped or NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -154,6 +213,23 @@ struct CheckArgs {
     /// (operations and labelled edges of the counterexample).
     #[arg(long, value_name = "DIR")]
     dot: Option<PathBuf>,
+    /// Shrink the history for every violated guarantee and show each
+    /// distinct small counterexample once, with the guarantees it breaks
+    /// (as `concord shrink` does; each shrink has its own --timeout).
+    #[arg(long)]
+    shrink: bool,
+    /// Write a certificate for the guarantees that hold to FILE (JSON,
+    /// `docs/certificate.md`): the linearization and sequential order, and
+    /// the guarantees they imply. `concord verify FILE HISTORY` re-checks
+    /// it. One history file only.
+    #[arg(long, value_name = "FILE")]
+    certificate: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE: a zoomable timeline of
+    /// the history (one lane per process) with each violation's operations
+    /// highlighted and its edges drawn, and the verdicts. One history file
+    /// only.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -166,6 +242,8 @@ enum OutputFormat {
     JsonlEvents,
     /// Jepsen EDN: a vector of event maps (what Jepsen and Knossos read).
     JepsenEdn,
+    /// Porcupine's kv log (get/put/append of strings; other histories are refused).
+    PorcupineKv,
 }
 
 #[derive(Args, Debug)]
@@ -185,14 +263,17 @@ struct ConvertArgs {
 
 #[derive(Args, Debug)]
 struct StatsArgs {
-    /// History files; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
+    /// History files or directories (as for `check`); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     #[command(flatten)]
     input: InputArgs,
-    /// Output: human (default) or json.
-    #[arg(long, value_enum, default_value_t = OutputKind::Human)]
-    output: OutputKind,
+    /// Report format: human (default) or json.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportKind::Human)]
+    report: ReportKind,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -289,9 +370,26 @@ struct MatrixArgs {
     /// Time budget of each strong-consistency search.
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     timeout: String,
-    /// Output: human (default) or json.
-    #[arg(long, value_enum, default_value_t = OutputKind::Human)]
-    output: OutputKind,
+    /// Report format: human (default) or json.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportKind::Human)]
+    report: ReportKind,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// Write one page per command (concord.1, concord-check.1, ...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
 }
 
 /// Runs the command line and returns the exit code.
@@ -307,12 +405,22 @@ pub fn run() -> i32 {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = match cli.command {
-        Command::Check(args) => commands::check(&args, &mut out),
+        Command::Check(args) => with_output(args.output.as_deref(), &mut out, |o| {
+            commands::check(&args, o)
+        }),
         Command::Convert(args) => commands::convert(&args, &mut out),
-        Command::Stats(args) => commands::stats(&args, &mut out),
+        Command::Stats(args) => with_output(args.output.as_deref(), &mut out, |o| {
+            commands::stats(&args, o)
+        }),
         Command::Generate(args) => commands::generate(&args, &mut out),
         Command::Sim(args) => sim::sim(&args, &mut out),
-        Command::Matrix(args) => sim::matrix(&args, &mut out),
+        Command::Matrix(args) => {
+            with_output(args.output.as_deref(), &mut out, |o| sim::matrix(&args, o))
+        }
+        Command::Completions(args) => conventions::completions::<Cli>(args.shell, &mut out),
+        Command::Man(args) => conventions::man::<Cli>(args.dir.as_deref(), &mut out),
+        Command::Shrink(args) => shrink::run(&args, &mut out),
+        Command::Verify(args) => verify::run(&args, &mut out),
         Command::Record(args) => record::record(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
@@ -324,6 +432,38 @@ pub fn run() -> i32 {
             EXIT_INPUT
         }
     }
+}
+
+/// Runs `write` on FILE (created or truncated) when there is one, else on
+/// `out`. A FILE that cannot be created is a usage error (exit 2). A FILE
+/// named like a report format (`-o json`) is refused: `--output` named the
+/// report format before, and writing a file called `json` would hide
+/// the mistake (`-o ./json` writes one).
+fn with_output(
+    path: Option<&Path>,
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<i32>,
+) -> io::Result<i32> {
+    let Some(path) = path else {
+        return write(out);
+    };
+    if let Some(name) = path.to_str()
+        && ReportFormat::from_str(name, false).is_ok()
+    {
+        return commands::usage_error(format!(
+            "`--output {name}` names a file; the report format is `--report {name}` (`--output` named the format before; `-o ./{name}` writes a file called {name})"
+        ));
+    }
+    let file = match std::fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return commands::usage_error(format!("cannot write {}: {e}", path.display()));
+        }
+    };
+    let mut file = io::BufWriter::new(file);
+    let code = write(&mut file)?;
+    file.flush()?;
+    Ok(code)
 }
 
 /// Whether to colour output written to stdout.

@@ -4,11 +4,11 @@
 //! 0 holds, 1 violation, 2 usage or input error, 3 inconclusive).
 //!
 //! The summary of what was run goes to standard output before the report
-//! (to standard error with `--report json`, so that standard output stays
-//! the JSON message stream).
+//! (to standard error with any `--report` but human, so that standard
+//! output is the report alone).
 
 use super::commands::{parse_duration, usage_error, write_history};
-use super::{CheckArgs, ColorChoice, InputArgs, OutputFormat, OutputKind, write_line};
+use super::{CheckArgs, ColorChoice, InputArgs, OutputFormat, ReportFormat, write_line};
 use clap::{Args, Subcommand, ValueEnum};
 use concord::record::{
     self, NemesisConfig, NemesisKind, RecordSummary, RecordingError, WorkloadConfig,
@@ -146,9 +146,10 @@ struct CommonArgs {
     /// Format of the written history.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = RecordFormat::Jsonl)]
     to: RecordFormat,
-    /// Report format: human (default) or json (the `check` message stream).
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputKind::Human)]
-    report: OutputKind,
+    /// Report format, as `check`'s: human (default), json, junit, sarif,
+    /// github.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
+    report: ReportFormat,
     /// Guarantees to check, comma-separated (default: all that apply).
     #[arg(long, short = 'c', value_delimiter = ',', value_name = "LIST")]
     consistency: Vec<String>,
@@ -184,7 +185,7 @@ pub fn record(args: &RecordArgs, out: &mut dyn Write) -> io::Result<i32> {
         RecordFormat::Jsonl => path.clone(),
         _ => path.with_extension("events.jsonl"),
     };
-    let mut info: Box<dyn Write> = if common.report == OutputKind::Json {
+    let mut info: Box<dyn Write> = if common.report != ReportFormat::Human {
         Box::new(io::stderr())
     } else {
         Box::new(io::stdout())
@@ -287,11 +288,16 @@ pub fn record(args: &RecordArgs, out: &mut dyn Write) -> io::Result<i32> {
         clock_skew_ms: None,
         witness: false,
         max_violations: None,
-        output: common.report,
+        report: common.report,
+        output: None,
+        quiet: false,
         color: ColorChoice::Auto,
         quiescent_at: None,
         settle: None,
         dot: None,
+        shrink: false,
+        certificate: None,
+        html: None,
     };
     super::commands::check(&check, out)
 }

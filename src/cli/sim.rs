@@ -1,7 +1,7 @@
 //! `concord sim` and `concord matrix`: the simulator from the command line.
 
 use super::commands::{parse_duration, usage_error, write_history};
-use super::{MatrixArgs, OutputKind, SimArgs, write_line};
+use super::{MatrixArgs, ReportKind, SimArgs, write_line};
 use concord::check::{CheckConfig, Guarantee, Verdict};
 use concord::sim::{
     self, Expectation, Fault, MatrixResult, ProtocolName, RowResult, SimConfig, Tally,
@@ -127,11 +127,16 @@ pub fn matrix(args: &MatrixArgs, out: &mut dyn Write) -> io::Result<i32> {
         timeout: Some(timeout),
         ..CheckConfig::default()
     };
+    if super::progress::wanted() && args.report == ReportKind::Human {
+        super::progress::start((rows.len() * seeds.len()) as u64, "histories");
+    }
     let check = |h: &concord::History| -> Vec<(Guarantee, Verdict)> {
-        concord::check(h, &config)
+        let verdicts = concord::check(h, &config)
             .into_iter()
             .map(|r| (r.guarantee, r.verdict))
-            .collect()
+            .collect();
+        super::progress::inc();
+        verdicts
     };
     // Rows are independent: run them in parallel, keep their order.
     let results: Vec<RowResult> = rows
@@ -142,9 +147,10 @@ pub fn matrix(args: &MatrixArgs, out: &mut dyn Write) -> io::Result<i32> {
         seeds: seeds.clone(),
         rows: results,
     };
-    match args.output {
-        OutputKind::Json => matrix_json(&result, out)?,
-        OutputKind::Human => matrix_human(&result, out)?,
+    super::progress::finish();
+    match args.report {
+        ReportKind::Json => matrix_json(&result, out)?,
+        ReportKind::Human => matrix_human(&result, out)?,
     }
     Ok(if result.ok() { 0 } else { 1 })
 }

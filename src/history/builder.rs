@@ -124,6 +124,9 @@ pub struct HistoryBuilder {
     key_ids: FxHashMap<Box<str>, KeyId>,
     values: Vec<Value>,
     value_ids: FxHashMap<Value, ValueId>,
+    /// Integer values, apart: most values are integers, and a map keyed by
+    /// the integer hashes and compares one word.
+    int_ids: FxHashMap<i64, ValueId>,
     /// Per process: the outstanding invocation (event form).
     pairing: Pairing,
     /// Per process: the time its times may not go below, and its line (the
@@ -155,6 +158,7 @@ impl HistoryBuilder {
             key_ids: FxHashMap::default(),
             values: Vec::new(),
             value_ids: FxHashMap::default(),
+            int_ids: FxHashMap::default(),
             pairing: Pairing::default(),
             last_time: Vec::new(),
             has_real_time: true,
@@ -253,6 +257,9 @@ impl HistoryBuilder {
 
     /// Interns a value.
     pub fn value(&mut self, v: Value) -> ValueId {
+        if let Value::Int(i) = v {
+            return self.int(i);
+        }
         if let Some(&id) = self.value_ids.get(&v) {
             return id;
         }
@@ -264,7 +271,15 @@ impl HistoryBuilder {
 
     /// Interns an integer value.
     pub fn int(&mut self, i: i64) -> ValueId {
-        self.value(Value::Int(i))
+        let next = self.values.len();
+        match self.int_ids.entry(i) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let id = ValueId(dense(next, "values"));
+                self.values.push(Value::Int(i));
+                *e.insert(id)
+            }
+        }
     }
 
     /// Interns a string value.

@@ -239,18 +239,7 @@ pub fn to_dot(
         );
     }
     for e in edges {
-        let text = match &e.label {
-            EdgeLabel::ForcedWriteOrder { rule } => format!("ar ({rule})"),
-            other => other.short().to_string(),
-        };
-        let style = match e.label {
-            EdgeLabel::SessionOrder => "",
-            EdgeLabel::ReadsFrom => ", color=blue",
-            EdgeLabel::RealTime => ", style=dotted",
-            EdgeLabel::Causal => ", style=dashed",
-            EdgeLabel::ForcedWriteOrder { .. } => ", color=red",
-            EdgeLabel::Linearization => ", color=gray",
-        };
+        let (text, style) = edge_look(&e.label);
         let _ = writeln!(
             out,
             "  op{} -> op{} [label={}{}];",
@@ -265,6 +254,24 @@ pub fn to_dot(
     }
     out.push_str("}\n");
     out
+}
+
+/// An edge's DOT label and attributes: `so`, `rf` (blue), `rt` (dotted),
+/// `co` (dashed), `ar (rule)` (red), `lin` (gray).
+pub fn edge_look(label: &EdgeLabel) -> (String, &'static str) {
+    let text = match label {
+        EdgeLabel::ForcedWriteOrder { rule } => format!("ar ({rule})"),
+        other => other.short().to_string(),
+    };
+    let style = match label {
+        EdgeLabel::SessionOrder => "",
+        EdgeLabel::ReadsFrom => ", color=blue, fontcolor=blue",
+        EdgeLabel::RealTime => ", style=dotted",
+        EdgeLabel::Causal => ", style=dashed",
+        EdgeLabel::ForcedWriteOrder { .. } => ", color=red, fontcolor=red",
+        EdgeLabel::Linearization => ", color=gray",
+    };
+    (text, style)
 }
 
 /// The happens-before graph of a register history as DOT: every counted

@@ -28,6 +28,17 @@ pub fn to_hist(history: &History) -> String {
 
 /// Appends the history as canonical interval-form text to `out`.
 pub fn write_hist(history: &History, out: &mut String) {
+    write_hist_lines(history, false, out);
+}
+
+/// [`write_hist`], with each operation's input line (its `source`) as a
+/// trailing comment: `p1 read x 1 @ 3..4  # line 57` (`# lines 57, 60` for
+/// an operation read from two events).
+pub fn write_hist_with_sources(history: &History, out: &mut String) {
+    write_hist_lines(history, true, out);
+}
+
+fn write_hist_lines(history: &History, sources: bool, out: &mut String) {
     write_header(history, out);
     let mut annotations = history.annotations.iter().peekable();
     for op in history.ops() {
@@ -35,6 +46,17 @@ pub fn write_hist(history: &History, out: &mut String) {
             write_annotation(a, out);
         }
         write_op_line(history, op.id, out);
+        if sources && op.source.line > 0 {
+            out.pop();
+            match op.source.ret_line {
+                Some(r) => {
+                    let _ = writeln!(out, "  # lines {}, {r}", op.source.line);
+                }
+                None => {
+                    let _ = writeln!(out, "  # line {}", op.source.line);
+                }
+            }
+        }
     }
     for a in annotations {
         write_annotation(a, out);

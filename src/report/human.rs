@@ -14,6 +14,7 @@
 //!   strongest guarantees kept: sequential
 //! ```
 
+use super::view::{FileOutcome, Summary};
 use super::{Stats, lattice_contradictions, strongest};
 use crate::check::{Guarantee, GuaranteeResult, Verdict, Violation};
 use crate::history::History;
@@ -158,11 +159,37 @@ pub fn results(
             );
         }
         for v in &r.violations {
-            violation(&mut out, history, v, style);
+            let same = |w: &Violation| same_evidence(v, w);
+            let breaks: Vec<&str> = results
+                .iter()
+                .filter(|o| o.violations.iter().any(same))
+                .map(|o| o.guarantee.name())
+                .collect();
+            // Shown in full under the first guarantee it breaks, by
+            // reference under the others.
+            match breaks.first() {
+                Some(&first) if first != r.guarantee.name() => {
+                    let _ = writeln!(
+                        out,
+                        "    {} (lines {}): the same violation as under {first}",
+                        style.paint("1", v.pattern.name()),
+                        lines_of_sorted(history, &v.ops)
+                    );
+                }
+                _ => {
+                    violation(&mut out, history, v, style);
+                    if breaks.len() > 1 {
+                        let _ = writeln!(out, "      breaks: {}", breaks.join(", "));
+                    }
+                }
+            }
         }
         if let Some(w) = &r.witness {
-            let ids: Vec<String> = w.iter().map(|id| format!("#{}", id.0)).collect();
-            let _ = writeln!(out, "      witness order: {}", ids.join(" "));
+            let _ = writeln!(
+                out,
+                "      witness order (input lines): {}",
+                lines_of(history, w)
+            );
         }
     }
     let best = strongest(results);
@@ -178,6 +205,30 @@ pub fn results(
         );
     }
     out
+}
+
+/// Whether two violations carry the same evidence (pattern, key,
+/// operations and edges), whichever guarantee found them.
+fn same_evidence(a: &Violation, b: &Violation) -> bool {
+    a.pattern == b.pattern && a.key == b.key && a.ops == b.ops && a.edges == b.edges
+}
+
+/// The input lines of `ids`, in the given order: `12 15 18`.
+fn lines_of(history: &History, ids: &[crate::history::OpId]) -> String {
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|&id| history.op(id).source.line.to_string())
+        .collect();
+    lines.join(" ")
+}
+
+/// The input lines of `ids`, sorted: `12, 15, 18`.
+fn lines_of_sorted(history: &History, ids: &[crate::history::OpId]) -> String {
+    let mut lines: Vec<u32> = ids.iter().map(|&id| history.op(id).source.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+    lines.join(", ")
 }
 
 /// The block of a history with no operations: nothing was checked.
@@ -217,10 +268,12 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
         };
         let _ = writeln!(
             out,
-            "      edge #{} -{}-> #{}{rule}",
+            "      edge #{} (line {}) -{}-> #{} (line {}){rule}",
             e.from.0,
+            history.op(e.from).source.line,
             e.label.short(),
-            e.to.0
+            e.to.0,
+            history.op(e.to).source.line
         );
     }
     if !v.partial_order.is_empty() {
@@ -228,16 +281,112 @@ fn violation(out: &mut String, history: &History, v: &Violation, style: Style) {
         // the one that could not be placed are the ones that matter.
         const SHOWN: usize = 20;
         let skip = v.partial_order.len().saturating_sub(SHOWN);
-        let ids: Vec<String> = v.partial_order[skip..]
-            .iter()
-            .map(|id| format!("#{}", id.0))
-            .collect();
         let _ = writeln!(
             out,
-            "      longest partial linearization ({} ops): {}{}",
+            "      longest partial linearization ({} ops, input lines): {}{}",
             v.partial_order.len(),
             if skip > 0 { "... " } else { "" },
-            ids.join(" ")
+            lines_of(history, &v.partial_order[skip..])
         );
     }
+}
+
+/// `412 ms`, `12.3 s`, `3 min 05 s`.
+pub fn duration(ms: u128) -> String {
+    match ms {
+        0..1000 => format!("{ms} ms"),
+        1000..60_000 => format!("{}.{} s", ms / 1000, ms % 1000 / 100),
+        _ => format!("{} min {:02} s", ms / 60_000, ms % 60_000 / 1000),
+    }
+}
+
+/// The last line of a run: files by outcome, guarantee results by
+/// verdict (counts of zero left out), operations and elapsed time.
+///
+/// ```text
+/// summary: 3 files: 1 holds, 1 violated, 1 unreadable; 22 results: 14 holds, 2 violated, 6 not-checked; 1234 operations; 412 ms
+/// ```
+pub fn summary(s: &Summary, style: Style) -> String {
+    fn counts(total: usize, noun: &str, parts: &[(usize, &str)]) -> String {
+        let mut text = format!("{total} {noun}{}", plural(total));
+        let shown: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, word)| format!("{n} {word}"))
+            .collect();
+        if !shown.is_empty() {
+            let _ = write!(text, ": {}", shown.join(", "));
+        }
+        text
+    }
+    let f = &s.file_verdicts;
+    let files = counts(
+        s.files,
+        "file",
+        &[
+            (f.holds, "holds"),
+            (f.violated, "violated"),
+            (f.unknown, "unknown"),
+            (f.not_checked, "empty"),
+            (s.errors, "unreadable"),
+        ],
+    );
+    let v = &s.verdicts;
+    let results = counts(
+        v.holds + v.violated + v.unknown + v.not_checked,
+        "result",
+        &[
+            (v.holds, "holds"),
+            (v.violated, "violated"),
+            (v.unknown, "unknown"),
+            (v.not_checked, "not-checked"),
+        ],
+    );
+    format!(
+        "{} {files}; {results}; {} operation{}; {}",
+        style.paint("1", "summary:"),
+        s.operations,
+        plural(s.operations),
+        duration(s.elapsed_ms)
+    )
+}
+
+/// One line per input for the table that closes a run over several
+/// files: the file's outcome, its path, and the guarantees that decided it
+/// (violated or unknown ones), the reason, or the error.
+pub fn file_line(outcome: &FileOutcome, width: usize, style: Style) -> String {
+    let (word, code, detail) = match outcome {
+        FileOutcome::Error(e) => ("error", "1;31", e.located_message()),
+        FileOutcome::Checked(f) => {
+            let names = |v: Verdict| {
+                f.results
+                    .iter()
+                    .filter(|r| r.verdict == v)
+                    .map(|r| r.guarantee.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            match (f.exit_code, &f.reason) {
+                (_, Some(reason)) => ("not-checked", "2", reason.clone()),
+                (0, None) => {
+                    let best: Vec<&str> = f.strongest.iter().map(|g| g.name()).collect();
+                    ("holds", "32", best.join(", "))
+                }
+                (1, None) => ("violated", "1;31", names(Verdict::Violated)),
+                _ => {
+                    let mut d = names(Verdict::Unknown);
+                    if d.is_empty() {
+                        d = names(Verdict::NotChecked);
+                    }
+                    ("unknown", "33", d)
+                }
+            }
+        }
+    };
+    let line = format!(
+        "  {} {:<width$}  {detail}",
+        style.paint(code, &format!("{word:<12}")),
+        outcome.path()
+    );
+    line.trim_end().to_string()
 }

@@ -1,8 +1,15 @@
 //! Reports: serializable views of verdicts, for people and for machines.
 //!
 //! The core types are not `Serialize`; this module is the only place that
-//! knows the JSON shape. `--output json` writes a **message stream**, one
-//! JSON object per line, in the style of ripgrep's JSON printer:
+//! knows the report shapes. [`view`] turns a file's history and results
+//! into a serializable view once; every machine format is written from it:
+//! JSON here, [`junit`] (JUnit XML), [`sarif`] (SARIF 2.1.0), [`github`]
+//! (GitHub Actions workflow commands). [`human`] is the text for people.
+//!
+//! `--report json` writes a **message stream**, one JSON object per line,
+//! in the style of ripgrep's JSON printer; its JSON Schema is
+//! `docs/report.schema.json` (the tests validate every JSON output against
+//! it):
 //!
 //! ```text
 //! {"type":"begin","schema":"concord-report/1","path":"h.hist","format":"hist","semantics":[...],"stats":{...}}
@@ -10,7 +17,7 @@
 //! ... one "result" per guarantee ...
 //! {"type":"end","path":"h.hist","exit_code":1,"elapsed_ms":3}
 //! {"type":"error","path":"bad.hist","line":3,"column":9,"message":"...","notes":[...]}
-//! {"type":"summary","schema":"concord-report/1","files":2,"exit_code":2,"elapsed_ms":5}
+//! {"type":"summary","schema":"concord-report/1","files":2,"errors":1,"verdicts":{...},"operations":4,"exit_code":2,"elapsed_ms":5}
 //! ```
 //!
 //! Schema `concord-report/1` (fields are only ever added within a version):
@@ -23,8 +30,10 @@
 //! * `result`: `guarantee` (name), `verdict` (`holds` | `violated` |
 //!   `unknown` | `not-checked`), `reason` (string or null), `implies`
 //!   (guarantee names this one implies), `violation_count`, `violations`
-//!   (list of `{pattern, key, explanation, ops: [{id, line, process, text}],
-//!   edges: [{from, to, label, rule}], partial_order: [op ids]}`),
+//!   (list of `{pattern, key, explanation, ops: [{id, line, return_line,
+//!   process, text}], edges: [{from, to, label, rule}], partial_order: [op
+//!   ids]}`; `line` is the input line of the invocation, `return_line` that
+//!   of the completion when it is a line of its own, else null),
 //!   `witness` (op ids or null), `staleness` (`{one_atomic, two_atomic,
 //!   delta}` or null; `two_atomic` is null when its bounded search did not
 //!   decide), `semantics_notes` (sentences: a semantic choice the
@@ -32,21 +41,33 @@
 //!   because the evidence includes an operation whose reading depends on
 //!   it; usually empty).
 //! * `end`: `exit_code` for the file, `strongest` (the strongest guarantees
-//!   that hold), `reason` (why nothing was checked, e.g. [`NO_OPERATIONS`],
-//!   or null), `elapsed_ms`.
+//!   that hold), `lattice_contradictions` (pairs that would be a checker
+//!   bug), `reason` (why nothing was checked, e.g. [`NO_OPERATIONS`], or
+//!   null), `elapsed_ms`.
 //! * `error`: an input that could not be read: `line`, `column` (1-based;
 //!   0 when not tied to a position), `message`, `notes`.
-//! * `summary`: the number of files and the overall exit code.
+//! * `shrunk` (with `check --shrink`, written by the binary): a shrunk
+//!   counterexample, `file`, `guarantees` it violates, `operations` of
+//!   `of`, the input `lines` kept, `complete`, and the history as `hist`.
+//! * `summary` ([`view::Summary`]): `files` (inputs, directories expanded),
+//!   `errors` (inputs not read), `file_verdicts` and `verdicts` (files by
+//!   outcome and guarantee results by verdict: `{holds, violated, unknown,
+//!   not-checked}`), `operations`, the overall `exit_code`, `elapsed_ms`.
 //!
 //! Exit codes: 0 every requested guarantee holds, 1 a violation, 2 input or
 //! usage error, 3 inconclusive (a budget ran out, a requested check could
 //! not be run, or the history has no operations: [`NO_OPERATIONS`]). Over several files or guarantees the most severe wins, in
 //! the order 2, 1, 3, 0.
 
+pub mod github;
+pub mod html;
 pub mod human;
+pub mod junit;
+pub mod sarif;
+pub mod view;
 
-use crate::check::{Edge, Guarantee, GuaranteeResult, Verdict, Violation};
-use crate::history::{History, OpId};
+use crate::check::{Guarantee, GuaranteeResult, Verdict, Violation};
+use crate::history::History;
 use crate::parse::SemanticsHint;
 use serde_json::{Value as Json, json};
 
@@ -195,34 +216,8 @@ pub fn lattice_contradictions(results: &[GuaranteeResult]) -> Vec<(Guarantee, Gu
     out
 }
 
-fn op_json(history: &History, id: OpId) -> Json {
-    let op = history.op(id);
-    json!({
-        "id": id.0,
-        "line": op.source.line,
-        "return_line": op.source.ret_line,
-        "process": history.process_name(op.process),
-        "text": history.describe(id),
-    })
-}
-
-fn edge_json(e: &Edge) -> Json {
-    let rule = match &e.label {
-        crate::check::EdgeLabel::ForcedWriteOrder { rule } => Json::String(rule.name().into()),
-        _ => Json::Null,
-    };
-    json!({"from": e.from.0, "to": e.to.0, "label": e.label.short(), "rule": rule})
-}
-
 pub fn violation_json(history: &History, v: &Violation) -> Json {
-    json!({
-        "pattern": v.pattern.name(),
-        "key": v.key.map(|k| history.key_name(k).to_string()),
-        "explanation": v.explanation.render(history),
-        "ops": v.ops.iter().map(|&id| op_json(history, id)).collect::<Vec<_>>(),
-        "edges": v.edges.iter().map(edge_json).collect::<Vec<_>>(),
-        "partial_order": v.partial_order.iter().map(|id| id.0).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(view::ViolationView::new(history, v)).expect("a view serializes")
 }
 
 /// The sentences of `hints` whose operations appear in `r`'s evidence: the
@@ -245,23 +240,41 @@ pub fn result_json(
     r: &GuaranteeResult,
     hints: &[SemanticsHint],
 ) -> Json {
-    json!({
-        "type": "result",
-        "path": path,
-        "guarantee": r.guarantee.name(),
-        "verdict": r.verdict.name(),
-        "reason": r.reason,
-        "implies": r.guarantee.implied_closure().iter().map(|g| g.name()).collect::<Vec<_>>(),
-        "violation_count": r.violation_count,
-        "violations": r.violations.iter().map(|v| violation_json(history, v)).collect::<Vec<_>>(),
-        "witness": r.witness.as_ref().map(|w| w.iter().map(|id| id.0).collect::<Vec<_>>()),
-        "staleness": r.staleness.as_ref().map(|s| json!({
-            "one_atomic": s.one_atomic,
-            "two_atomic": s.two_atomic,
-            "delta": s.delta,
-        })),
-        "semantics_notes": hinges_on(r, hints).iter().map(|h| h.text.as_str()).collect::<Vec<_>>(),
-    })
+    result_view_json(path, &view::ResultView::new(history, r, hints))
+}
+
+/// The `result` message of a [`view::ResultView`].
+pub fn result_view_json(path: &str, r: &view::ResultView) -> Json {
+    let mut j = serde_json::to_value(r).expect("a view serializes");
+    j["type"] = "result".into();
+    j["path"] = path.into();
+    j
+}
+
+/// The `begin`, `result` and `end` messages of a checked file.
+pub fn file_json(f: &view::FileView) -> Vec<Json> {
+    let mut begin = begin_json(&f.path, f.format, &f.semantics, &f.stats);
+    begin["notes"] = json!(f.notes);
+    let mut out = vec![begin];
+    out.extend(f.results.iter().map(|r| result_view_json(&f.path, r)));
+    out.push(json!({
+        "type": "end",
+        "path": f.path,
+        "exit_code": f.exit_code,
+        "reason": f.reason,
+        "strongest": f.strongest.iter().map(|g| g.name()).collect::<Vec<_>>(),
+        "lattice_contradictions": f.lattice_contradictions
+            .iter()
+            .map(|(a, b)| json!([a.name(), b.name()]))
+            .collect::<Vec<_>>(),
+        "elapsed_ms": f.elapsed_ms,
+    }));
+    out
+}
+
+/// The `error` message of a [`view::ErrorView`].
+pub fn error_view_json(e: &view::ErrorView) -> Json {
+    error_json(&e.path, e.line, e.column, &e.message, &e.notes)
 }
 
 pub fn begin_json(path: &str, format: &str, semantics: &[String], stats: &Stats) -> Json {
@@ -305,16 +318,6 @@ pub fn error_json(path: &str, line: u32, column: u32, message: &str, notes: &[St
         "column": column,
         "message": message,
         "notes": notes,
-    })
-}
-
-pub fn summary_json(files: usize, exit_code: i32, elapsed_ms: u128) -> Json {
-    json!({
-        "type": "summary",
-        "schema": SCHEMA,
-        "files": files,
-        "exit_code": exit_code,
-        "elapsed_ms": elapsed_ms,
     })
 }
 

@@ -19,10 +19,16 @@ pub(crate) fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// The JSON lines of a `--report json` output, each validated against the
+/// published schema (`docs/report.schema.json`).
 pub(crate) fn json_lines(stdout: &str) -> Vec<Json> {
     stdout
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .map(|l| {
+            let j = serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"));
+            crate::report_formats::validate_report_line(&j);
+            j
+        })
         .collect()
 }
 
@@ -56,7 +62,7 @@ fn holding_guarantee_exits_0() {
 
 #[test]
 fn json_output_is_a_versioned_message_stream() {
-    let (code, out, _) = run(&["check", "-", "-c", "lin", "--output", "json"], STALE);
+    let (code, out, _) = run(&["check", "-", "-c", "lin", "--report", "json"], STALE);
     assert_eq!(code, 1);
     let msgs = json_lines(&out);
     let types: Vec<&str> = msgs.iter().map(|m| m["type"].as_str().unwrap()).collect();
@@ -84,7 +90,7 @@ fn parse_error_exits_2_with_location_and_caret() {
 
 #[test]
 fn parse_error_in_json_mode_is_an_error_message() {
-    let (code, out, _) = run(&["check", "-", "--output", "json"], "p1 write x\n");
+    let (code, out, _) = run(&["check", "-", "--report", "json"], "p1 write x\n");
     assert_eq!(code, 2);
     let msgs = json_lines(&out);
     assert_eq!(msgs[0]["type"], "error");
@@ -178,7 +184,7 @@ fn convert_to_hist_round_trips_through_check() {
 
 #[test]
 fn stats_counts_operations() {
-    let (code, out, _) = run(&["stats", "-", "--output", "json"], STALE);
+    let (code, out, _) = run(&["stats", "-", "--report", "json"], STALE);
     assert_eq!(code, 0);
     let j = &json_lines(&out)[0];
     assert_eq!(j["operations"], 3);
@@ -241,7 +247,7 @@ fn views_stop_once_enough_are_violated() {
     );
     assert_eq!(code, 0);
     let verdicts = |args: &[&str]| {
-        let mut all = vec!["check", "-", "-c", "pram", "--output", "json"];
+        let mut all = vec!["check", "-", "-c", "pram", "--report", "json"];
         all.extend_from_slice(args);
         let (code, out, err) = run(&all, &hist);
         assert_eq!(code, 1, "{err}");

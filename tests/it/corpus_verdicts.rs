@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// `<crate>/../shared/corpus`, else `/work/shared/corpus`; a missing corpus
 /// fails loudly (this test never passes by skipping).
-fn corpus_dir() -> PathBuf {
+pub(crate) fn corpus_dir() -> PathBuf {
     let next_to_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if next_to_crate.join("expected.tsv").is_file() {
         return next_to_crate;
@@ -27,7 +27,7 @@ fn corpus_dir() -> PathBuf {
 
 /// The model and initial value of a `model` column such as
 /// `cas-register(init nil)` or `kv(get/put/append, init "")`.
-fn model_and_initial(column: &str) -> (Model, String) {
+pub(crate) fn model_and_initial(column: &str) -> (Model, String) {
     let (name, rest) = column.split_once('(').expect("model(...) column");
     let model = Model::from_name(name).unwrap_or_else(|| panic!("unknown model {name}"));
     let init = rest

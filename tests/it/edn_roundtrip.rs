@@ -3,7 +3,7 @@
 //! several keys, annotations) are written as EDN with `concord generate`,
 //! `concord sim` and `concord convert`, read back with the flags the
 //! output's comment names, and must give the same operations (`convert
-//! --to hist`) and the same verdicts (`check --output json`).
+//! --to hist`) and the same verdicts (`check --report json`).
 
 use crate::cli::{json_lines, run};
 
@@ -36,7 +36,7 @@ fn comment_flags<'a>(edn: &'a str, prefix: &str) -> Vec<&'a str> {
 
 /// (guarantee, verdict, violation count) of every result of `check`.
 fn verdicts(file: &str, flags: &[&str], stdin: &str) -> Vec<(String, String, u64)> {
-    let mut args = vec!["check", file, "--output", "json", "--timeout", "60s"];
+    let mut args = vec!["check", file, "--report", "json", "--timeout", "60s"];
     args.extend_from_slice(flags);
     let (code, out, err) = run(&args, stdin);
     assert!(code != 2, "check {flags:?} failed: {err}");

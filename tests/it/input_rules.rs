@@ -25,7 +25,7 @@ fn times_going_backwards_in_one_process_exit_2_naming_both_lines() {
         err.contains("expected an invoke time of at least 100") && err.contains("found 50"),
         "says what was expected: {err}"
     );
-    let (code, out, _) = run(&["check", "-", "--output", "json"], BACKWARDS);
+    let (code, out, _) = run(&["check", "-", "--report", "json"], BACKWARDS);
     assert_eq!(code, 2);
     let msgs = json_lines(&out);
     assert_eq!(msgs[0]["type"], "error");
@@ -85,7 +85,7 @@ fn empty_history_is_inconclusive_with_or_without_consistency() {
             assert!(out.contains("no operations: nothing was checked"), "{out}");
             assert!(!out.contains("holds"), "{out}");
 
-            args.extend_from_slice(&["--output", "json"]);
+            args.extend_from_slice(&["--report", "json"]);
             let (code, out, _) = run(&args, input);
             assert_eq!(code, 3);
             let msgs = json_lines(&out);
@@ -136,7 +136,7 @@ fn jepsen_time_fields_are_timestamps_in_ns() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("holds        convergence"), "{out}");
-    let (code, out, _) = run(&["stats", "-", "--output", "json"], TIMED_EDN);
+    let (code, out, _) = run(&["stats", "-", "--report", "json"], TIMED_EDN);
     assert_eq!(code, 0);
     assert_eq!(json_lines(&out)[0]["timestamps"], true);
     assert_eq!(json_lines(&out)[0]["time_unit"], "ns");
@@ -193,7 +193,7 @@ fn time_flags_are_refused_when_times_are_event_positions() {
                 err.contains(flag[0]) && err.contains("times are event positions"),
                 "{args:?}: {err}"
             );
-            args.extend_from_slice(&["--output", "json"]);
+            args.extend_from_slice(&["--report", "json"]);
             let (code, out, _) = run(&args, input);
             assert_eq!(code, 2);
             let msgs = json_lines(&out);
@@ -272,7 +272,7 @@ fn reports_show_only_the_semantics_that_affect_the_file() {
     assert!(semantics_lines(&out).is_empty(), "{out}");
     // JSON carries the same sentences.
     let (_, out, _) = run(
-        &["check", "-", "-c", "lin", "--output", "json"],
+        &["check", "-", "-c", "lin", "--report", "json"],
         UNTIMED_EDN,
     );
     assert_eq!(
@@ -309,7 +309,7 @@ fn a_verdict_resting_on_the_initial_value_says_so_next_to_it() {
         "right under the verdict: {out}"
     );
     let (_, out, _) = run(
-        &["check", "-", "-c", "lin", "--output", "json"],
+        &["check", "-", "-c", "lin", "--report", "json"],
         KNOSSOS_ZERO,
     );
     let result = json_lines(&out)
@@ -541,7 +541,7 @@ fn a_huge_malformed_line_gives_a_short_error_in_every_parser() {
     assert_eq!(code, 2);
     assert!(out.is_empty() && err.len() < 1500, "{} bytes", err.len());
     assert!(err.contains("-:2:12") && err.contains('…'), "{err}");
-    let (code, out, _) = run(&["check", "-", "--output", "json"], src);
+    let (code, out, _) = run(&["check", "-", "--report", "json"], src);
     assert_eq!(code, 2);
     assert!(out.len() < 1500, "{} bytes", out.len());
 }

@@ -25,9 +25,11 @@ const LAYERS: &[(&str, u32)] = &[
     ("order", 1),
     ("parse", 1),
     ("check", 2),
+    ("verify", 2),
     ("render", 3),
     ("report", 3),
     ("generate", 4),
+    ("shrink", 4),
     ("sim", 4),
     ("record", 4),
 ];

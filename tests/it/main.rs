@@ -1,14 +1,18 @@
 //! The one integration-test binary: each module is one former test file.
 
+mod certificates;
+mod ci_docs;
 mod cli;
 mod corpus_parse;
 mod corpus_verdicts;
 mod custom_model;
 mod deep_cycle;
 mod edn_roundtrip;
+mod explanations;
 mod formats;
 mod grammar_examples;
 mod hist_roundtrip;
+mod html;
 mod input_rules;
 mod lattice;
 mod lattice_all;
@@ -17,9 +21,12 @@ mod lin_oracle;
 mod linearizability;
 mod metamorphic;
 mod parse_errors;
+mod porcupine_roundtrip;
 mod record;
 mod reference;
 mod reference_agreement;
+mod report_formats;
+mod shrink;
 mod sim_basic;
 mod sim_knobs;
 mod sim_matrix;
