@@ -15,6 +15,8 @@
 //! * [`parse`](mod@parse): one reader per input format, with precise errors.
 //! * [`check`](mod@check): one module per guarantee; [`check::check`] runs them.
 //! * [`report`]: serializable views of verdicts.
+//! * [`record`]: recording histories from real systems (a [`record::Recorder`]
+//!   for your own client calls; etcd and Redis drivers with faults).
 //! * [`render`]: text renderings (the concord language, JSON Lines, DOT,
 //!   diagnostics).
 //!
@@ -48,6 +50,7 @@ pub mod guarantee;
 pub mod history;
 pub mod order;
 pub mod parse;
+pub mod record;
 pub mod render;
 pub mod report;
 pub mod shrink;

@@ -7,6 +7,7 @@ mod commands;
 mod conventions;
 mod input;
 mod progress;
+mod record;
 mod shrink;
 mod sim;
 mod verify;
@@ -73,6 +74,9 @@ enum Command {
     /// Print the manual page (roff), e.g. `concord man > concord.1`.
     #[command(after_help = conventions::MAN_EXAMPLES)]
     Man(ManArgs),
+    /// Start a real etcd cluster or Redis primary/replicas, record a
+    /// workload with faults, write the history and check it.
+    Record(record::RecordArgs),
 }
 
 /// How to read input files.
@@ -417,6 +421,7 @@ pub fn run() -> i32 {
         Command::Man(args) => conventions::man::<Cli>(args.dir.as_deref(), &mut out),
         Command::Shrink(args) => shrink::run(&args, &mut out),
         Command::Verify(args) => verify::run(&args, &mut out),
+        Command::Record(args) => record::record(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,

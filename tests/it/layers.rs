@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("generate", 4),
     ("shrink", 4),
     ("sim", 4),
+    ("record", 4),
 ];
 
 /// One source file: its module path and its text without comments.

@@ -22,6 +22,7 @@ mod linearizability;
 mod metamorphic;
 mod parse_errors;
 mod porcupine_roundtrip;
+mod record;
 mod reference;
 mod reference_agreement;
 mod report_formats;
