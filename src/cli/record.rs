@@ -156,6 +156,10 @@ struct CommonArgs {
     /// Time budget of the check.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     check_timeout: String,
+    /// Also write the HTML report of the recorded history to FILE (as
+    /// `check --html`).
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Set by the Ctrl-C handler: the run stops, the servers are stopped and
@@ -297,7 +301,7 @@ pub fn record(args: &RecordArgs, out: &mut dyn Write) -> io::Result<i32> {
         dot: None,
         shrink: false,
         certificate: None,
-        html: None,
+        html: common.html.clone(),
     };
     super::commands::check(&check, out)
 }
